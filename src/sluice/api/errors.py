@@ -1,0 +1,59 @@
+"""The one place errors become HTTP responses (the pinned JSON error shape)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sluice.errors import InvalidInput, NotFound, SluiceError
+
+log = logging.getLogger("sluice.api")
+
+_STATUS_ERRORS = {
+    404: (NotFound, "route_not_found", "no such route; see /docs for the API"),
+    405: (InvalidInput, "method_not_allowed", "this route does not accept that method"),
+}
+
+
+def error_response(exc: SluiceError, request: Request | None = None) -> Response:
+    """The response for ``exc``: the pinned JSON shape, or the web UI's error page."""
+    renderer = getattr(request.app.state, "render_error_page", None) if request else None
+    page = renderer(request, exc) if renderer else None
+    if page is not None:
+        return page  # type: ignore[no-any-return]
+    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+    return JSONResponse(exc.to_payload(), status_code=exc.http_status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SluiceError)
+    async def _sluice(request: Request, exc: SluiceError) -> Response:
+        return error_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = [{"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg")}
+                  for e in exc.errors()[:20]]
+        first = errors[0] if errors else {"where": "body", "problem": "invalid"}
+        return error_response(InvalidInput(
+            f"invalid request: {first['where']}: {first['problem']}",
+            code="invalid_request", details={"errors": errors}), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        cls, code, message = _STATUS_ERRORS.get(
+            exc.status_code, (SluiceError, "http_error", str(exc.detail)))
+        err = cls(message, code=code)
+        response = error_response(err, request)
+        response.status_code = exc.status_code
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(SluiceError("internal error; the server log has the details"),
+                              request)

@@ -1,0 +1,72 @@
+"""Ingest: blobs uploaded by clients, then an ingest job over them (or server paths)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from sluice.api.deps import CtxDep, PlatformDep
+from sluice.core.context import Role
+from sluice.core.ingest.service import IngestRequest
+from sluice.core.jobs.models import JobInfo
+from sluice.errors import InvalidInput, PayloadTooLarge
+from sluice.storage.blobs import check_digest
+
+router = APIRouter(prefix="/api/v1", tags=["ingest"])
+MAX_CHECK = 100_000
+
+
+class BlobCheck(BaseModel):
+    digests: Annotated[list[str], Field(max_length=MAX_CHECK)]
+
+
+class BlobMissing(BaseModel):
+    missing: list[str]
+
+
+class BlobStored(BaseModel):
+    digest: str
+    size: int
+
+
+@router.post("/blobs/missing")
+def missing_blobs(body: BlobCheck, ctx: CtxDep, platform: PlatformDep) -> BlobMissing:
+    """Which of these SHA-256 digests the server does not hold yet (upload only those)."""
+    ctx.require(Role.EDITOR, "upload files")
+    return BlobMissing(missing=[d for d in body.digests
+                                if not platform.blobs.exists(check_digest(d))])
+
+
+@router.put("/blobs/{digest}", status_code=201)
+async def put_blob(digest: str, request: Request, ctx: CtxDep,
+                   platform: PlatformDep) -> BlobStored:
+    """Upload one file's bytes; the digest must be the SHA-256 of the body."""
+    ctx.require(Role.EDITOR, "upload files")
+    check_digest(digest)
+    limit = platform.settings.max_upload_bytes
+    data = await _read_checked(request, limit)
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise InvalidInput("the body's SHA-256 does not match the digest in the URL",
+                           code="digest_mismatch")
+    stored = await run_in_threadpool(platform.blobs.put_bytes, data)
+    return BlobStored(digest=stored, size=len(data))
+
+
+async def _read_checked(request: Request, limit: int) -> bytes:
+    from sluice.api.body import read_limited
+
+    try:
+        return await read_limited(request, limit)
+    except PayloadTooLarge as exc:
+        raise PayloadTooLarge(f"the file exceeds max_upload_bytes ({limit})",
+                              details=exc.details) from exc
+
+
+@router.post("/ingest", status_code=202)
+def ingest(body: IngestRequest, ctx: CtxDep, platform: PlatformDep) -> JobInfo:
+    """Start an ingest job over uploaded blobs, or over server paths under ingest_roots."""
+    return platform.ingest.submit(ctx, body, local=False)

@@ -1,0 +1,33 @@
+"""API tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from sluice.api.deps import CtxDep, PlatformDep
+from sluice.core.auth.service import NewToken, TokenInfo
+
+router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
+
+
+class CreateToken(BaseModel):
+    name: str = Field(min_length=1, max_length=128)
+    user: str | None = None
+    expires_days: float | None = Field(None, gt=0)
+
+
+@router.get("")
+def list_tokens(ctx: CtxDep, platform: PlatformDep) -> list[TokenInfo]:
+    return platform.auth.list_tokens(ctx)
+
+
+@router.post("", status_code=201)
+def create_token(body: CreateToken, ctx: CtxDep, platform: PlatformDep) -> NewToken:
+    return platform.auth.create_token(ctx, body.name, user=body.user,
+                                      expires_days=body.expires_days)
+
+
+@router.delete("/{token_id}")
+def revoke_token(token_id: str, ctx: CtxDep, platform: PlatformDep) -> TokenInfo:
+    return platform.auth.revoke_token(ctx, token_id)

@@ -1,0 +1,46 @@
+"""``sluice tokens ...``"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sluice.cli.main import JsonOpt, state
+from sluice.cli.output import kv, out, print_json, table
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command()
+def create(name: str, as_json: JsonOpt = False,
+           user: Annotated[str | None, typer.Option(help="For another user (admins).")] = None,
+           expires_days: Annotated[float | None, typer.Option()] = None) -> None:
+    """Create an API token; the secret is printed once."""
+    s = state(as_json)
+    token = s.client().tokens.create(name, user=user, expires_days=expires_days)
+    if s.json:
+        return print_json(token)
+    kv([("id", token.id), ("user", token.user), ("expires", token.expires_at or "never")])
+    out.print(f"[bold]token:[/] {token.token}", highlight=False)
+    out.print("[dim]Shown once: store it now.[/]")
+
+
+@app.command("list")
+def list_(as_json: JsonOpt = False) -> None:
+    """Your tokens (admins: everyone's)."""
+    s = state(as_json)
+    tokens = s.client().tokens.list()
+    if s.json:
+        return print_json(tokens)
+    table("Tokens", ["id", "name", "user", "prefix", "created", "last used", "revoked"], [
+        (t.id, t.name, t.user, t.prefix + "…", t.created_at, t.last_used_at or "",
+         "yes" if t.revoked else "") for t in tokens])
+
+
+@app.command()
+def revoke(token_id: str, as_json: JsonOpt = False) -> None:
+    """Revoke a token."""
+    s = state(as_json)
+    token = s.client().tokens.revoke(token_id)
+    print_json(token) if s.json else out.print(f"revoked {token.id} ({token.name})")

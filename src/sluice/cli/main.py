@@ -1,0 +1,97 @@
+"""The ``sluice`` command. Every command takes ``--json``; errors map to exit codes."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import typer
+
+from sluice.cli.output import exit_code, print_error
+from sluice.errors import SluiceError
+from sluice.sdk.api import Client
+
+app = typer.Typer(
+    name="sluice", no_args_is_help=True, pretty_exceptions_enable=False,
+    help="Sluice: versioned datasets, SQL, quality reports and more, on your own machine.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@dataclass
+class State:
+    url: str | None = None
+    token: str | None = None
+    project: str = "default"
+    json: bool = False
+    _client: Client | None = field(default=None, repr=False)
+
+    def client(self) -> Client:
+        if self._client is None:
+            from sluice.sdk.connect import connect
+
+            self._client = connect(self.url, token=self.token, project=self.project)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+STATE = State()
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def state(as_json: bool) -> State:
+    STATE.json = STATE.json or as_json
+    return STATE
+
+
+@app.callback()
+def main_options(
+    url: Annotated[str | None, typer.Option(
+        envvar="SLUICE_URL", help="A Sluice server; omit to use this machine's workspace.")] = None,
+    token: Annotated[str | None, typer.Option(
+        envvar="SLUICE_TOKEN", help="API token for --url.", show_default=False)] = None,
+    project: Annotated[str, typer.Option(help="Project to work in.")] = "default",
+) -> None:
+    STATE.url, STATE.token, STATE.project = url, token, project
+
+
+def _register() -> None:
+    from sluice.cli.commands import datasets, ingest, jobs, quality, sql, streams, tokens, up
+
+    for module in (up, ingest, sql, quality):
+        module.register(app)
+    app.add_typer(datasets.app, name="datasets", help="List, inspect, diff and restore datasets.")
+    app.add_typer(jobs.app, name="jobs", help="Watch and cancel long-running work.")
+    app.add_typer(tokens.app, name="tokens", help="Create, list and revoke API tokens.")
+    app.add_typer(streams.app, name="streams", help="Consume streams into datasets.")
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point: run the app and turn SluiceErrors into messages and exit codes."""
+    try:
+        app(standalone_mode=False)
+    except SluiceError as exc:
+        print_error(exc, STATE.json or "--json" in sys.argv)
+        sys.exit(exit_code(exc))
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise
+    finally:
+        STATE.close()

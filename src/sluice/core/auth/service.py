@@ -1,0 +1,231 @@
+"""Users, API tokens and web sessions.
+
+Tokens are shown once and stored as SHA-256 hashes (they are 256-bit random, so a
+slow hash adds nothing). The first start of a workspace creates the ``admin`` user
+and its token; ``sluice up`` prints it and writes it to ``<home>/admin-token`` (0600).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import select, update
+
+from sluice.core.audit.service import AuditLog
+from sluice.core.context import Ctx, Principal, Role
+from sluice.errors import AlreadyExists, InvalidInput, NotFound, Unauthorized
+from sluice.ids import new_id, utcnow
+from sluice.storage.metadata.database import Database
+from sluice.storage.metadata.schema import TokenRow, UserRow
+
+TOKEN_PREFIX = "slc_"
+SESSION_PREFIX = "sls_"
+ADMIN = "admin"
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+class TokenInfo(BaseModel):
+    """An API token as listed (never the secret itself)."""
+
+    id: str
+    name: str
+    user: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked: bool
+
+
+class NewToken(TokenInfo):
+    """A token just created; ``token`` is shown this once."""
+
+    token: str
+
+
+class UserInfo(BaseModel):
+    id: str
+    name: str
+    role: Role
+    created_at: datetime
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class AuthService:
+    def __init__(self, db: Database, audit: AuditLog, *, session_hours: float = 168.0) -> None:
+        self.db = db
+        self.audit = audit
+        self.session_hours = session_hours
+
+    def bootstrap(self) -> NewToken | None:
+        """Create the admin user and its first token on an empty workspace."""
+        with self.db.lock("auth-bootstrap"):
+            with self.db.session() as s:
+                if s.scalar(select(UserRow.id).limit(1)) is not None:
+                    return None
+                user = UserRow(id=new_id(), name=ADMIN, role=Role.ADMIN, created_at=utcnow())
+                s.add(user)
+            token = self._issue(user.id, "bootstrap", None, kind="api")
+        self.audit.record(None, "auth.bootstrap", f"user:{ADMIN}")
+        return token
+
+    def local_principal(self) -> Principal:
+        """The workspace owner, for clients that open the workspace directly."""
+        found = self.principal_by_name(ADMIN)
+        return found or Principal(user_id="local", name="local", role=Role.ADMIN)
+
+    def principal_by_name(self, name: str) -> Principal | None:
+        with self.db.session() as s:
+            user = s.scalar(select(UserRow).where(UserRow.name == name))
+        if user is None:
+            return None
+        return Principal(user_id=user.id, name=user.name, role=Role(user.role))
+
+    def create_user(self, ctx: Ctx, name: str, role: Role) -> UserInfo:
+        ctx.require(Role.ADMIN, "create users")
+        _check_name(name)
+        with self.db.session() as s:
+            if s.scalar(select(UserRow.id).where(UserRow.name == name)):
+                raise AlreadyExists(f"user {name!r} exists", code="user_exists")
+            row = UserRow(id=new_id(), name=name, role=role, created_at=utcnow())
+            s.add(row)
+        self.audit.record(ctx, "user.create", f"user:{name}", role=str(role))
+        return UserInfo(id=row.id, name=row.name, role=role, created_at=row.created_at)
+
+    def list_users(self, ctx: Ctx) -> list[UserInfo]:
+        ctx.require(Role.ADMIN, "list users")
+        with self.db.session() as s:
+            rows = s.scalars(select(UserRow).order_by(UserRow.name)).all()
+            return [
+                UserInfo(id=r.id, name=r.name, role=Role(r.role), created_at=r.created_at)
+                for r in rows
+            ]
+
+    def create_token(
+        self, ctx: Ctx, name: str, *, user: str | None = None, expires_days: float | None = None
+    ) -> NewToken:
+        """Issue an API token for yourself, or (admins) for another user."""
+        _check_name(name)
+        target = user or ctx.actor.name
+        if target != ctx.actor.name:
+            ctx.require(Role.ADMIN, "create tokens for other users")
+        with self.db.session() as s:
+            row = s.scalar(select(UserRow).where(UserRow.name == target))
+            if row is None:
+                raise NotFound(f"user {target!r} does not exist", code="user_not_found")
+            user_id = row.id
+        expires = utcnow() + timedelta(days=expires_days) if expires_days else None
+        token = self._issue(user_id, name, expires, kind="api")
+        self.audit.record(ctx, "token.create", f"token:{token.id}", name=name, user=target)
+        return token
+
+    def list_tokens(self, ctx: Ctx) -> list[TokenInfo]:
+        """Your tokens; admins see everyone's."""
+        with self.db.session() as s:
+            q = select(TokenRow, UserRow.name).join(UserRow).where(TokenRow.kind == "api")
+            if ctx.actor.role != Role.ADMIN:
+                q = q.where(TokenRow.user_id == ctx.actor.user_id)
+            return [_token_info(t, u) for t, u in s.execute(q.order_by(TokenRow.id)).all()]
+
+    def revoke_token(self, ctx: Ctx, token_id: str) -> TokenInfo:
+        with self.db.session() as s:
+            row = s.get(TokenRow, token_id)
+            if row is None or row.kind != "api":
+                raise NotFound(f"token {token_id} does not exist", code="token_not_found")
+            if row.user_id != ctx.actor.user_id:
+                ctx.require(Role.ADMIN, "revoke other users' tokens")
+            row.revoked_at = row.revoked_at or utcnow()
+            owner = s.get(UserRow, row.user_id)
+            info = _token_info(row, owner.name if owner else "?")
+        self.audit.record(ctx, "token.revoke", f"token:{token_id}")
+        return info
+
+    def authenticate(self, secret: str | None) -> Principal:
+        """The principal behind an API token or a web session secret.
+
+        Raises:
+            Unauthorized: missing, unknown, revoked or expired credentials.
+        """
+        if not secret:
+            raise Unauthorized(
+                "this route needs a token: send 'Authorization: Bearer <token>' "
+                "(create one with `sluice tokens create`)",
+                code="token_missing",
+            )
+        with self.db.session() as s:
+            found = s.execute(
+                select(TokenRow, UserRow).join(UserRow).where(
+                    TokenRow.token_hash == hash_secret(secret)
+                )
+            ).first()
+            if found is None:
+                raise Unauthorized("the token is not valid", code="token_invalid")
+            token, user = found
+            _check_usable(token, user)
+            principal = Principal(user_id=user.id, name=user.name, role=Role(user.role))
+            self._touch(s, token)
+        return principal
+
+    def login(self, api_token: str) -> str:
+        """Exchange an API token for a web session secret (the cookie value)."""
+        principal = self.authenticate(api_token)
+        expires = utcnow() + timedelta(hours=self.session_hours)
+        session = self._issue(principal.user_id, "web", expires, kind="session")
+        self.audit.record(None, "auth.login", f"user:{principal.name}")
+        return session.token
+
+    def logout(self, session_secret: str) -> None:
+        with self.db.session() as s:
+            s.execute(
+                update(TokenRow)
+                .where(TokenRow.token_hash == hash_secret(session_secret))
+                .values(revoked_at=utcnow())
+            )
+
+    def _issue(
+        self, user_id: str, name: str, expires: datetime | None, *, kind: str
+    ) -> NewToken:
+        secret = (SESSION_PREFIX if kind == "session" else TOKEN_PREFIX) + secrets.token_urlsafe(32)
+        row = TokenRow(
+            id=new_id(), user_id=user_id, name=name, token_hash=hash_secret(secret),
+            prefix=secret[:10], kind=kind, created_at=utcnow(), expires_at=expires,
+        )
+        with self.db.session() as s:
+            s.add(row)
+            user = s.get(UserRow, user_id)
+            info = _token_info(row, user.name if user else "?")
+        return NewToken(**info.model_dump(), token=secret)
+
+    @staticmethod
+    def _touch(s: object, token: TokenRow) -> None:
+        now = utcnow()
+        if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
+            token.last_used_at = now
+
+
+def _check_usable(token: TokenRow, user: UserRow) -> None:
+    if token.revoked_at is not None:
+        raise Unauthorized("the token was revoked", code="token_revoked")
+    if token.expires_at is not None and token.expires_at <= utcnow():
+        raise Unauthorized("the token expired; create a new one", code="token_expired")
+    if user.disabled:
+        raise Unauthorized(f"user {user.name} is disabled", code="user_disabled")
+
+
+def _token_info(row: TokenRow, user: str) -> TokenInfo:
+    return TokenInfo(
+        id=row.id, name=row.name, user=user, prefix=row.prefix, created_at=row.created_at,
+        expires_at=row.expires_at, last_used_at=row.last_used_at,
+        revoked=row.revoked_at is not None,
+    )
+
+
+def _check_name(name: str) -> None:
+    if not name or len(name) > 128 or not name.isprintable():
+        raise InvalidInput("names must be 1-128 printable characters", code="invalid_name")

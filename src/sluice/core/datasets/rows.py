@@ -1,0 +1,160 @@
+"""System columns every dataset row carries, and fitting new rows to a stored schema.
+
+``_key``    the row's identity across versions: the key column's value, a document's URI,
+            or, for keyless tables, a digest of (source, content, occurrence).
+``_hash``   a digest of the row's content; a key whose hash moved was *changed*.
+``_source`` where the row came from: a file URI, ``append:<batch>``, ``redis:<stream>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sluice.core.sql.engine import trusted_connection
+from sluice.errors import InvalidInput
+
+KEY, HASH, SOURCE = "_key", "_hash", "_source"
+SYSTEM_COLUMNS = (KEY, HASH, SOURCE)
+SYSTEM_FIELDS = [pa.field(KEY, pa.string()), pa.field(HASH, pa.string()),
+                 pa.field(SOURCE, pa.string())]
+
+
+def user_columns(schema: pa.Schema) -> list[str]:
+    return [n for n in schema.names if n not in SYSTEM_COLUMNS]
+
+
+def clean_column_names(table: pa.Table) -> tuple[pa.Table, dict[str, str]]:
+    """Give every column a usable, unique name; system names get a trailing '_'."""
+    seen: set[str] = set()
+    names, renamed = [], {}
+    for i, raw in enumerate(table.column_names):
+        name = str(raw).strip() or f"column_{i + 1}"
+        if name in SYSTEM_COLUMNS:
+            name += "_"
+        base, n = name, 2
+        while name in seen:
+            name, n = f"{base}_{n}", n + 1
+        seen.add(name)
+        names.append(name)
+        if name != raw:
+            renamed[str(raw)] = name
+    return table.rename_columns(names), renamed
+
+
+def content_hashes(table: pa.Table) -> pa.Array:
+    """MD5 of each row's user columns, computed by DuckDB (fast, type-aware)."""
+    cols = user_columns(table.schema)
+    if table.num_rows == 0:
+        return pa.array([], pa.string())
+    if not cols:
+        return pa.array([hashlib.md5(b"").hexdigest()] * table.num_rows, pa.string())
+    con = trusted_connection()
+    try:
+        con.register("src", table.select(cols))
+        out = con.sql("SELECT md5(CAST(src AS VARCHAR)) AS h FROM src").to_arrow_table()
+    finally:
+        con.close()
+    return out.column("h").combine_chunks()
+
+
+def with_system_columns(
+    table: pa.Table, *, source: str, key_column: str | None = None,
+    keys: list[str] | None = None,
+) -> pa.Table:
+    """Add ``_key``, ``_hash`` and ``_source`` to user rows."""
+    table = table.drop_columns([c for c in SYSTEM_COLUMNS if c in table.column_names])
+    hashes = content_hashes(table)
+    if keys is not None:
+        key_array = pa.array(keys, pa.string())
+    elif key_column:
+        key_array = _key_values(table, key_column)
+    else:
+        key_array = _occurrence_keys(source, hashes)
+    sources = pa.array([source] * table.num_rows, pa.string())
+    return (table.append_column(pa.field(KEY, pa.string()), key_array)
+            .append_column(pa.field(HASH, pa.string()), hashes)
+            .append_column(pa.field(SOURCE, pa.string()), sources))
+
+
+def _key_values(table: pa.Table, key_column: str) -> pa.Array:
+    if key_column not in table.column_names:
+        raise InvalidInput(f"key column {key_column!r} is missing from the rows",
+                           code="key_missing", details={"key": key_column})
+    keys = pc.cast(table.column(key_column), pa.string()).combine_chunks()
+    if keys.null_count:
+        raise InvalidInput(f"key column {key_column!r} has {keys.null_count} empty value(s)",
+                           code="key_null", details={"key": key_column})
+    if pc.count_distinct(keys).as_py() != len(keys):
+        raise InvalidInput(f"key column {key_column!r} has duplicate values in this batch",
+                           code="key_duplicate", details={"key": key_column})
+    return keys
+
+
+def _occurrence_keys(source: str, hashes: pa.Array) -> pa.Array:
+    counts: dict[str, int] = {}
+    keys = []
+    prefix = hashlib.md5(source.encode()).hexdigest()[:12]
+    for h in hashes.to_pylist():
+        n = counts.get(h, 0)
+        counts[h] = n + 1
+        keys.append(f"{prefix}:{h}:{n}")
+    return pa.array(keys, pa.string())
+
+
+def fit_to_schema(table: pa.Table, schema: pa.Schema) -> tuple[pa.Table, list[pa.Field]]:
+    """Cast ``table`` to a stored ``schema``.
+
+    Missing columns become nulls; new columns are returned so the caller can add them
+    to the stored table first.
+
+    Raises:
+        InvalidInput: a column whose values cannot be cast (code ``schema_mismatch``).
+    """
+    new_fields = [f.with_nullable(True) for f in table.schema if f.name not in schema.names]
+    target = pa.schema(list(schema) + new_fields)
+    columns = [_cast_column(table, f) for f in target]
+    return pa.Table.from_arrays(columns, schema=target), new_fields
+
+
+def _cast_column(table: pa.Table, field: pa.Field) -> pa.Array:
+    if field.name not in table.column_names:
+        return pa.nulls(table.num_rows, field.type)
+    column = table.column(field.name)
+    if column.type == field.type:
+        return column.combine_chunks()
+    if pa.types.is_null(column.type):
+        return pa.nulls(table.num_rows, field.type)
+    try:
+        return pc.cast(column, field.type).combine_chunks()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise InvalidInput(
+            f"column {field.name!r} holds {column.type} values but the dataset stores "
+            f"{field.type}: {exc}",
+            code="schema_mismatch",
+            details={"column": field.name, "expected": str(field.type), "got": str(column.type)},
+        ) from exc
+
+
+def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """Build an Arrow table from JSON objects, naming the row that breaks typing."""
+    if not rows:
+        raise InvalidInput("the batch has no rows", code="empty_batch")
+    bad = next((i for i, r in enumerate(rows) if not isinstance(r, dict)), None)
+    if bad is not None:
+        raise InvalidInput(f"row {bad} is not a JSON object", code="invalid_row",
+                           details={"row": bad})
+    try:
+        return pa.Table.from_pylist(rows)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+        raise InvalidInput(f"rows have inconsistent types: {exc}", code="schema_mismatch") from exc
+
+
+def null_types_to_string(table: pa.Table) -> pa.Table:
+    """Columns that are all-null get type string, so later batches can fill them."""
+    fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
+              for f in table.schema]
+    return table.cast(pa.schema(fields)) if fields != list(table.schema) else table

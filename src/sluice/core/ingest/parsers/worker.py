@@ -1,0 +1,59 @@
+"""A parser process: ``python -m sluice.core.ingest.parsers.worker IN_FD OUT_FD LIMITS``.
+
+Receives (path, extension) on IN_FD, sends (document, failure) on OUT_FD, until the
+parent closes the pipe. It dies with its parent (Linux ``PR_SET_PDEATHSIG``), so a
+killed ingest leaves no parser running.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import signal
+import sys
+from multiprocessing.connection import Connection
+
+from sluice.core.ingest.parsers.base import Limits, ParsedDoc, ParseFailure
+from sluice.core.ingest.parsers.registry import parse_file
+
+_PR_SET_PDEATHSIG = 1
+
+
+def parse_one(path: str, extension: str, limits: Limits) -> tuple[ParsedDoc | None,
+                                                                   ParseFailure | None]:
+    try:
+        return parse_file(path, extension, limits), None
+    except ParseFailure as failure:
+        return None, failure
+    except MemoryError:
+        return None, ParseFailure("too_large", "the parser ran out of memory on this file")
+    except Exception as exc:  # a parser bug or an unexpected format quirk
+        return None, ParseFailure("parse_failed", f"{type(exc).__name__}: {str(exc)[:500]}")
+
+
+def serve(conn_in: Connection, conn_out: Connection, limits: Limits) -> None:
+    while True:
+        try:
+            path, extension = conn_in.recv()
+        except (EOFError, OSError):
+            return
+        conn_out.send(parse_one(path, extension, limits))
+
+
+def _die_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass  # not Linux: the closed pipe still ends the loop
+
+
+def main() -> None:
+    _die_with_parent()
+    conn_in = Connection(int(sys.argv[1]), writable=False)
+    conn_out = Connection(int(sys.argv[2]), readable=False)
+    serve(conn_in, conn_out, Limits(**json.loads(sys.argv[3])))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Ingest: files and folders (on this machine, or uploaded) into versioned datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from sluice.core.context import Ctx, Role
+from sluice.core.datasets.models import DatasetKind
+from sluice.core.datasets.refs import parse_ref
+from sluice.core.ingest.documents import DocumentIngest
+from sluice.core.ingest.scan import FileEntry, Root, is_tabular, scan
+from sluice.core.ingest.tables import TableIngest
+from sluice.core.jobs.models import JobInfo
+from sluice.errors import Forbidden, InvalidInput, NotFound
+from sluice.storage.blobs import check_digest
+
+if TYPE_CHECKING:
+    from sluice.core.jobs.context import JobContext
+    from sluice.platform import Platform
+
+KIND_INGEST = "ingest"
+Mode = Literal["auto", "documents", "table"]
+
+
+class UploadedFile(BaseModel):
+    """A file a remote client uploaded as a blob, with where it came from."""
+
+    uri: str = Field(max_length=4096)
+    root: str = Field(max_length=4096)
+    rel: str = Field(max_length=4096)
+    size: int = Field(ge=0)
+    mtime: float = 0.0
+    digest: str
+
+
+class IngestRequest(BaseModel):
+    """What to ingest: local paths, or uploaded files (remote clients)."""
+
+    dataset: str
+    paths: list[str] = []
+    files: list[UploadedFile] = []
+    roots: list[dict[str, Any]] = []
+    mode: Mode = "auto"
+    include: list[str] = []
+    exclude: list[str] = []
+    recursive: bool = True
+    key_column: str | None = None
+
+
+class IngestService:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+
+    def submit(self, ctx: Ctx, request: IngestRequest, *, local: bool = True) -> JobInfo:
+        """Start an ingest job.
+
+        Args:
+            local: the caller runs on this machine and may name any path; remote
+                callers may only name paths under ``ingest_roots``.
+        """
+        ctx.require(Role.EDITOR, "ingest data")
+        parse_ref(request.dataset)
+        if not request.paths and not request.files:
+            raise InvalidInput("give at least one path or uploaded file", code="nothing_to_ingest")
+        for path in request.paths:
+            self._check_path(path, local)
+        for f in request.files:
+            check_digest(f.digest)
+            if not self.platform.blobs.exists(f.digest):
+                raise NotFound(f"uploaded blob {f.digest} is missing; upload it first",
+                               code="blob_not_found")
+        return self.platform.jobs.submit(ctx, KIND_INGEST, request.model_dump())
+
+    def _check_path(self, raw: str, local: bool) -> None:
+        path = Path(raw).expanduser()
+        if not local:
+            allowed = [Path(r).resolve() for r in self.platform.settings.ingest_roots]
+            real = path.resolve()
+            if not any(real == a or a in real.parents for a in allowed):
+                raise Forbidden(
+                    f"{raw} is not under a folder this server lets remote callers ingest "
+                    "(ingest_roots); upload the files instead", code="path_not_allowed")
+        if not path.exists():
+            raise NotFound(f"{raw} does not exist", code="path_not_found",
+                           details={"path": raw})
+
+    def run(self, job: JobContext, request: IngestRequest) -> dict[str, Any]:
+        """The body of an ingest job."""
+        roots, entries = self._entries(request)
+        if not entries:
+            raise InvalidInput("no files matched", code="no_files",
+                               details={"paths": request.paths, "include": request.include})
+        kind = self._kind(job.ctx, request, roots, entries)
+        job.log(f"ingesting {len(entries)} files into {request.dataset} as {kind}")
+        if kind == DatasetKind.TABLE:
+            return TableIngest(self.platform, job, request.dataset, request.key_column).run(entries)
+        return DocumentIngest(self.platform, job, request.dataset).run(roots, entries)
+
+    def _entries(self, request: IngestRequest) -> tuple[list[Root], list[FileEntry]]:
+        if request.paths:
+            return scan(request.paths, include=request.include or None,
+                        exclude=request.exclude or None, recursive=request.recursive)
+        roots = [Root(str(r["uri"]), bool(r.get("is_folder"))) for r in request.roots]
+        entries = [FileEntry(uri=f.uri, root=f.root, rel=f.rel, size=f.size, mtime=f.mtime,
+                             digest=f.digest) for f in request.files]
+        return roots, entries
+
+    def _kind(self, ctx: Ctx, request: IngestRequest, roots: list[Root],
+              entries: list[FileEntry]) -> DatasetKind:
+        try:
+            return self.platform.datasets.get(ctx, request.dataset).kind
+        except NotFound:
+            pass
+        if request.mode != "auto":
+            return DatasetKind(request.mode)
+        explicit_files = not any(r.is_folder for r in roots)
+        if explicit_files and all(is_tabular(e) for e in entries):
+            return DatasetKind.TABLE
+        return DatasetKind.DOCUMENTS

@@ -1,0 +1,217 @@
+"""Jobs: every long task is a row with state, progress, logs and a result.
+
+States move ``queued -> running -> succeeded | failed | cancelled``. A running job
+writes a heartbeat; :meth:`JobService.reap` fails jobs whose heartbeat went silent (the
+worker was killed), so no job stays "running" forever.
+"""
+
+from __future__ import annotations
+
+import builtins
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from sluice.core.context import Ctx, Role
+from sluice.core.jobs.models import JobInfo, JobLog, JobState
+from sluice.core.jobs.registry import get_handler
+from sluice.errors import InvalidInput, NotFound, Timeout
+from sluice.ids import new_id, utcnow
+from sluice.storage.metadata.database import Database
+from sluice.storage.metadata.schema import JobLogRow, JobRow
+
+if TYPE_CHECKING:
+    from sluice.core.jobs.executors import Executor
+
+_FINISHED = [s.value for s in JobState if s.finished]
+
+
+class JobService:
+    def __init__(
+        self, db: Database, executor: Callable[[], Executor], *, stale_seconds: float
+    ) -> None:
+        self.db = db
+        self._executor = executor
+        self.stale = timedelta(seconds=stale_seconds)
+
+    # -- callers -------------------------------------------------------------------
+
+    def submit(self, ctx: Ctx, kind: str, params: dict[str, Any]) -> JobInfo:
+        """Queue a job of ``kind`` and hand it to the executor."""
+        ctx.require(Role.EDITOR, f"start {kind} jobs")
+        get_handler(kind)  # unknown kinds fail here, not in a worker
+        row = JobRow(
+            id=new_id(), project_id=ctx.project_id, kind=kind, params=params,
+            state=JobState.QUEUED, created_at=utcnow(), created_by=ctx.actor.name,
+            message="queued",
+        )
+        with self.db.session() as s:
+            s.add(row)
+        self._executor().submit(row.id)
+        return _info(row)
+
+    def get(self, ctx: Ctx, job_id: str) -> JobInfo:
+        self.reap()
+        with self.db.session() as s:
+            return _info(self._row(s, ctx, job_id))
+
+    def list(
+        self, ctx: Ctx, *, state: JobState | None = None, kind: str | None = None,
+        limit: int = 50,
+    ) -> builtins.list[JobInfo]:
+        self.reap()
+        q = select(JobRow).where(JobRow.project_id == ctx.project_id)
+        if state:
+            q = q.where(JobRow.state == state)
+        if kind:
+            q = q.where(JobRow.kind == kind)
+        with self.db.session() as s:
+            rows = s.scalars(q.order_by(JobRow.id.desc()).limit(max(1, min(limit, 1000))))
+            return [_info(r) for r in rows]
+
+    def logs(self, ctx: Ctx, job_id: str, *, after: int = 0,
+             limit: int = 1000) -> builtins.list[JobLog]:
+        with self.db.session() as s:
+            self._row(s, ctx, job_id)
+            rows = s.scalars(
+                select(JobLogRow).where(JobLogRow.job_id == job_id, JobLogRow.id > after)
+                .order_by(JobLogRow.id).limit(limit)
+            )
+            return [JobLog(id=r.id, at=r.at, level=r.level, message=r.message) for r in rows]
+
+    def cancel(self, ctx: Ctx, job_id: str) -> JobInfo:
+        """Ask a job to stop; a queued job is cancelled at once."""
+        ctx.require(Role.EDITOR, "cancel jobs")
+        with self.db.session() as s:
+            row = self._row(s, ctx, job_id)
+            if not JobState(row.state).finished:
+                row.cancel_requested = True
+                if row.state == JobState.QUEUED:
+                    _finish(row, JobState.CANCELLED, "cancelled before it started")
+            return _info(row)
+
+    def wait(
+        self, ctx: Ctx, job_id: str, *, timeout: float | None = None,
+        on_update: Callable[[JobInfo], None] | None = None, poll: float = 0.2,
+    ) -> JobInfo:
+        """Block until the job finishes; ``on_update`` sees each poll."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            info = self.get(ctx, job_id)
+            if on_update:
+                on_update(info)
+            if info.state.finished:
+                return info
+            if deadline is not None and time.monotonic() > deadline:
+                raise Timeout(f"job {job_id} still {info.state} after {timeout}s",
+                              code="job_wait_timeout")
+            time.sleep(poll)
+
+    # -- workers -------------------------------------------------------------------
+
+    def start(self, job_id: str, worker: str) -> JobRow | None:
+        """Claim a queued job for ``worker``; None when it is gone or not queued."""
+        now = utcnow()
+        with self.db.session() as s:
+            claimed = s.execute(  # type: ignore[attr-defined]
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.state == JobState.QUEUED)
+                .values(state=JobState.RUNNING, started_at=now, heartbeat_at=now,
+                        worker=worker, attempts=JobRow.attempts + 1, message="running")
+            ).rowcount
+            return s.get(JobRow, job_id) if claimed else None
+
+    def heartbeat(self, job_id: str) -> bool:
+        """Record that the job is alive; returns whether cancellation was asked."""
+        with self.db.session() as s:
+            s.execute(update(JobRow).where(JobRow.id == job_id, JobRow.state == JobState.RUNNING)
+                      .values(heartbeat_at=utcnow()))
+            return bool(s.scalar(select(JobRow.cancel_requested).where(JobRow.id == job_id)))
+
+    def progress(self, job_id: str, done: float, total: float | None, message: str) -> None:
+        with self.db.session() as s:
+            s.execute(update(JobRow).where(JobRow.id == job_id).values(
+                progress_done=done, progress_total=total, message=message[:2000],
+                heartbeat_at=utcnow()))
+
+    def log(self, job_id: str, level: str, message: str) -> None:
+        with self.db.session() as s:
+            s.add(JobLogRow(job_id=job_id, at=utcnow(), level=level, message=message[:10000]))
+
+    def finish(
+        self, job_id: str, state: JobState, message: str, *,
+        result: dict[str, Any] | None = None, error: dict[str, Any] | None = None,
+    ) -> None:
+        with self.db.session() as s:
+            row = s.get(JobRow, job_id)
+            if row is not None and not JobState(row.state).finished:
+                _finish(row, state, message, result=result, error=error)
+
+    def requeue_or_fail(self, job_id: str, error: dict[str, Any]) -> str:
+        """After a worker crash: a job that never started goes back to the queue."""
+        with self.db.session() as s:
+            row = s.get(JobRow, job_id)
+            if row is None:
+                return "gone"
+            if row.state == JobState.QUEUED:
+                return "queued"
+            if row.state == JobState.RUNNING:
+                _finish(row, JobState.FAILED, str(error["message"]), error=error)
+                s.add(JobLogRow(job_id=job_id, at=utcnow(), level="ERROR",
+                                message=error["message"]))
+            return str(row.state)
+
+    def reap(self) -> int:
+        """Fail running jobs whose heartbeat is older than the stale limit."""
+        cutoff = utcnow() - self.stale
+        error = {
+            "code": "worker_lost", "type": "Unavailable", "retryable": True, "details": {},
+            "message": "the worker running this job stopped responding (killed or crashed); "
+            "the dataset was left at its last good version: run the job again",
+        }
+        with self.db.session() as s:
+            rows = s.scalars(select(JobRow).where(
+                JobRow.state == JobState.RUNNING, JobRow.heartbeat_at < cutoff)).all()
+            for row in rows:
+                _finish(row, JobState.FAILED, str(error["message"]), error=error)
+            return len(rows)
+
+    def queued_ids(self) -> builtins.list[str]:
+        with self.db.session() as s:
+            return list(s.scalars(select(JobRow.id).where(JobRow.state == JobState.QUEUED)
+                                  .order_by(JobRow.id)))
+
+    @staticmethod
+    def _row(s: Any, ctx: Ctx, job_id: str) -> JobRow:
+        if not isinstance(job_id, str) or len(job_id) > 64:
+            raise InvalidInput("job ids are 26-character strings", code="invalid_job_id")
+        row = s.get(JobRow, job_id)
+        if row is None or row.project_id != ctx.project_id:
+            raise NotFound(f"job {job_id} does not exist", code="job_not_found",
+                           details={"job": job_id})
+        return row  # type: ignore[no-any-return]
+
+
+def _finish(
+    row: JobRow, state: JobState, message: str, *,
+    result: dict[str, Any] | None = None, error: dict[str, Any] | None = None,
+) -> None:
+    row.state = state
+    row.message = message[:2000]
+    row.finished_at = utcnow()
+    row.result = result
+    row.error = error
+
+
+def _info(row: JobRow) -> JobInfo:
+    return JobInfo(
+        id=row.id, kind=row.kind, state=JobState(row.state), params=row.params or {},
+        progress_done=row.progress_done or 0.0, progress_total=row.progress_total,
+        message=row.message or "", result=row.result, error=row.error,
+        created_at=row.created_at, created_by=row.created_by, started_at=row.started_at,
+        finished_at=row.finished_at, heartbeat_at=row.heartbeat_at, worker=row.worker,
+        attempts=row.attempts or 0, cancel_requested=bool(row.cancel_requested),
+    )

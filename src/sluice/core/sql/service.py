@@ -1,0 +1,171 @@
+"""User SQL over datasets: DuckDB reading Lance, read-only and bounded.
+
+Every query runs on a cursor of a DuckDB database configured with external access
+off (no files, no URLs, no ATTACH of files, no COPY, no extension loading) and its
+configuration locked. On top of that a query must be exactly one SELECT-type
+statement, it only sees the datasets it names (``tickets``, ``"tickets@3"``), it is
+interrupted after the timeout, and it returns at most the row limit.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from sluice.core.context import Ctx
+from sluice.core.datasets.refs import DatasetRef, parse_ref
+from sluice.core.sql.cache import TableCache
+from sluice.core.sql.models import QueryResult
+from sluice.core.sql.tables import referenced_tables
+from sluice.errors import InvalidInput, NotFound, SluiceError, Timeout
+
+if TYPE_CHECKING:
+    from sluice.core.datasets.catalog import DatasetCatalog
+    from sluice.settings import Settings
+
+MAX_SQL_CHARS = 100_000
+
+
+class SqlService:
+    def __init__(self, catalog: DatasetCatalog, settings: Settings) -> None:
+        self.catalog = catalog
+        self.settings = settings
+        self.cache = TableCache(settings.sql_cache_bytes)
+        self._base: duckdb.DuckDBPyConnection | None = None
+        self._lock = threading.Lock()
+
+    def query(
+        self, ctx: Ctx, sql: str, *, limit: int | None = None, timeout: float | None = None
+    ) -> QueryResult:
+        """Run one read-only query and return at most ``limit`` rows.
+
+        Raises:
+            InvalidInput: not a single SELECT, a syntax error, or file/URL access
+                (codes ``sql_not_read_only``, ``sql_invalid``, ``sql_forbidden``).
+            NotFound: a table that names no dataset (``table_not_found``).
+            Timeout: the query ran past the timeout (``sql_timeout``).
+        """
+        limit = self._limit(limit)
+        timeout = min(timeout or self.settings.sql_timeout_seconds,
+                      self.settings.sql_timeout_seconds)
+        statement = self._statement(sql)
+        cursor = self._connection().cursor()
+        try:
+            self._register_tables(ctx, cursor, statement)
+            return self._run(cursor, statement, limit, timeout)
+        finally:
+            cursor.close()
+
+    def _limit(self, limit: int | None) -> int:
+        cap = self.settings.sql_max_rows
+        if limit is None:
+            return cap
+        if not 1 <= limit <= cap:
+            raise InvalidInput(f"limit must be 1..{cap} (sql_max_rows)", code="invalid_limit")
+        return limit
+
+    def _statement(self, sql: str) -> str:
+        if not isinstance(sql, str) or not sql.strip():
+            raise InvalidInput("the query is empty", code="sql_invalid")
+        if len(sql) > MAX_SQL_CHARS:
+            raise InvalidInput(f"the query is longer than {MAX_SQL_CHARS} characters",
+                               code="sql_invalid")
+        try:
+            statements = self._connection().extract_statements(sql)
+        except duckdb.Error as exc:
+            raise InvalidInput(f"SQL syntax error: {_clean(exc)}", code="sql_invalid") from exc
+        if len(statements) != 1:
+            raise InvalidInput("send exactly one statement", code="sql_not_read_only")
+        stmt = statements[0]
+        if stmt.type != duckdb.StatementType.SELECT:
+            raise InvalidInput(
+                f"only read-only queries are allowed (got {stmt.type.name}); "
+                "use SELECT, WITH, VALUES, DESCRIBE or SUMMARIZE",
+                code="sql_not_read_only",
+            )
+        return str(stmt.query)
+
+    def _register_tables(self, ctx: Ctx, cursor: duckdb.DuckDBPyConnection, sql: str) -> None:
+        for name in sorted(referenced_tables(cursor, sql)):
+            ref = _table_ref(name)
+            row, version = self.catalog.resolve(ctx, ref)
+            uri = self.catalog.tables.uri(row.table_path)
+            cursor.register(name, self.cache.get(uri, version.lance_version,
+                                                 self.catalog.tables.open_uri))
+
+    def _run(
+        self, cursor: duckdb.DuckDBPyConnection, sql: str, limit: int, timeout: float
+    ) -> QueryResult:
+        timer = threading.Timer(timeout, cursor.interrupt)
+        started = time.perf_counter()
+        timer.start()
+        try:
+            table = cursor.sql(sql).limit(limit + 1).to_arrow_table()
+        except duckdb.InterruptException as exc:
+            raise Timeout(f"the query ran longer than {timeout:g}s and was stopped",
+                          code="sql_timeout", details={"timeout_seconds": timeout}) from exc
+        except duckdb.Error as exc:
+            raise _translate(exc) from exc
+        finally:
+            timer.cancel()
+        elapsed = (time.perf_counter() - started) * 1000
+        return QueryResult(table=table.slice(0, limit), truncated=table.num_rows > limit,
+                           elapsed_ms=elapsed, limit=limit)
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            if self._base is None:
+                self._base = _sandbox(self.settings)
+            return self._base
+
+    def close(self) -> None:
+        with self._lock:
+            if self._base is not None:
+                self._base.close()
+                self._base = None
+
+
+def _sandbox(settings: Settings) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:", config={
+        "enable_external_access": False,
+        "autoload_known_extensions": False,
+        "autoinstall_known_extensions": False,
+        "allow_community_extensions": False,
+        "threads": settings.sql_threads,
+        "memory_limit": settings.sql_memory_limit,
+    })
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def _table_ref(name: str) -> DatasetRef:
+    if any(ch in name for ch in "/\\:.*?"):
+        raise InvalidInput(f"queries may only read datasets, not files or URLs ({name!r})",
+                           code="sql_forbidden", details={"table": name})
+    try:
+        return parse_ref(name)
+    except InvalidInput as exc:
+        raise NotFound(f"table {name!r} is not a dataset; name a dataset, or "
+                       '"dataset@N" for an older version', code="table_not_found",
+                       details={"table": name}) from exc
+
+
+def _translate(exc: duckdb.Error) -> SluiceError:
+    message = _clean(exc)
+    if isinstance(exc, duckdb.PermissionException):
+        return InvalidInput(f"queries may only read datasets, not files, URLs or extensions: "
+                            f"{message}", code="sql_forbidden")
+    if isinstance(exc, duckdb.CatalogException):
+        return NotFound(f"{message}", code="table_not_found")
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return InvalidInput(f"the query needs more memory than sql_memory_limit allows: "
+                            f"{message}", code="sql_out_of_memory")
+    return InvalidInput(f"the query failed: {message}", code="sql_invalid")
+
+
+def _clean(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:1000] if str(exc).strip() else type(exc).__name__

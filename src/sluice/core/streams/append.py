@@ -1,0 +1,136 @@
+"""Appending batches of JSON rows: each batch is one version, retried batches are stored once.
+
+An idempotency key names a batch. It is recorded in the same transaction as the
+version the batch made, and checked under the dataset lock, so a client that retries
+after a timeout (or two clients racing with one key) gets the first version back
+instead of a second copy of the rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sluice.core.context import Ctx
+from sluice.core.datasets.commits import Committer, NewDataset, WriteResult, WriteTarget
+from sluice.core.datasets.diff import sql_strings
+from sluice.core.datasets.models import DatasetKind
+from sluice.core.datasets.refs import parse_ref
+from sluice.core.datasets.rows import KEY, rows_to_table, with_system_columns
+from sluice.core.datasets.writes import Mode, write_rows
+from sluice.errors import InvalidInput, PayloadTooLarge
+from sluice.ids import new_id, utcnow
+from sluice.storage.metadata.database import Database
+from sluice.storage.metadata.schema import AppendKeyRow, DatasetVersionRow
+from sluice.storage.tables import LanceTableStore
+
+MAX_KEY = 256
+
+
+class AppendResult(BaseModel):
+    """The version a batch landed in; ``duplicate`` when the key was seen before."""
+
+    dataset: str
+    version: int
+    rows: int
+    duplicate: bool
+
+
+class AppendService:
+    def __init__(self, db: Database, tables: LanceTableStore, committer: Committer,
+                 *, max_rows: int) -> None:
+        self.db = db
+        self.tables = tables
+        self.committer = committer
+        self.max_rows = max_rows
+
+    def append(
+        self, ctx: Ctx, name: str, rows: list[dict[str, Any]], *,
+        idempotency_key: str | None = None, key_column: str | None = None,
+        row_keys: list[str] | None = None, source: str | None = None,
+        job_id: str | None = None,
+    ) -> AppendResult:
+        """Commit ``rows`` as one new version of dataset ``name`` (created if needed).
+
+        Args:
+            idempotency_key: names the batch; a repeat returns the first result.
+            key_column: for a new dataset, the column that identifies rows; appends
+                then replace rows with the same key.
+            row_keys: explicit per-row identities; rows whose key is stored are skipped
+                (a stream re-delivering messages stores each once).
+        """
+        name = parse_ref(name).name
+        self._check(rows, idempotency_key, row_keys)
+        table = rows_to_table(rows)
+        batch = idempotency_key or new_id()
+        found: dict[str, int] = {}
+
+        def write(target: WriteTarget) -> WriteResult:
+            previous = self._seen(target, idempotency_key)
+            if previous is not None:
+                found["version"] = previous
+                return WriteResult(None)
+            data = with_system_columns(table, source=source or f"append:{batch}",
+                                       key_column=target.key_column, keys=row_keys)
+            if row_keys:
+                data = self._unseen_rows(target, data)
+                if data.num_rows == 0:
+                    return WriteResult(None)
+            mode: Mode = "upsert" if target.key_column and not row_keys else "append"
+            version = write_rows(self.tables, target, data, mode=mode)
+            return WriteResult(version, {"rows": data.num_rows, "batch": batch},
+                               f"append of {data.num_rows} rows")
+
+        def record(s: Session, version: DatasetVersionRow) -> None:
+            if idempotency_key:
+                s.add(AppendKeyRow(id=new_id(), dataset_id=version.dataset_id,
+                                   key=idempotency_key, version_number=version.number,
+                                   rows=len(rows), created_at=utcnow()))
+
+        created = self.committer.commit(
+            ctx, name, write, operation="append", job_id=job_id, on_record=record,
+            create=NewDataset(DatasetKind.TABLE, key_column=key_column),
+        )
+        if created is None:
+            return AppendResult(dataset=name, version=found.get("version", 0), rows=len(rows),
+                                duplicate="version" in found)
+        return AppendResult(dataset=name, version=created.number, rows=len(rows),
+                            duplicate=False)
+
+    def _seen(self, target: WriteTarget, key: str | None) -> int | None:
+        if not key or target.lance_version is None:
+            return None
+        with self.db.session() as s:
+            return s.scalar(select(AppendKeyRow.version_number).where(
+                AppendKeyRow.dataset_id == target.dataset_id, AppendKeyRow.key == key))
+
+    def _unseen_rows(self, target: WriteTarget, data: pa.Table) -> pa.Table:
+        """Drop rows whose explicit key is stored already (a re-delivered batch)."""
+        if target.lance_version is None:
+            return data
+        keys = data.column(KEY).to_pylist()
+        stored = self.tables.open(target.table_path, target.lance_version).to_table(
+            columns=[KEY], filter=f"{KEY} IN ({sql_strings(keys)})")
+        seen = set(stored.column(KEY).to_pylist())
+        if not seen:
+            return data
+        return data.filter(pc.invert(pc.is_in(data.column(KEY), pa.array(sorted(seen)))))
+
+    def _check(self, rows: Any, key: str | None, row_keys: list[str] | None) -> None:
+        if not isinstance(rows, list):
+            raise InvalidInput("rows must be a JSON array of objects", code="invalid_rows")
+        if len(rows) > self.max_rows:
+            raise PayloadTooLarge(
+                f"a batch holds at most {self.max_rows} rows (max_append_rows); split it",
+                code="batch_too_large", details={"limit": self.max_rows, "rows": len(rows)})
+        if key is not None and (not key or len(key) > MAX_KEY or not key.isprintable()):
+            raise InvalidInput(f"idempotency keys are 1-{MAX_KEY} printable characters",
+                               code="invalid_idempotency_key")
+        if row_keys is not None and len(row_keys) != len(rows):
+            raise InvalidInput("row_keys must have one key per row", code="invalid_row_keys")
+

@@ -1,0 +1,27 @@
+"""Job handlers for stream sources."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sluice.core.jobs.context import JobContext
+from sluice.core.jobs.registry import job_handler
+from sluice.core.streams.redis_consumer import RedisStreamConsumer, StreamConfig
+from sluice.core.streams.service import KIND_REDIS
+
+if TYPE_CHECKING:
+    from sluice.platform import Platform
+
+
+@job_handler(KIND_REDIS)
+def consume_redis(platform: Platform, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    cfg = StreamConfig.from_params(params)
+
+    def commit(rows: list[dict[str, Any]], keys: list[str]) -> int:
+        result = platform.appends.append(
+            job.ctx, cfg.dataset, rows, row_keys=keys, key_column=cfg.key_column,
+            source=f"redis:{cfg.stream}", job_id=job.id)
+        return result.version
+
+    stats = RedisStreamConsumer(cfg, job, commit).run()
+    return {**stats, "message": f"consumed {stats['rows']} rows in {stats['batches']} batches"}

@@ -1,0 +1,1 @@
+"""Demo data that ships with Sluice or is generated: nothing is downloaded."""

@@ -1,0 +1,102 @@
+"""The composition root: builds stores, services and the job executor from settings.
+
+Front doors (SDK, CLI, API, web) and workers all start here and then only call services.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import cached_property
+
+from sluice.core.audit.service import AuditLog
+from sluice.core.auth.service import AuthService, NewToken
+from sluice.core.context import Ctx, Principal
+from sluice.core.datasets.catalog import DatasetCatalog
+from sluice.core.datasets.commits import Committer
+from sluice.core.datasets.service import DatasetService
+from sluice.core.ingest.service import IngestService
+from sluice.core.jobs.executors import Executor, make_executor
+from sluice.core.jobs.service import JobService
+from sluice.core.projects.service import DEFAULT_PROJECT, ProjectService
+from sluice.core.quality.service import QualityService
+from sluice.core.sql.service import SqlService
+from sluice.core.streams.append import AppendService
+from sluice.core.streams.service import StreamService
+from sluice.settings import Settings, load_settings
+from sluice.storage.blobs import FsspecBlobStore
+from sluice.storage.location import StoreLocation
+from sluice.storage.metadata.database import Database
+from sluice.storage.tables import LanceTableStore
+
+log = logging.getLogger("sluice")
+
+
+class Platform:
+    """Everything Sluice runs on, wired once per process."""
+
+    def __init__(self, settings: Settings, *, server: bool = False) -> None:
+        self.settings = settings
+        self.server = server
+        self.db = Database(settings.resolved_database_url, lock_dir=settings.home / "locks")
+        location = StoreLocation.from_settings(settings)
+        self.blobs = FsspecBlobStore(location)
+        self.tables = LanceTableStore(location)
+        self.audit = AuditLog(self.db)
+        self.auth = AuthService(self.db, self.audit, session_hours=settings.session_hours)
+        self.projects = ProjectService(self.db, self.audit)
+        self.jobs = JobService(self.db, lambda: self.executor,
+                               stale_seconds=settings.job_stale_seconds)
+        committer = Committer(self.db, self.tables, self.audit)
+        catalog = DatasetCatalog(self.db, self.tables, committer, self.audit)
+        self.appends = AppendService(self.db, self.tables, committer,
+                                     max_rows=settings.max_append_rows)
+        self.datasets = DatasetService(catalog, committer, self.tables)
+        self.sql = SqlService(catalog, settings)
+        self.ingest = IngestService(self)
+        self.quality = QualityService(self)
+        self.streams = StreamService(self)
+        self._executor_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, migrate: bool = True,
+             server: bool = False) -> Platform:
+        """Build a platform; ``migrate`` brings the metadata schema up to date first.
+
+        ``server`` marks the long-running API process: with ``executor = "auto"`` its
+        jobs run in a process pool, while SDK and CLI sessions run them on threads.
+        """
+        settings = settings or load_settings()
+        settings.home.mkdir(parents=True, exist_ok=True)
+        platform = cls(settings, server=server)
+        if migrate:
+            platform.db.migrate()
+            platform.projects.ensure_default()
+        return platform
+
+    def bootstrap(self) -> NewToken | None:
+        """First run: create the admin user; returns its token (only that once)."""
+        token = self.auth.bootstrap()
+        if token is not None:
+            path = self.settings.home / "admin-token"
+            path.touch(mode=0o600, exist_ok=True)
+            path.write_text(token.token + "\n", encoding="utf-8")
+        return token
+
+    @cached_property
+    def executor(self) -> Executor:
+        with self._executor_lock:
+            return make_executor(self)
+
+    def context(self, actor: Principal, project: str = DEFAULT_PROJECT) -> Ctx:
+        return self.projects.context(project, actor)
+
+    def local_context(self, project: str = DEFAULT_PROJECT) -> Ctx:
+        """The workspace owner's scope, for clients that open the workspace directly."""
+        return self.context(self.auth.local_principal(), project)
+
+    def close(self) -> None:
+        if "executor" in self.__dict__:
+            self.executor.shutdown(wait=True)
+        self.sql.close()
+        self.db.dispose()

@@ -1,0 +1,233 @@
+"""The client interface. ``LocalClient`` and ``RemoteClient`` implement it method for method,
+with the same return types and the same errors; contract tests run against both."""
+
+from __future__ import annotations
+
+import builtins
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sluice.core.auth.service import NewToken, TokenInfo
+from sluice.core.datasets.models import (
+    ColumnInfo,
+    DatasetInfo,
+    DatasetKind,
+    DiffResult,
+    RowsPage,
+    VersionInfo,
+)
+from sluice.core.jobs.models import JobInfo, JobLog, JobState
+from sluice.core.quality.service import QualityReport
+from sluice.core.sql.models import QueryResult
+from sluice.core.streams.append import AppendResult
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+ProgressFn = Callable[[JobInfo], None]
+PathsArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+
+
+def as_paths(paths: PathsArg) -> builtins.list[str]:
+    """One path or several, as strings."""
+    if isinstance(paths, str | os.PathLike):
+        return [os.fspath(paths)]
+    return [os.fspath(p) for p in paths]
+
+
+class DatasetsAPI(ABC):
+    """Versioned datasets: ``client.datasets``."""
+
+    @abstractmethod
+    def list(self) -> builtins.list[DatasetInfo]:
+        """All datasets of the project, with their newest version."""
+
+    @abstractmethod
+    def get(self, name: str) -> DatasetInfo:
+        """One dataset with its columns.
+
+        Raises:
+            NotFound: ``dataset_not_found``.
+        """
+
+    @abstractmethod
+    def create(self, name: str, *, kind: DatasetKind = DatasetKind.TABLE, description: str = "",
+               key_column: str | None = None) -> DatasetInfo:
+        """Create an empty dataset (ingest and append create one on first use).
+
+        Raises:
+            AlreadyExists: ``dataset_exists``.
+        """
+
+    @abstractmethod
+    def delete(self, name: str) -> None:
+        """Delete a dataset with all its versions."""
+
+    @abstractmethod
+    def versions(self, name: str) -> builtins.list[VersionInfo]:
+        """Every version, newest first."""
+
+    @abstractmethod
+    def version(self, ref: str) -> VersionInfo:
+        """One version: ``name@N`` or ``name`` (the newest)."""
+
+    @abstractmethod
+    def schema(self, ref: str) -> builtins.list[ColumnInfo]:
+        """The columns of a version."""
+
+    @abstractmethod
+    def rows(self, ref: str, *, offset: int = 0, limit: int = 50,
+             columns: Sequence[str] | None = None) -> RowsPage:
+        """A page of rows, JSON-friendly (binary values as base64)."""
+
+    @abstractmethod
+    def diff(self, name: str, from_version: int | str, to_version: int | str = "latest", *,
+             limit: int = 100) -> DiffResult:
+        """Rows added, removed and changed between two versions."""
+
+    @abstractmethod
+    def restore(self, name: str, version: int) -> VersionInfo:
+        """Commit a new version with the content of ``version``."""
+
+    @abstractmethod
+    def delete_rows(self, name: str, where: str) -> VersionInfo | None:
+        """Commit a version without the rows matching SQL predicate ``where``."""
+
+    @abstractmethod
+    def append(self, name: str, rows: builtins.list[dict[str, Any]], *,
+               idempotency_key: str | None = None,
+               key_column: str | None = None) -> AppendResult:
+        """Commit ``rows`` as one new version; a repeated idempotency key stores nothing."""
+
+    @abstractmethod
+    def to_arrow(self, ref: str) -> pa.Table:
+        """A whole version as an Arrow table."""
+
+    def to_pandas(self, ref: str) -> pd.DataFrame:
+        """A whole version as a pandas DataFrame."""
+        frame: pd.DataFrame = self.to_arrow(ref).to_pandas()
+        return frame
+
+    @abstractmethod
+    def export(self, ref: str, fmt: str = "parquet") -> bytes:
+        """A whole version as ``csv``, ``jsonl``, ``json``, ``parquet`` or ``arrow`` bytes."""
+
+
+class JobsAPI(ABC):
+    """Long-running work: ``client.jobs``."""
+
+    @abstractmethod
+    def list(self, *, state: JobState | None = None, kind: str | None = None,
+             limit: int = 50) -> builtins.list[JobInfo]:
+        """Recent jobs, newest first."""
+
+    @abstractmethod
+    def get(self, job_id: str) -> JobInfo:
+        """One job."""
+
+    @abstractmethod
+    def logs(self, job_id: str, *, after: int = 0) -> builtins.list[JobLog]:
+        """Log lines after id ``after``."""
+
+    @abstractmethod
+    def cancel(self, job_id: str) -> JobInfo:
+        """Ask a job to stop."""
+
+    @abstractmethod
+    def wait(self, job_id: str, *, timeout: float | None = None,
+             on_progress: ProgressFn | None = None) -> JobInfo:
+        """Block until the job finishes."""
+
+
+class QualityAPI(ABC):
+    """Quality reports: ``client.quality``."""
+
+    @abstractmethod
+    def run(self, ref: str, *, wait: bool = True,
+            on_progress: ProgressFn | None = None) -> JobInfo:
+        """Compute the report of a version (a job)."""
+
+    @abstractmethod
+    def get(self, ref: str) -> QualityReport:
+        """The stored report of a version.
+
+        Raises:
+            NotFound: ``quality_report_missing`` when it was never computed.
+        """
+
+    @abstractmethod
+    def redact(self, name: str, *, wait: bool = True,
+               on_progress: ProgressFn | None = None) -> JobInfo:
+        """Commit a version with emails, phones, cards and IBANs masked (a job)."""
+
+
+class TokensAPI(ABC):
+    """API tokens: ``client.tokens``."""
+
+    @abstractmethod
+    def create(self, name: str, *, user: str | None = None,
+               expires_days: float | None = None) -> NewToken:
+        """A new token; its secret is shown only in this result."""
+
+    @abstractmethod
+    def list(self) -> builtins.list[TokenInfo]:
+        """Your tokens (admins: everyone's)."""
+
+    @abstractmethod
+    def revoke(self, token_id: str) -> TokenInfo:
+        """Revoke a token at once."""
+
+
+class StreamsAPI(ABC):
+    """Stream sources: ``client.streams``."""
+
+    @abstractmethod
+    def consume_redis(self, dataset: str, *, stream: str,
+                      url: str = "redis://127.0.0.1:6379/0", group: str = "sluice",
+                      batch_rows: int = 500, batch_seconds: float = 1.0,
+                      key_column: str | None = None,
+                      stop_after_idle: float | None = None) -> JobInfo:
+        """Start a job committing micro-batches from a Redis stream into ``dataset``."""
+
+
+class Client(ABC):
+    """A Sluice client: ``sluice.connect()`` (local) or ``sluice.connect(url, token=...)``."""
+
+    datasets: DatasetsAPI
+    jobs: JobsAPI
+    quality: QualityAPI
+    tokens: TokensAPI
+    streams: StreamsAPI
+
+    @abstractmethod
+    def whoami(self) -> dict[str, Any]:
+        """The user, role and project this client acts as."""
+
+    @abstractmethod
+    def ingest(self, paths: PathsArg, dataset: str, *, mode: str = "auto",
+               include: Sequence[str] = (), exclude: Sequence[str] = (),
+               recursive: bool = True, key_column: str | None = None, wait: bool = True,
+               on_progress: ProgressFn | None = None) -> JobInfo:
+        """Ingest files and folders into ``dataset`` (created on first use).
+
+        Table files (CSV, TSV, JSON lines, Parquet, Excel) named directly become rows;
+        folders become one row per document. Re-ingesting parses only changed files.
+        """
+
+    @abstractmethod
+    def sql(self, query: str, *, limit: int | None = None,
+            timeout: float | None = None) -> QueryResult:
+        """Run a read-only query over datasets (``FROM tickets``, ``FROM "tickets@3"``)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections (and, locally, wait for running jobs)."""
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,190 @@
+"""The in-process client: calls the services of a :class:`~sluice.platform.Platform`."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from sluice.core.auth.service import NewToken, TokenInfo
+from sluice.core.context import Ctx
+from sluice.core.datasets.models import (
+    ColumnInfo,
+    DatasetInfo,
+    DatasetKind,
+    DiffResult,
+    RowsPage,
+    VersionInfo,
+)
+from sluice.core.ingest.service import IngestRequest
+from sluice.core.jobs.models import JobInfo, JobLog, JobState
+from sluice.core.quality.service import QualityReport
+from sluice.core.sql.models import QueryResult
+from sluice.core.streams.append import AppendResult
+from sluice.platform import Platform
+from sluice.sdk.api import (
+    Client,
+    DatasetsAPI,
+    JobsAPI,
+    PathsArg,
+    ProgressFn,
+    QualityAPI,
+    StreamsAPI,
+    TokensAPI,
+    as_paths,
+)
+
+
+class _Part:
+    def __init__(self, platform: Platform, ctx: Ctx) -> None:
+        self.p = platform
+        self.ctx = ctx
+
+
+class LocalDatasets(_Part, DatasetsAPI):
+    def list(self) -> builtins.list[DatasetInfo]:
+        return self.p.datasets.list(self.ctx)
+
+    def get(self, name: str) -> DatasetInfo:
+        return self.p.datasets.get(self.ctx, name)
+
+    def create(self, name: str, *, kind: DatasetKind = DatasetKind.TABLE, description: str = "",
+               key_column: str | None = None) -> DatasetInfo:
+        return self.p.datasets.create(self.ctx, name, kind=kind, description=description,
+                                      key_column=key_column)
+
+    def delete(self, name: str) -> None:
+        self.p.datasets.delete(self.ctx, name)
+
+    def versions(self, name: str) -> builtins.list[VersionInfo]:
+        return self.p.datasets.versions(self.ctx, name)
+
+    def version(self, ref: str) -> VersionInfo:
+        return self.p.datasets.version(self.ctx, ref)
+
+    def schema(self, ref: str) -> builtins.list[ColumnInfo]:
+        return self.p.datasets.schema(self.ctx, ref)
+
+    def rows(self, ref: str, *, offset: int = 0, limit: int = 50,
+             columns: Sequence[str] | None = None) -> RowsPage:
+        return self.p.datasets.rows(self.ctx, ref, offset=offset, limit=limit,
+                                    columns=list(columns) if columns else None)
+
+    def diff(self, name: str, from_version: int | str, to_version: int | str = "latest", *,
+             limit: int = 100) -> DiffResult:
+        return self.p.datasets.diff(self.ctx, name, from_version, to_version, limit=limit)
+
+    def restore(self, name: str, version: int) -> VersionInfo:
+        return self.p.datasets.restore(self.ctx, name, version)
+
+    def delete_rows(self, name: str, where: str) -> VersionInfo | None:
+        return self.p.datasets.delete_rows(self.ctx, name, where)
+
+    def append(self, name: str, rows: builtins.list[dict[str, Any]], *,
+               idempotency_key: str | None = None,
+               key_column: str | None = None) -> AppendResult:
+        return self.p.appends.append(self.ctx, name, rows, idempotency_key=idempotency_key,
+                                     key_column=key_column)
+
+    def to_arrow(self, ref: str) -> pa.Table:
+        return self.p.datasets.to_arrow(self.ctx, ref)
+
+    def export(self, ref: str, fmt: str = "parquet") -> bytes:
+        return self.p.datasets.export(self.ctx, ref, fmt)
+
+
+class LocalJobs(_Part, JobsAPI):
+    def list(self, *, state: JobState | None = None, kind: str | None = None,
+             limit: int = 50) -> builtins.list[JobInfo]:
+        return self.p.jobs.list(self.ctx, state=state, kind=kind, limit=limit)
+
+    def get(self, job_id: str) -> JobInfo:
+        return self.p.jobs.get(self.ctx, job_id)
+
+    def logs(self, job_id: str, *, after: int = 0) -> builtins.list[JobLog]:
+        return self.p.jobs.logs(self.ctx, job_id, after=after)
+
+    def cancel(self, job_id: str) -> JobInfo:
+        return self.p.jobs.cancel(self.ctx, job_id)
+
+    def wait(self, job_id: str, *, timeout: float | None = None,
+             on_progress: ProgressFn | None = None) -> JobInfo:
+        return self.p.jobs.wait(self.ctx, job_id, timeout=timeout, on_update=on_progress)
+
+
+class LocalQuality(_Part, QualityAPI):
+    def run(self, ref: str, *, wait: bool = True,
+            on_progress: ProgressFn | None = None) -> JobInfo:
+        job = self.p.quality.run(self.ctx, ref)
+        return self.p.jobs.wait(self.ctx, job.id, on_update=on_progress) if wait else job
+
+    def get(self, ref: str) -> QualityReport:
+        return self.p.quality.get(self.ctx, ref)
+
+    def redact(self, name: str, *, wait: bool = True,
+               on_progress: ProgressFn | None = None) -> JobInfo:
+        job = self.p.quality.redact(self.ctx, name)
+        return self.p.jobs.wait(self.ctx, job.id, on_update=on_progress) if wait else job
+
+
+class LocalTokens(_Part, TokensAPI):
+    def create(self, name: str, *, user: str | None = None,
+               expires_days: float | None = None) -> NewToken:
+        return self.p.auth.create_token(self.ctx, name, user=user, expires_days=expires_days)
+
+    def list(self) -> builtins.list[TokenInfo]:
+        return self.p.auth.list_tokens(self.ctx)
+
+    def revoke(self, token_id: str) -> TokenInfo:
+        return self.p.auth.revoke_token(self.ctx, token_id)
+
+
+class LocalStreams(_Part, StreamsAPI):
+    def consume_redis(self, dataset: str, *, stream: str,
+                      url: str = "redis://127.0.0.1:6379/0", group: str = "sluice",
+                      batch_rows: int = 500, batch_seconds: float = 1.0,
+                      key_column: str | None = None,
+                      stop_after_idle: float | None = None) -> JobInfo:
+        return self.p.streams.consume_redis(
+            self.ctx, dataset, url=url, stream=stream, group=group, batch_rows=batch_rows,
+            batch_seconds=batch_seconds, key_column=key_column, stop_after_idle=stop_after_idle)
+
+
+class LocalClient(Client):
+    """Opens the workspace directly, acting as its owner."""
+
+    def __init__(self, platform: Platform, ctx: Ctx, *, owns_platform: bool = True) -> None:
+        self.platform = platform
+        self.ctx = ctx
+        self._owns = owns_platform
+        self.datasets = LocalDatasets(platform, ctx)
+        self.jobs = LocalJobs(platform, ctx)
+        self.quality = LocalQuality(platform, ctx)
+        self.tokens = LocalTokens(platform, ctx)
+        self.streams = LocalStreams(platform, ctx)
+
+    def whoami(self) -> dict[str, Any]:
+        actor = self.ctx.actor
+        return {"user": actor.name, "role": str(actor.role), "project": self.ctx.project,
+                "mode": "local"}
+
+    def ingest(self, paths: PathsArg, dataset: str, *, mode: str = "auto",
+               include: Sequence[str] = (), exclude: Sequence[str] = (),
+               recursive: bool = True, key_column: str | None = None, wait: bool = True,
+               on_progress: ProgressFn | None = None) -> JobInfo:
+        request = IngestRequest(
+            dataset=dataset, paths=as_paths(paths),
+            mode=mode, include=list(include), exclude=list(exclude),  # type: ignore[arg-type]
+            recursive=recursive, key_column=key_column)
+        job = self.platform.ingest.submit(self.ctx, request, local=True)
+        return self.platform.jobs.wait(self.ctx, job.id, on_update=on_progress) if wait else job
+
+    def sql(self, query: str, *, limit: int | None = None,
+            timeout: float | None = None) -> QueryResult:
+        return self.platform.sql.query(self.ctx, query, limit=limit, timeout=timeout)
+
+    def close(self) -> None:
+        if self._owns:
+            self.platform.close()

@@ -1,0 +1,307 @@
+"""The REST client: the same methods and errors as the local client, over HTTP."""
+
+from __future__ import annotations
+
+import builtins
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pyarrow as pa
+from pydantic import TypeAdapter
+
+from sluice.core.auth.service import NewToken, TokenInfo
+from sluice.core.datasets.models import (
+    ColumnInfo,
+    DatasetInfo,
+    DatasetKind,
+    DiffResult,
+    RowsPage,
+    VersionInfo,
+)
+from sluice.core.datasets.refs import parse_ref
+from sluice.core.ingest.scan import scan
+from sluice.core.jobs.models import JobInfo, JobLog, JobState
+from sluice.core.quality.service import QualityReport
+from sluice.core.sql.export import from_arrow_ipc
+from sluice.core.sql.models import QueryResult
+from sluice.core.streams.append import AppendResult
+from sluice.errors import ExternalService, SluiceError, Timeout, Unavailable, error_from_payload
+from sluice.sdk.api import (
+    Client,
+    DatasetsAPI,
+    JobsAPI,
+    PathsArg,
+    ProgressFn,
+    QualityAPI,
+    StreamsAPI,
+    TokensAPI,
+    as_paths,
+)
+from sluice.storage.blobs import sha256_file
+
+T = TypeVar("T")
+API = "/api/v1"
+
+
+class Http:
+    """Sends requests and turns error responses back into SluiceErrors."""
+
+    def __init__(self, url: str, token: str, project: str, timeout: float,
+                 client: httpx.Client | None = None) -> None:
+        self.client = client or httpx.Client(base_url=url.rstrip("/"), timeout=timeout)
+        self.client.headers.update({"Authorization": f"Bearer {token}",
+                                    "X-Sluice-Project": project})
+
+    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self.client.request(method, API + path, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise Timeout(f"the server did not answer in time: {exc}",
+                          code="http_timeout") from exc
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"cannot reach Sluice at {self.client.base_url}: {exc}",
+                              code="server_unreachable") from exc
+        if response.status_code >= 400:
+            raise _error(response)
+        return response
+
+    def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self.call(method, path, **kwargs).json()
+
+    def model(self, model: type[T], method: str, path: str, **kwargs: Any) -> T:
+        return TypeAdapter(model).validate_python(self.json(method, path, **kwargs))
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _error(response: httpx.Response) -> SluiceError:
+    try:
+        payload = response.json()
+    except ValueError:
+        return ExternalService(f"HTTP {response.status_code}: {response.text[:300]}",
+                               code="bad_response")
+    return error_from_payload(payload, response.status_code)
+
+
+class _Part:
+    def __init__(self, http: Http) -> None:
+        self.http = http
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="@")
+
+
+def _ref(ref: str) -> str:
+    """A dataset reference checked here, so bad names fail as they do locally."""
+    parse_ref(ref)
+    return _quote(ref)
+
+
+class RemoteDatasets(_Part, DatasetsAPI):
+    def list(self) -> builtins.list[DatasetInfo]:
+        return self.http.model(builtins.list[DatasetInfo], "GET", "/datasets")
+
+    def get(self, name: str) -> DatasetInfo:
+        return self.http.model(DatasetInfo, "GET", f"/datasets/{_ref(name)}")
+
+    def create(self, name: str, *, kind: DatasetKind = DatasetKind.TABLE, description: str = "",
+               key_column: str | None = None) -> DatasetInfo:
+        body = {"name": name, "kind": str(kind), "description": description,
+                "key_column": key_column}
+        return self.http.model(DatasetInfo, "POST", "/datasets", json=body)
+
+    def delete(self, name: str) -> None:
+        self.http.call("DELETE", f"/datasets/{_ref(name)}")
+
+    def versions(self, name: str) -> builtins.list[VersionInfo]:
+        return self.http.model(builtins.list[VersionInfo], "GET",
+                               f"/datasets/{_ref(name)}/versions")
+
+    def version(self, ref: str) -> VersionInfo:
+        return self.http.model(VersionInfo, "GET", f"/datasets/{_ref(ref)}/version")
+
+    def schema(self, ref: str) -> builtins.list[ColumnInfo]:
+        return self.http.model(builtins.list[ColumnInfo], "GET", f"/datasets/{_ref(ref)}/schema")
+
+    def rows(self, ref: str, *, offset: int = 0, limit: int = 50,
+             columns: Sequence[str] | None = None) -> RowsPage:
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        if columns:
+            params["columns"] = list(columns)
+        return self.http.model(RowsPage, "GET", f"/datasets/{_ref(ref)}/rows", params=params)
+
+    def diff(self, name: str, from_version: int | str, to_version: int | str = "latest", *,
+             limit: int = 100) -> DiffResult:
+        params = {"from": str(from_version), "to": str(to_version), "limit": limit}
+        return self.http.model(DiffResult, "GET", f"/datasets/{_ref(name)}/diff",
+                               params=params)
+
+    def restore(self, name: str, version: int) -> VersionInfo:
+        return self.http.model(VersionInfo, "POST", f"/datasets/{_ref(name)}/restore",
+                               json={"version": version})
+
+    def delete_rows(self, name: str, where: str) -> VersionInfo | None:
+        return self.http.model(VersionInfo | None, "POST",  # type: ignore[arg-type]
+                               f"/datasets/{_ref(name)}/delete-rows", json={"where": where})
+
+    def append(self, name: str, rows: builtins.list[dict[str, Any]], *,
+               idempotency_key: str | None = None,
+               key_column: str | None = None) -> AppendResult:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return self.http.model(AppendResult, "POST", f"/datasets/{_ref(name)}/rows",
+                               json={"rows": rows, "key_column": key_column}, headers=headers)
+
+    def to_arrow(self, ref: str) -> pa.Table:
+        return from_arrow_ipc(self.export(ref, "arrow"))
+
+    def export(self, ref: str, fmt: str = "parquet") -> bytes:
+        return self.http.call("GET", f"/datasets/{_ref(ref)}/export",
+                              params={"format": fmt}).content
+
+
+class RemoteJobs(_Part, JobsAPI):
+    def list(self, *, state: JobState | None = None, kind: str | None = None,
+             limit: int = 50) -> builtins.list[JobInfo]:
+        params: dict[str, Any] = {"limit": limit}
+        if state:
+            params["state"] = str(state)
+        if kind:
+            params["kind"] = kind
+        return self.http.model(builtins.list[JobInfo], "GET", "/jobs", params=params)
+
+    def get(self, job_id: str) -> JobInfo:
+        return self.http.model(JobInfo, "GET", f"/jobs/{_quote(job_id)}")
+
+    def logs(self, job_id: str, *, after: int = 0) -> builtins.list[JobLog]:
+        return self.http.model(builtins.list[JobLog], "GET", f"/jobs/{_quote(job_id)}/logs",
+                               params={"after": after})
+
+    def cancel(self, job_id: str) -> JobInfo:
+        return self.http.model(JobInfo, "POST", f"/jobs/{_quote(job_id)}/cancel")
+
+    def wait(self, job_id: str, *, timeout: float | None = None,
+             on_progress: ProgressFn | None = None, poll: float = 0.3) -> JobInfo:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            info = self.get(job_id)
+            if on_progress:
+                on_progress(info)
+            if info.state.finished:
+                return info
+            if deadline is not None and time.monotonic() > deadline:
+                raise Timeout(f"job {job_id} still {info.state} after {timeout}s",
+                              code="job_wait_timeout")
+            time.sleep(poll)
+
+
+class RemoteQuality(_Part, QualityAPI):
+    def __init__(self, http: Http, jobs: RemoteJobs) -> None:
+        super().__init__(http)
+        self.jobs = jobs
+
+    def run(self, ref: str, *, wait: bool = True,
+            on_progress: ProgressFn | None = None) -> JobInfo:
+        job = self.http.model(JobInfo, "POST", f"/datasets/{_ref(ref)}/quality")
+        return self.jobs.wait(job.id, on_progress=on_progress) if wait else job
+
+    def get(self, ref: str) -> QualityReport:
+        return self.http.model(QualityReport, "GET", f"/datasets/{_ref(ref)}/quality")
+
+    def redact(self, name: str, *, wait: bool = True,
+               on_progress: ProgressFn | None = None) -> JobInfo:
+        job = self.http.model(JobInfo, "POST", f"/datasets/{_ref(name)}/redact")
+        return self.jobs.wait(job.id, on_progress=on_progress) if wait else job
+
+
+class RemoteTokens(_Part, TokensAPI):
+    def create(self, name: str, *, user: str | None = None,
+               expires_days: float | None = None) -> NewToken:
+        body = {"name": name, "user": user, "expires_days": expires_days}
+        return self.http.model(NewToken, "POST", "/tokens", json=body)
+
+    def list(self) -> builtins.list[TokenInfo]:
+        return self.http.model(builtins.list[TokenInfo], "GET", "/tokens")
+
+    def revoke(self, token_id: str) -> TokenInfo:
+        return self.http.model(TokenInfo, "DELETE", f"/tokens/{_quote(token_id)}")
+
+
+class RemoteStreams(_Part, StreamsAPI):
+    def consume_redis(self, dataset: str, *, stream: str,
+                      url: str = "redis://127.0.0.1:6379/0", group: str = "sluice",
+                      batch_rows: int = 500, batch_seconds: float = 1.0,
+                      key_column: str | None = None,
+                      stop_after_idle: float | None = None) -> JobInfo:
+        body = {"dataset": dataset, "stream": stream, "url": url, "group": group,
+                "batch_rows": batch_rows, "batch_seconds": batch_seconds,
+                "key_column": key_column, "stop_after_idle": stop_after_idle}
+        return self.http.model(JobInfo, "POST", "/streams/redis", json=body)
+
+
+class RemoteClient(Client):
+    """Talks to a Sluice server; local files are uploaded (only those it lacks)."""
+
+    def __init__(self, url: str, token: str, *, project: str = "default",
+                 timeout: float = 60.0, http_client: httpx.Client | None = None) -> None:
+        """``http_client`` lets tests drive an in-process app (Starlette's TestClient)."""
+        self.url = url
+        self.http = Http(url, token, project, timeout, http_client)
+        self.datasets = RemoteDatasets(self.http)
+        self.jobs = RemoteJobs(self.http)
+        self.quality = RemoteQuality(self.http, self.jobs)
+        self.tokens = RemoteTokens(self.http)
+        self.streams = RemoteStreams(self.http)
+
+    def whoami(self) -> dict[str, Any]:
+        return dict(self.http.json("GET", "/whoami"))
+
+    def ingest(self, paths: PathsArg, dataset: str, *, mode: str = "auto",
+               include: Sequence[str] = (), exclude: Sequence[str] = (),
+               recursive: bool = True, key_column: str | None = None, wait: bool = True,
+               on_progress: ProgressFn | None = None) -> JobInfo:
+        roots, entries = scan(as_paths(paths),
+                              include=list(include) or None, exclude=list(exclude) or None,
+                              recursive=recursive)
+        files = self._upload([e.path for e in entries if e.path])
+        body = {
+            "dataset": dataset, "mode": mode, "key_column": key_column,
+            "roots": [{"uri": r.uri, "is_folder": r.is_folder} for r in roots],
+            "files": [{"uri": e.uri, "root": e.root, "rel": e.rel, "size": e.size,
+                       "mtime": e.mtime, "digest": files[e.path or ""]} for e in entries],
+        }
+        job = self.http.model(JobInfo, "POST", "/ingest", json=body)
+        return self.jobs.wait(job.id, on_progress=on_progress) if wait else job
+
+    def _upload(self, paths: builtins.list[str]) -> dict[str, str]:
+        """Hash the files, then send only those the server does not hold."""
+        digests = {p: sha256_file(Path(p))[0] for p in paths}
+        missing = set(self.http.json("POST", "/blobs/missing",
+                                     json={"digests": sorted(set(digests.values()))})["missing"])
+        for path, digest in digests.items():
+            if digest in missing:
+                with open(path, "rb") as fh:
+                    self.http.call("PUT", f"/blobs/{digest}", content=fh.read())
+                missing.discard(digest)
+        return digests
+
+    def sql(self, query: str, *, limit: int | None = None,
+            timeout: float | None = None) -> QueryResult:
+        response = self.http.call("POST", "/sql", json={
+            "query": query, "limit": limit, "timeout": timeout, "format": "arrow"})
+        table = from_arrow_ipc(response.content)
+        elapsed = float(response.headers.get("X-Sluice-Elapsed-Ms", 0.0))
+        truncated = response.headers.get("X-Sluice-Truncated") == "true"
+        used_limit = int(response.headers.get("X-Sluice-Limit", table.num_rows))
+        return QueryResult(table=table, truncated=truncated, elapsed_ms=elapsed,
+                           limit=used_limit)
+
+    def close(self) -> None:
+        self.http.close()
+

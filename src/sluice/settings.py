@@ -1,0 +1,182 @@
+"""All settings, declared once and typed.
+
+Sources, strongest first: keyword arguments, ``SLUICE_*`` environment variables,
+the TOML config file (``SLUICE_CONFIG``, else ``$SLUICE_HOME/sluice.toml``), defaults.
+Unknown keys are rejected everywhere, environment variables included: a typo such as
+``SLUICE_DATABSE_URL`` is an error, not a silent default. ``docs/settings.md``
+documents every field; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sluice.errors import InvalidInput
+
+ENV_PREFIX = "SLUICE_"
+_CONFIG_ENV = "SLUICE_CONFIG"
+
+
+class Settings(BaseSettings):
+    """Every knob Sluice has. Read with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    home: Path = Field(
+        default_factory=lambda: Path.home() / ".sluice",
+        description="Workspace folder: SQLite metadata, local store, admin token file.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the metadata database; default SQLite in the workspace. "
+        "PostgreSQL: postgresql+psycopg://user@host:5432/db",
+    )
+    storage_url: str | None = Field(
+        None,
+        description="Where blobs and Lance tables live: a local folder (default "
+        "<home>/store) or s3://bucket/prefix.",
+    )
+    s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint, e.g. MinIO.")
+    s3_access_key_id: str | None = Field(None, description="S3 access key id.")
+    s3_secret_access_key: SecretStr | None = Field(None, description="S3 secret access key.")
+    s3_region: str = Field("us-east-1", description="S3 region name.")
+    host: str = Field("127.0.0.1", description="Address the server binds to.")
+    port: int = Field(8080, ge=1, le=65535, description="Port the server listens on.")
+    executor: Literal["auto", "process", "thread"] = Field(
+        "auto",
+        description="How jobs run: a local process pool, or threads of the calling process. "
+        "'auto' uses processes in the server and threads in SDK and CLI sessions.",
+    )
+    workers: int = Field(2, ge=1, le=64, description="Parallel jobs per executor.")
+    job_heartbeat_seconds: float = Field(
+        2.0, gt=0, description="How often a running job proves it is alive."
+    )
+    job_stale_seconds: float = Field(
+        30.0, gt=0, description="A running job silent this long is failed (worker died)."
+    )
+    parse_timeout_seconds: float = Field(
+        120.0, gt=0, description="Limit for parsing one document; the file gets an error row."
+    )
+    max_file_bytes: int = Field(
+        256 * 1024 * 1024, gt=0, description="Files larger than this are recorded, not parsed."
+    )
+    max_text_chars: int = Field(
+        20_000_000, gt=0, description="Extracted text longer than this is truncated."
+    )
+    max_upload_bytes: int = Field(
+        512 * 1024 * 1024, gt=0, description="Largest single upload accepted over HTTP."
+    )
+    max_append_rows: int = Field(10_000, gt=0, description="Most rows in one append batch.")
+    max_append_bytes: int = Field(
+        16 * 1024 * 1024, gt=0, description="Largest append batch body over HTTP."
+    )
+    sql_timeout_seconds: float = Field(30.0, gt=0, description="Limit for one user SQL query.")
+    sql_max_rows: int = Field(10_000, gt=0, description="Most rows one user SQL query returns.")
+    sql_memory_limit: str = Field("2GB", description="DuckDB memory limit for user SQL.")
+    sql_threads: int = Field(2, ge=1, description="DuckDB threads for user SQL.")
+    sql_cache_bytes: int = Field(
+        1024 * 1024 * 1024, ge=0,
+        description="Memory for dataset versions kept loaded between queries (0 turns it off).",
+    )
+    ingest_roots: list[Path] = Field(
+        default_factory=list,
+        description="Server folders a remote caller may ingest by path; empty means none.",
+    )
+    session_hours: float = Field(168.0, gt=0, description="Web UI session lifetime.")
+    url: str | None = Field(
+        None, description="Client side: Sluice server URL; set it to make the CLI remote."
+    )
+    token: SecretStr | None = Field(None, description="Client side: API token for `url`.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Log level of the server and workers."
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The metadata database URL, defaulting to SQLite in the workspace."""
+        return self.database_url or f"sqlite:///{self.home / 'metadata.db'}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        """The store root, defaulting to a folder in the workspace."""
+        return (self.storage_url or str(self.home / "store")).rstrip("/")
+
+
+def _config_path(env: dict[str, str], home: Path | None) -> Path | None:
+    if env.get(_CONFIG_ENV):
+        return Path(env[_CONFIG_ENV]).expanduser()
+    root = home or Path(env.get(f"{ENV_PREFIX}HOME", str(Path.home() / ".sluice")))
+    candidate = root.expanduser() / "sluice.toml"
+    return candidate if candidate.is_file() else None
+
+
+def _read_config(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"config file {path} does not exist", code="config_invalid") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(
+            f"config file {path} is not valid TOML: {exc}", code="config_invalid"
+        ) from exc
+
+
+def _check_env_keys(env: dict[str, str]) -> None:
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields} | {_CONFIG_ENV}
+    unknown = sorted(k for k in env if k.startswith(ENV_PREFIX) and k not in known)
+    if unknown:
+        raise InvalidInput(
+            f"unknown setting(s) in the environment: {', '.join(unknown)}; "
+            "see docs/settings.md for the names",
+            code="config_invalid",
+            details={"unknown": unknown},
+        )
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read settings from overrides, the environment and the config file.
+
+    Raises:
+        InvalidInput: an unknown key or a value of the wrong type (code ``config_invalid``).
+    """
+    env = dict(os.environ if env is None else env)
+    _check_env_keys(env)
+    home = Path(overrides["home"]) if "home" in overrides else None
+    file_values = _read_config(_config_path(env, home))
+    try:
+        merged = {**file_values, **_env_values(env), **overrides}
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise InvalidInput(f"invalid settings: {_first_error(exc)}", code="config_invalid") from exc
+
+
+def _env_values(env: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, field in Settings.model_fields.items():
+        raw = env.get(f"{ENV_PREFIX}{name.upper()}")
+        if raw is None:
+            continue
+        values[name] = _parse_list(raw) if _is_list(field.annotation) else raw
+    return values
+
+
+def _is_list(annotation: Any) -> bool:
+    return getattr(annotation, "__origin__", None) is list
+
+
+def _parse_list(raw: str) -> list[str]:
+    return [part for part in raw.split(os.pathsep) if part]
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err.get("loc", ()))
+    return f"{where}: {err.get('msg')}"

@@ -1,0 +1,54 @@
+"""Logging in to the web UI with an API token; the session lives in a cookie."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from sluice.api.deps import PlatformDep
+from sluice.errors import Unauthorized
+from sluice.web.session import COOKIE, check_same_origin
+from sluice.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/datasets") -> HTMLResponse:
+    return templates.TemplateResponse(request, "login.html",
+                                      {"page": {"title": "Log in", "next": _safe(next)}})
+
+
+@router.post("/login", response_model=None)
+def login(request: Request, platform: PlatformDep, token: Annotated[str, Form()],
+          next: Annotated[str, Form()] = "/datasets") -> HTMLResponse | RedirectResponse:
+    check_same_origin(request)
+    try:
+        session = platform.auth.login(token.strip())
+    except Unauthorized as exc:
+        page = {"title": "Log in", "next": _safe(next), "error": exc.message}
+        return templates.TemplateResponse(request, "login.html", {"page": page},
+                                          status_code=401)
+    response = RedirectResponse(_safe(next), status_code=303)
+    max_age = int(platform.settings.session_hours * 3600)
+    response.set_cookie(COOKIE, session, max_age=max_age, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, platform: PlatformDep) -> RedirectResponse:
+    check_same_origin(request)
+    secret = request.cookies.get(COOKIE)
+    if secret:
+        platform.auth.logout(secret)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+def _safe(target: str) -> str:
+    """Only local paths, so a login link cannot bounce people to another site."""
+    return target if target.startswith("/") and not target.startswith("//") else "/datasets"

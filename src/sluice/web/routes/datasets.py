@@ -1,0 +1,88 @@
+"""Dataset pages: the list, one dataset (versions, schema, rows, quality), diffs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse
+
+from sluice.api.deps import PlatformDep
+from sluice.core.datasets.refs import DatasetRef
+from sluice.errors import NotFound
+from sluice.web.charts import quality_charts
+from sluice.web.session import WebCtx
+from sluice.web.twin import twin
+
+router = APIRouter(include_in_schema=False)
+PAGE = 25
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/datasets", status_code=303)
+
+
+@twin(router, "/datasets", "datasets.html")
+def datasets_page(request: Request, ctx: WebCtx, platform: PlatformDep) -> dict[str, Any]:
+    return {"title": "Datasets", "datasets": platform.datasets.list(ctx)}
+
+
+@twin(router, "/datasets/{name}", "dataset.html")
+def dataset_page(request: Request, name: str, ctx: WebCtx, platform: PlatformDep,
+                 version: int | None = None, offset: int = 0) -> dict[str, Any]:
+    info = platform.datasets.get(ctx, name)
+    versions = platform.datasets.versions(ctx, name)
+    data: dict[str, Any] = {"title": name, "dataset": info, "versions": versions,
+                            "version": None, "rows": None, "quality": None, "charts": None}
+    if not versions:
+        return data
+    current = version or versions[0].number
+    ref = str(DatasetRef(name, current))
+    data["version"] = current
+    data["schema"] = platform.datasets.schema(ctx, ref)
+    data["rows"] = platform.datasets.rows(ctx, ref, offset=max(0, offset), limit=PAGE)
+    data["quality"] = _quality(ctx, platform, ref)
+    data["charts"] = quality_charts(data["quality"].report) if data["quality"] else None
+    return data
+
+
+def _quality(ctx: Any, platform: Any, ref: str) -> Any:
+    try:
+        return platform.quality.get(ctx, ref)
+    except NotFound:
+        return None
+
+
+@twin(router, "/datasets/{name}/diff", "diff.html")
+def diff_page(request: Request, name: str, ctx: WebCtx, platform: PlatformDep,
+              from_version: Annotated[int | None, Query(alias="from")] = None,
+              to_version: Annotated[int | None, Query(alias="to")] = None) -> dict[str, Any]:
+    versions = platform.datasets.versions(ctx, name)
+    if not versions:
+        raise NotFound(f"dataset {name!r} has no versions to compare", code="dataset_empty")
+    to_v = to_version or versions[0].number
+    from_v = from_version or max(1, to_v - 1)
+    diff = platform.datasets.diff(ctx, name, from_v, to_v, limit=200)
+    return {"title": f"{name}: diff {from_v} → {to_v}", "name": name, "diff": diff,
+            "versions": versions}
+
+
+@router.post("/datasets/{name}/restore")
+def restore(name: str, ctx: WebCtx, platform: PlatformDep,
+            version: Annotated[int, Form()]) -> RedirectResponse:
+    platform.datasets.restore(ctx, name, version)
+    return RedirectResponse(f"/datasets/{name}", status_code=303)
+
+
+@router.post("/datasets/{name}/quality")
+def run_quality(name: str, ctx: WebCtx, platform: PlatformDep,
+                version: Annotated[int, Form()]) -> RedirectResponse:
+    job = platform.quality.run(ctx, str(DatasetRef(name, version)))
+    return RedirectResponse(f"/jobs/{job.id}?back=/datasets/{name}", status_code=303)
+
+
+@router.post("/datasets/{name}/redact")
+def redact(name: str, ctx: WebCtx, platform: PlatformDep) -> RedirectResponse:
+    job = platform.quality.redact(ctx, name)
+    return RedirectResponse(f"/jobs/{job.id}?back=/datasets/{name}", status_code=303)

@@ -1,0 +1,47 @@
+"""Jinja2 templates and their filters."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def human_bytes(n: Any) -> str:
+    if n is None:
+        return ""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(n)
+
+
+def when(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, str) and "T" in value:
+        return value.replace("T", " ")[:19]
+    return "" if value is None else str(value)
+
+
+def cell(value: Any, width: int = 120) -> str:
+    """A table cell's text: long values shortened, structures as JSON."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def percent(value: Any) -> str:
+    return "" if value is None else f"{float(value) * 100:.1f}%"
+
+
+templates.env.filters.update(bytes=human_bytes, when=when, cell=cell, percent=percent)

@@ -1,0 +1,51 @@
+import pytest
+
+from sluice.core.jobs.models import JobState
+from sluice.errors import NotFound, Unauthorized
+
+
+def test_quality_report_and_redaction(client):
+    rows = [{"id": i, "body": f"ticket {i} is about the login page failing again today"}
+            for i in range(30)]
+    rows[3]["body"] = "mail me at ana@example.com or call +44 20 7946 0958"
+    rows[4]["body"] = rows[5]["body"]
+    client.datasets.append("tickets", rows)
+    with pytest.raises(NotFound) as err:
+        client.quality.get("tickets")
+    assert err.value.code == "quality_report_missing"
+    job = client.quality.run("tickets")
+    assert job.state == JobState.SUCCEEDED, job.error
+    report = client.quality.get("tickets@1").report
+    assert report["row_count"] == 30
+    assert report["pii"]["by_type"] == {"email": 1, "phone": 1}
+    assert report["duplicates"]["duplicate_rows"] == 0  # ids differ
+    assert report["near_duplicates"]["group_count"] >= 1
+    by_name = {c["name"]: c for c in report["columns"]}
+    assert by_name["id"]["distinct"] == 30 and by_name["id"]["histogram"]["counts"]
+    redacted = client.quality.redact("tickets")
+    assert redacted.state == JobState.SUCCEEDED and redacted.result["version"] == 2
+    body = client.sql("SELECT body FROM tickets WHERE id = 3").rows()[0]["body"]
+    assert body == "mail me at [EMAIL] or call [PHONE]"
+    assert client.datasets.diff("tickets", 1, 2).changed == 1
+
+
+def test_jobs_are_listed_and_unknown_ones_are_not_found(client):
+    client.datasets.append("t", [{"a": 1}])
+    job = client.quality.run("t")
+    assert job.id in [j.id for j in client.jobs.list()]
+    assert client.jobs.get(job.id).state == JobState.SUCCEEDED
+    assert client.jobs.cancel(job.id).state == JobState.SUCCEEDED  # finished jobs stay
+    with pytest.raises(NotFound) as err:
+        client.jobs.get("01HZZZZZZZZZZZZZZZZZZZZZZZ")
+    assert err.value.code == "job_not_found"
+
+
+def test_tokens_create_list_revoke(client, platform):
+    new = client.tokens.create("ci", expires_days=1)
+    assert new.token.startswith("slc_") and new.expires_at is not None
+    assert any(t.id == new.id for t in client.tokens.list())
+    assert platform.auth.authenticate(new.token).name == "admin"
+    client.tokens.revoke(new.id)
+    with pytest.raises(Unauthorized) as err:
+        platform.auth.authenticate(new.token)
+    assert err.value.code == "token_revoked"
