@@ -24,10 +24,10 @@ def parse_image(path: str, extension: str, limits: Limits) -> ParsedDoc:
             meta = _facts(img)
             thumb = _thumbnail(img, limits.thumbnail_px)
     except UnidentifiedImageError as exc:
-        raise ParseFailure("unsupported_format",
-                           "the image format is not readable here (HEIC needs a codec "
-                           "Sluice does not ship)" if extension == ".heic"
-                           else f"not a readable image: {exc}") from exc
+        if extension == ".heic":
+            raise ParseFailure("unsupported_format", "HEIC images need a codec Sluice does "
+                                                     "not ship; convert to JPEG or PNG") from exc
+        raise ParseFailure("corrupt_file", f"not a readable image: {exc}") from exc
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise ParseFailure("corrupt_file", f"the image could not be decoded: {exc}") from exc
     return ParsedDoc(text="", parser="image", metadata=meta, thumbnail=thumb)

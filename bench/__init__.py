@@ -1,0 +1,1 @@
+"""Benchmarks: Sluice against the tool a user would otherwise pick, in the same run."""
