@@ -145,14 +145,22 @@ def anon(app: Any) -> Iterator[Any]:
         yield client
 
 
-@pytest.fixture(params=["local", "remote"])
-def client(request: pytest.FixtureRequest, platform: Platform, app: Any,
-           admin_token: str) -> Iterator[Any]:
-    """The SDK client, once in-process and once over REST: the contract is the same."""
+@pytest.fixture(params=["local", "remote",
+                        pytest.param("local-postgresql", marks=pytest.mark.pg)])
+def client(request: pytest.FixtureRequest, make_settings: Callable[..., Settings],
+           platform: Platform, app: Any, admin_token: str) -> Iterator[Any]:
+    """The SDK client in-process and over REST (the contract is the same), and in-process
+    on PostgreSQL metadata (the dataset suite runs on both databases)."""
     from sluice.sdk.local import LocalClient
 
     if request.param == "local":
         yield LocalClient(platform, platform.local_context(), owns_platform=False)
+        return
+    if request.param == "local-postgresql":
+        url = request.getfixturevalue("pg_url")
+        for pg_platform in _open(make_settings(home=platform.settings.home.parent / "pg",
+                                               database_url=url)):
+            yield LocalClient(pg_platform, pg_platform.local_context(), owns_platform=False)
         return
     from fastapi.testclient import TestClient
 
@@ -161,3 +169,67 @@ def client(request: pytest.FixtureRequest, platform: Platform, app: Any,
     with TestClient(app, base_url="http://testserver") as tc:
         remote = RemoteClient("http://testserver", admin_token, http_client=tc)
         yield remote
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """A real `sluice up` process on a free port, with its own workspace."""
+
+    def __init__(self, home: Path, port: int) -> None:
+        self.home = home
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.token = ""
+        self.proc: Any = None
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
+        env.update(SLUICE_HOME=str(self.home), SLUICE_PORT=str(self.port),
+                   SLUICE_LOG_LEVEL="WARNING")
+        return env
+
+    def start(self) -> None:
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        log = (self.home.parent / "server.log").open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sluice.cli", "up", "--json"], env=self.env(),
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited; see {log.name}")
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("server did not start in 60 s")
+        self.token = (self.home / "admin-token").read_text().strip()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except Exception:
+                self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = LiveServer(tmp_path_factory.mktemp("live") / "home", free_port())
+    server.start()
+    yield server
+    server.stop()

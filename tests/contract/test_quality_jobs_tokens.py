@@ -40,12 +40,26 @@ def test_jobs_are_listed_and_unknown_ones_are_not_found(client):
     assert err.value.code == "job_not_found"
 
 
-def test_tokens_create_list_revoke(client, platform):
+def test_tokens_create_list_revoke(client):
     new = client.tokens.create("ci", expires_days=1)
     assert new.token.startswith("slc_") and new.expires_at is not None
-    assert any(t.id == new.id for t in client.tokens.list())
-    assert platform.auth.authenticate(new.token).name == "admin"
+    listed = {t.id: t for t in client.tokens.list()}
+    assert listed[new.id].revoked is False and new.token not in str(listed[new.id])
     client.tokens.revoke(new.id)
+    assert {t.id: t for t in client.tokens.list()}[new.id].revoked is True
+    with pytest.raises(NotFound) as err:
+        client.tokens.revoke("01HZZZZZZZZZZZZZZZZZZZZZZZ")
+    assert err.value.code == "token_not_found"
+
+
+def test_revoked_and_expired_tokens_are_refused(platform, ctx):
+    new = platform.auth.create_token(ctx, "short")
+    assert platform.auth.authenticate(new.token).name == "admin"
+    platform.auth.revoke_token(ctx, new.id)
     with pytest.raises(Unauthorized) as err:
         platform.auth.authenticate(new.token)
     assert err.value.code == "token_revoked"
+    expired = platform.auth.create_token(ctx, "gone", expires_days=1e-9)
+    with pytest.raises(Unauthorized) as err:
+        platform.auth.authenticate(expired.token)
+    assert err.value.code == "token_expired"

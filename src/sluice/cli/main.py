@@ -84,14 +84,12 @@ def main() -> None:
         sys.exit(exit_code(exc))
     except typer.Abort:
         sys.exit(130)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:  # usage errors from Typer's click: shown, exit code 2
+        code = getattr(exc, "exit_code", None)
+        if code is None:
+            raise
+        if hasattr(exc, "show"):
             exc.show()
-            sys.exit(2)
-        raise
+        sys.exit(code)
     finally:
         STATE.close()

@@ -46,19 +46,33 @@ def clean_column_names(table: pa.Table) -> tuple[pa.Table, dict[str, str]]:
 
 
 def content_hashes(table: pa.Table) -> pa.Array:
-    """MD5 of each row's user columns, computed by DuckDB (fast, type-aware)."""
-    cols = user_columns(table.schema)
+    """MD5 of each row's non-null user values, as ``name=value`` pairs in name order.
+
+    Column order and columns that are null in a row do not change the hash, so rows
+    sent with their fields in another order, or read back after a column was added,
+    compare equal. Computed by DuckDB over the Arrow table.
+    """
+    cols = sorted(user_columns(table.schema))
     if table.num_rows == 0:
         return pa.array([], pa.string())
     if not cols:
         return pa.array([hashlib.md5(b"").hexdigest()] * table.num_rows, pa.string())
+    pairs = ", ".join(f"{_literal(c + '=')} || CAST({_ident(c)} AS VARCHAR)" for c in cols)
     con = trusted_connection()
     try:
         con.register("src", table.select(cols))
-        out = con.sql("SELECT md5(CAST(src AS VARCHAR)) AS h FROM src").to_arrow_table()
+        out = con.sql(f"SELECT md5(concat_ws(chr(31), {pairs})) AS h FROM src").to_arrow_table()
     finally:
         con.close()
     return out.column("h").combine_chunks()
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def with_system_columns(

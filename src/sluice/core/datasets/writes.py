@@ -7,7 +7,13 @@ from typing import Literal
 import pyarrow as pa
 
 from sluice.core.datasets.commits import WriteTarget
-from sluice.core.datasets.rows import KEY, fit_to_schema, null_types_to_string
+from sluice.core.datasets.rows import (
+    KEY,
+    SYSTEM_COLUMNS,
+    fit_to_schema,
+    null_types_to_string,
+    with_system_columns,
+)
 from sluice.storage.tables import LanceTableStore
 
 Mode = Literal["append", "upsert"]
@@ -32,6 +38,19 @@ def write_rows(
     if mode == "append":
         return tables.append(target.table_path, data)
     return tables.upsert(target.table_path, data, key=KEY, delete_where=delete_where)
+
+
+def prepare_rows(
+    tables: LanceTableStore, target: WriteTarget, table: pa.Table, *, source: str,
+    key_column: str | None = None, keys: list[str] | None = None,
+) -> pa.Table:
+    """User rows cast to the stored schema first, then given system columns, so a value
+    sent as 1 into a float column hashes like the stored 1.0."""
+    if target.lance_version is not None:
+        stored = tables.open(target.table_path, target.lance_version).schema
+        user = pa.schema([f for f in stored if f.name not in SYSTEM_COLUMNS])
+        table, _ = fit_to_schema(table, user)
+    return with_system_columns(table, source=source, key_column=key_column, keys=keys)
 
 
 def delete_rows(tables: LanceTableStore, target: WriteTarget, predicate: str) -> int | None:

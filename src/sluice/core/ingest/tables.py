@@ -15,8 +15,8 @@ import pyarrow as pa
 
 from sluice.core.datasets.commits import NewDataset, WriteResult, WriteTarget
 from sluice.core.datasets.models import DatasetKind
-from sluice.core.datasets.rows import HASH, KEY, SOURCE, with_system_columns
-from sluice.core.datasets.writes import write_rows
+from sluice.core.datasets.rows import HASH, KEY, SOURCE
+from sluice.core.datasets.writes import prepare_rows, write_rows
 from sluice.core.ingest.scan import FileEntry
 from sluice.core.ingest.tabular import read_table
 from sluice.errors import InvalidInput, SluiceError
@@ -75,7 +75,8 @@ class TableIngest:
             key = target.key_column if target.lance_version is not None else self.key_column
             changed = 0
             for entry, table in loaded:
-                data = with_system_columns(table, source=entry.uri, key_column=key)
+                data = prepare_rows(self.platform.tables, target, table, source=entry.uri,
+                                    key_column=key)
                 if self._unchanged(target, entry.uri, data):
                     continue
                 target.lance_version = write_rows(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from datasketch import MinHash, MinHashLSH
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 NUM_PERM = 64
 SHINGLE = 5
@@ -13,6 +14,8 @@ _WORD = re.compile(r"\w+")
 
 
 def _minhash(text: str) -> MinHash | None:
+    from datasketch import MinHash
+
     words = _WORD.findall(text.lower())
     if len(words) < SHINGLE:
         return None
@@ -29,6 +32,8 @@ def near_duplicate_groups(
 
     ``items`` are (key, text) pairs. Texts shorter than five words are not compared.
     """
+    from datasketch import MinHashLSH  # imports scipy: only when a report runs
+
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
     hashes: dict[str, MinHash] = {}
     parent: dict[str, str] = {}

@@ -21,8 +21,8 @@ from sluice.core.datasets.commits import Committer, NewDataset, WriteResult, Wri
 from sluice.core.datasets.diff import sql_strings
 from sluice.core.datasets.models import DatasetKind
 from sluice.core.datasets.refs import parse_ref
-from sluice.core.datasets.rows import KEY, rows_to_table, with_system_columns
-from sluice.core.datasets.writes import Mode, write_rows
+from sluice.core.datasets.rows import KEY, rows_to_table
+from sluice.core.datasets.writes import Mode, prepare_rows, write_rows
 from sluice.errors import InvalidInput, PayloadTooLarge
 from sluice.ids import new_id, utcnow
 from sluice.storage.metadata.database import Database
@@ -75,8 +75,8 @@ class AppendService:
             if previous is not None:
                 found["version"] = previous
                 return WriteResult(None)
-            data = with_system_columns(table, source=source or f"append:{batch}",
-                                       key_column=target.key_column, keys=row_keys)
+            data = prepare_rows(self.tables, target, table, source=source or f"append:{batch}",
+                                key_column=target.key_column, keys=row_keys)
             if row_keys:
                 data = self._unseen_rows(target, data)
                 if data.num_rows == 0:

@@ -17,7 +17,7 @@ from typing import Any
 import redis
 
 from sluice.core.jobs.context import JobContext
-from sluice.errors import ExternalService
+from sluice.errors import ExternalService, InvalidInput
 
 DATA_FIELDS = ("json", "data", "row")
 
@@ -144,13 +144,27 @@ class RedisStreamConsumer:
     def _flush(self, batch: Batch) -> None:
         if not batch.ids:
             return
-        keys = [f"{self.cfg.stream}:{i}" for i in batch.ids]
-        self.commit(batch.rows, keys)
-        self._call(self.client.xack, self.cfg.stream, self.cfg.group, *batch.ids)
-        self.stats["rows"] += len(batch.ids)
+        try:
+            self._commit(batch.ids, batch.rows)
+        except InvalidInput:
+            self._commit_one_by_one(batch)
         self.stats["batches"] += 1
         self.job.progress(self.stats["rows"], None,
                           f"{self.stats['rows']} rows in {self.stats['batches']} batches")
+
+    def _commit(self, ids: list[str], rows: list[dict[str, Any]]) -> None:
+        self.commit(rows, [f"{self.cfg.stream}:{i}" for i in ids])
+        self._call(self.client.xack, self.cfg.stream, self.cfg.group, *ids)
+        self.stats["rows"] += len(ids)
+
+    def _commit_one_by_one(self, batch: Batch) -> None:
+        """A batch whose rows do not fit the dataset: keep the good rows, dead-letter the rest."""
+        for ident, row in zip(batch.ids, batch.rows, strict=True):
+            try:
+                self._commit([ident], [row])
+            except InvalidInput as exc:
+                fields = {k.encode(): str(v).encode() for k, v in row.items()}
+                self._dead(ident, fields, f"{exc.code}: {exc.message}")
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from sluice.errors import Conflict, Unavailable
+from sluice.migrations import HEAD
 
 _MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -45,6 +46,8 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (idempotent, safe to race)."""
+        if self.revision() == HEAD:
+            return
         from alembic import command
         from alembic.config import Config
 
@@ -53,6 +56,14 @@ class Database:
         with self.lock("migrations", wait=120.0), self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+    def revision(self) -> str | None:
+        """The schema's current Alembic revision, or None on an empty database."""
+        try:
+            with self.engine.connect() as conn:
+                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except (OperationalError, ProgrammingError):
+            return None
 
     @contextmanager
     def lock(self, name: str, *, wait: float = 30.0) -> Iterator[None]:

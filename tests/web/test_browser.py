@@ -1,0 +1,77 @@
+"""The web UI in headless Chromium (Debian's), against a real server process."""
+
+import shutil
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from tests.conftest import IN_CI
+
+    if not shutil.which(CHROMIUM):
+        if IN_CI:
+            pytest.fail("chromium is required under CI (make system-deps)")
+        pytest.skip("Debian chromium is not installed (make system-deps)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto("/datasets")
+    assert "/login" in page.url
+    page.fill("input[name=token]", live_server.token)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url("**/datasets")
+    yield page
+    context.close()
+
+
+def test_upload_watch_job_open_dataset_and_query(page, tmp_path):
+    csv = tmp_path / "orders.csv"
+    csv.write_text("id,customer,amount\n1,ana,10.5\n2,bo,20\n3,ana,7.25\n")
+    page.goto("/upload")
+    page.fill("input[name=dataset]", "orders")
+    page.set_input_files("input[name=files]", str(csv))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url("**/jobs/**")
+    page.wait_for_selector("#job[data-state=succeeded]", timeout=60_000)
+    assert "succeeded" in page.inner_text("#job-state")
+    page.click("#job-back")
+    page.wait_for_url("**/datasets/orders")
+    assert page.inner_text("#rows").count("ana") == 2
+    assert "@1" in page.inner_text("#versions")
+
+    page.click("#quality button[type=submit]")
+    page.wait_for_selector("#job[data-state=succeeded]", timeout=60_000)
+    page.click("#job-back")
+    page.wait_for_selector("#quality svg.chart")
+
+    page.goto("/sql")
+    page.fill("textarea[name=q]", "SELECT customer, sum(amount) AS total FROM orders "
+                                  "GROUP BY 1 ORDER BY 1")
+    page.click("#sql-form button[type=submit]")
+    page.wait_for_selector("#sql-result")
+    text = page.inner_text("#sql-result")
+    assert "ana" in text and "17.75" in text and "bo" in text
+
+
+def test_sql_errors_are_shown(page):
+    page.goto("/sql")
+    page.fill("textarea[name=q]", "DELETE FROM orders")
+    page.click("#sql-form button[type=submit]")
+    assert "sql_not_read_only" in page.inner_text("#sql-error")

@@ -1,0 +1,100 @@
+"""Every page and its JSON twin, in-process (no browser): data, auth, errors."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def web(app, admin_token, platform, ctx):
+    platform.appends.append(ctx, "tickets", [{"id": i, "body": f"ticket {i}", "score": i * 1.5}
+                                             for i in range(40)], key_column="id")
+    platform.appends.append(ctx, "tickets", [{"id": 3, "body": "changed", "score": 0.0}])
+    with TestClient(app, base_url="http://testserver") as client:
+        response = client.post("/login", data={"token": admin_token, "next": "/datasets"},
+                               follow_redirects=False)
+        assert response.status_code == 303
+        assert "sluice_session" in response.cookies
+        yield client
+
+
+def test_pages_need_a_session(anon):
+    response = anon.get("/datasets", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert anon.get("/datasets.json").status_code == 401
+    bad = anon.post("/login", data={"token": "slc_wrong"})
+    assert bad.status_code == 401 and "not valid" in bad.text
+
+
+def test_json_twins_match_the_pages(web):
+    listing = web.get("/datasets.json").json()
+    assert [d["name"] for d in listing["datasets"]] == ["tickets"]
+    assert "tickets" in web.get("/datasets").text
+    page = web.get("/datasets/tickets.json").json()
+    assert page["version"] == 2 and page["rows"]["total"] == 40
+    assert [v["number"] for v in page["versions"]] == [2, 1]
+    html = web.get("/datasets/tickets?offset=25").text
+    assert "Rows 26–40 of 40" in html
+    old = web.get("/datasets/tickets.json?version=1").json()
+    assert old["version"] == 1
+    diff = web.get("/datasets/tickets/diff.json?from=1&to=2").json()
+    assert diff["diff"]["changed"] == 1
+    assert "~1" in web.get("/datasets/tickets/diff?from=1&to=2").text
+
+
+def test_sql_console(web):
+    ok = web.get("/sql.json", params={"q": "SELECT count(*) AS n FROM tickets"}).json()
+    assert ok["result"]["rows"] == [{"n": 40}] and ok["error"] is None
+    bad = web.get("/sql.json", params={"q": "DROP TABLE tickets"}).json()
+    assert bad["error"]["code"] == "sql_not_read_only"
+    html = web.get("/sql", params={"q": "SELECT id FROM tickets ORDER BY id LIMIT 3"}).text
+    assert 'id="sql-result"' in html
+    csv = web.get("/sql/export", params={"q": "SELECT id FROM tickets ORDER BY id LIMIT 2",
+                                         "format": "csv"})
+    assert csv.text.splitlines() == ['"id"', "0", "1"]
+
+
+def test_quality_restore_and_jobs_from_the_browser_forms(web, platform, ctx):
+    headers = {"origin": "http://testserver"}
+    run = web.post("/datasets/tickets/quality", data={"version": 2}, headers=headers,
+                   follow_redirects=False)
+    assert run.status_code == 303 and run.headers["location"].startswith("/jobs/")
+    job_id = run.headers["location"].split("/")[2].split("?")[0]
+    platform.jobs.wait(ctx, job_id, timeout=60)
+    job = web.get(f"/jobs/{job_id}.json").json()
+    assert job["job"]["state"] == "succeeded"
+    page = web.get("/datasets/tickets.json").json()
+    assert page["quality"]["report"]["row_count"] == 40
+    assert page["charts"]["nulls"]
+    assert "Quality of @2" in web.get("/datasets/tickets").text
+    restored = web.post("/datasets/tickets/restore", data={"version": 1}, headers=headers,
+                        follow_redirects=False)
+    assert restored.status_code == 303
+    assert platform.datasets.version(ctx, "tickets").operation == "restore"
+    assert any(j["id"] == job_id for j in web.get("/jobs.json").json()["jobs"])
+
+
+def test_cross_site_posts_are_refused(web):
+    response = web.post("/datasets/tickets/restore", data={"version": 1},
+                        headers={"origin": "http://evil.example"})
+    assert response.status_code == 403
+
+
+def test_upload_ingests_files(web, platform, ctx):
+    files = [("files", ("notes.md", b"# Notes\n\nhello", "text/markdown")),
+             ("files", ("data.csv", b"a,b\n1,2\n", "text/csv"))]
+    response = web.post("/upload", data={"dataset": "uploads", "mode": "documents"},
+                        files=files, headers={"origin": "http://testserver"},
+                        follow_redirects=False)
+    assert response.status_code == 303
+    job_id = response.headers["location"].split("/")[2].split("?")[0]
+    assert platform.jobs.wait(ctx, job_id, timeout=60).state == "succeeded"
+    rows = platform.sql.query(ctx, "SELECT name, title FROM uploads ORDER BY name").rows()
+    assert rows == [{"name": "data.csv", "title": None}, {"name": "notes.md", "title": "Notes"}]
+    assert web.get("/upload.json").json()["datasets"] == ["tickets", "uploads"]
+
+
+def test_errors_render_as_pages_and_json(web):
+    page = web.get("/datasets/missing")
+    assert page.status_code == 404 and "does not exist" in page.text and "<html" in page.text
+    twin = web.get("/datasets/missing.json")
+    assert twin.status_code == 404 and twin.json()["error"]["code"] == "dataset_not_found"
