@@ -45,6 +45,7 @@ def test_row_limit_truncates(loaded):
     ("SELECT * FROM glob('/*')", "sql_forbidden"),
     ("SELECT * FROM read_text('/etc/hostname')", "sql_forbidden"),
     ("SELECT * FROM read_parquet('https://example.com/x.parquet')", "sql_forbidden"),
+    ("SELECT * FROM main.__v_1", "sql_forbidden"),
     ("SELEC 1", "sql_invalid"),
     ("", "sql_invalid"),
 ])
@@ -52,6 +53,13 @@ def test_writes_and_file_access_are_refused(loaded, query, code):
     with pytest.raises(InvalidInput) as err:
         loaded.sql(query)
     assert err.value.code == code
+
+
+def test_internal_cache_tables_cannot_be_named(loaded):
+    loaded.sql("SELECT count(*) FROM tickets")  # loads the version into the cache
+    for name in ("__v_1", '"__v_1"', "information_schema.tables", "duckdb_tables()"):
+        with pytest.raises((NotFound, InvalidInput)):
+            loaded.sql(f"SELECT * FROM {name}")
 
 
 def test_unknown_tables(loaded):

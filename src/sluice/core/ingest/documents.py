@@ -165,6 +165,8 @@ class DocumentIngest:
                    "deleted": len(plan.deleted), "unchanged": plan.unchanged,
                    "errors": sum(1 for r in rows if r["status"] == "error")}
 
+        self.job.check_cancelled()  # the last moment a cancel leaves no version
+
         def write(target: WriteTarget) -> WriteResult:
             delete = f"{KEY} IN ({sql_strings(plan.deleted)})" if plan.deleted else None
             table = data if data is not None else DOCUMENT_SCHEMA.empty_table()

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sluice.core.jobs.service import JobService
 
 _PROGRESS_EVERY = 0.25
+_CANCEL_EVERY = 0.5
 
 
 class JobContext:
@@ -28,6 +29,7 @@ class JobContext:
         self._cancelled = threading.Event()
         self._stop = threading.Event()
         self._last_progress = 0.0
+        self._last_cancel_check = 0.0
 
     def progress(self, done: float, total: float | None = None, message: str = "") -> None:
         """Report progress; writes are throttled, the final one always lands."""
@@ -45,7 +47,13 @@ class JobContext:
         return self._cancelled.is_set()
 
     def check_cancelled(self) -> None:
-        """Raise :class:`Cancelled` when someone asked this job to stop."""
+        """Raise :class:`Cancelled` when someone asked this job to stop (checks the job
+        row at most every half second, besides the heartbeat)."""
+        now = time.monotonic()
+        if not self._cancelled.is_set() and now - self._last_cancel_check >= _CANCEL_EVERY:
+            self._last_cancel_check = now
+            if self.jobs.cancel_requested(self.id):
+                self._cancelled.set()
         if self._cancelled.is_set():
             raise Cancelled(f"job {self.id} was cancelled", code="job_cancelled")
 

@@ -131,6 +131,10 @@ class JobService:
                       .values(heartbeat_at=utcnow()))
             return bool(s.scalar(select(JobRow.cancel_requested).where(JobRow.id == job_id)))
 
+    def cancel_requested(self, job_id: str) -> bool:
+        with self.db.session() as s:
+            return bool(s.scalar(select(JobRow.cancel_requested).where(JobRow.id == job_id)))
+
     def progress(self, job_id: str, done: float, total: float | None, message: str) -> None:
         with self.db.session() as s:
             s.execute(update(JobRow).where(JobRow.id == job_id).values(

@@ -1,9 +1,13 @@
-"""Versions are immutable, so a loaded version can be kept: a small LRU of Arrow tables.
+"""Versions are immutable, so a loaded version can be kept: an LRU of native DuckDB tables.
 
-A version whose files fit the budget is read once into memory and scanned from there
-(DuckDB scans an in-memory Arrow table ~2x faster than a Lance dataset). Larger
-versions are scanned from Lance with late materialisation off, which measured best
-for analytic queries.
+The first query of a version whose files fit the budget copies it from Lance into a
+DuckDB table in the query database (compressed, with DuckDB's own statistics); later
+queries scan that table, which is as fast as DuckDB over its own Parquet. Larger versions
+are scanned from Lance directly, with late materialisation off (faster for aggregates).
+
+The cached tables are named ``__v_<n>``. User queries cannot name them: every table a
+query references must resolve to a dataset of the caller's project (see ``service.py``),
+and names starting with ``_`` are not dataset names.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import duckdb
 import lance
-import pyarrow as pa
 
 Opener = Callable[[str, int], lance.LanceDataset]
 
@@ -27,44 +32,75 @@ class TunedLanceDataset(lance.LanceDataset):
         return super().scanner(*args, **kwargs)
 
 
+@dataclass
+class _Entry:
+    table: str
+    size: int
+
+
 class TableCache:
+    """Native DuckDB copies of recently queried versions, within a byte budget."""
+
     def __init__(self, budget_bytes: int) -> None:
         self.budget = budget_bytes
-        self._tables: OrderedDict[tuple[str, int], pa.Table] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, int], _Entry] = OrderedDict()
         self._used = 0
+        self._counter = 0
         self._lock = threading.Lock()
 
-    def get(self, uri: str, version: int, opener: Opener) -> pa.Table | lance.LanceDataset:
-        """The version as a cached Arrow table, or a tuned Lance dataset if too big."""
+    def bind(self, con: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnection,
+             name: str, uri: str, version: int, opener: Opener) -> None:
+        """Make ``name`` readable on ``cursor`` as the given version of a table."""
+        cached = self._cached(con, uri, version, opener)
+        if cached is None:
+            ds = opener(uri, version)
+            ds.__class__ = TunedLanceDataset
+            cursor.register(name, ds)
+        else:  # a TEMP view lives only on this cursor, never in the shared catalog
+            quoted = '"' + name.replace('"', '""') + '"'
+            cursor.execute(f'CREATE OR REPLACE TEMP VIEW {quoted} AS SELECT * FROM "{cached}"')
+
+    def _cached(self, con: duckdb.DuckDBPyConnection, uri: str, version: int,
+                opener: Opener) -> str | None:
         key = (uri, version)
         with self._lock:
-            if key in self._tables:
-                self._tables.move_to_end(key)
-                return self._tables[key]
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                return entry.table
         ds = opener(uri, version)
-        if _file_bytes(ds) * 3 > self.budget:
-            ds.__class__ = TunedLanceDataset
-            return ds
-        table = ds.to_table()
-        self._put(key, table)
-        return table
+        size = _file_bytes(ds)
+        if self.budget <= 0 or size * 3 > self.budget:
+            return None
+        return self._load(con, key, ds, size)
 
-    def _put(self, key: tuple[str, int], table: pa.Table) -> None:
-        size = int(table.nbytes)
-        if size > self.budget:
-            return
+    def _load(self, con: duckdb.DuckDBPyConnection, key: tuple[str, int],
+              ds: lance.LanceDataset, size: int) -> str:
         with self._lock:
-            if key in self._tables:
-                return
-            self._tables[key] = table
-            self._used += size
-            while self._used > self.budget and self._tables:
-                _, old = self._tables.popitem(last=False)
-                self._used -= int(old.nbytes)
+            if key in self._entries:
+                return self._entries[key].table
+            self._counter += 1
+            table = f"__v_{self._counter}"
+            loader = con.cursor()
+            try:
+                loader.register("__src", ds.to_table())
+                loader.execute(f'CREATE TABLE "{table}" AS SELECT * FROM __src')
+            finally:
+                loader.close()
+            self._entries[key] = _Entry(table, size * 3)
+            self._used += size * 3
+            self._evict(con)
+            return table
+
+    def _evict(self, con: duckdb.DuckDBPyConnection) -> None:
+        while self._used > self.budget and len(self._entries) > 1:
+            _, old = self._entries.popitem(last=False)
+            self._used -= old.size
+            con.execute(f'DROP TABLE IF EXISTS "{old.table}"')
 
     def clear(self) -> None:
         with self._lock:
-            self._tables.clear()
+            self._entries.clear()
             self._used = 0
 
 

@@ -93,8 +93,8 @@ class SqlService:
             ref = _table_ref(name)
             row, version = self.catalog.resolve(ctx, ref)
             uri = self.catalog.tables.uri(row.table_path)
-            cursor.register(name, self.cache.get(uri, version.lance_version,
-                                                 self.catalog.tables.open_uri))
+            self.cache.bind(self._connection(), cursor, name, uri, version.lance_version,
+                            self.catalog.tables.open_uri)
 
     def _run(
         self, cursor: duckdb.DuckDBPyConnection, sql: str, limit: int, timeout: float
