@@ -57,11 +57,30 @@ def main() -> None:
             rows[name] = {"sluice_ms": round(ours * 1000, 2), "duckdb_parquet_ms":
                           round(theirs * 1000, 2), "ratio": round(ours / theirs, 2)}
         client.close()
+        cli = _cli_wall(Path(tmp) / "home", parquet)
     total_ours = sum(r["sluice_ms"] for r in rows.values())
     total_theirs = sum(r["duckdb_parquet_ms"] for r in rows.values())
     save("sql", {"rows": table.num_rows, "queries": rows,
                  "total_ratio": round(total_ours / total_theirs, 2), "goal": "<= 1.3",
-                 "first_query_ms_cold_cache": round(cold * 1000, 1)})
+                 "first_query_ms_cold_cache": round(cold * 1000, 1), "cli": cli})
+
+
+def _cli_wall(home: Path, parquet: Path) -> dict[str, float]:
+    """Whole processes: `sluice sql` against `python -c` with duckdb, same query."""
+    import os
+    import subprocess
+    import sys
+
+    query = QUERIES["group_by_season"]
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")},
+           "SLUICE_HOME": str(home)}
+    ours = best_of(lambda: subprocess.run(
+        [sys.executable, "-m", "sluice.cli", "sql", query.format(t="bikes"), "--json"],
+        env=env, check=True, capture_output=True), 3)
+    script = f"import duckdb; duckdb.sql({query.format(t=f'read_parquet({str(parquet)!r})')!r})"
+    theirs = best_of(lambda: subprocess.run([sys.executable, "-c", script + ".fetchall()"],
+                                            check=True, capture_output=True), 3)
+    return {"sluice_sql_process_s": round(ours, 2), "python_duckdb_process_s": round(theirs, 2)}
 
 
 def _load(client, table: pa.Table) -> None:  # type: ignore[no-untyped-def]

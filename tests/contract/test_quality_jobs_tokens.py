@@ -63,3 +63,21 @@ def test_revoked_and_expired_tokens_are_refused(platform, ctx):
     with pytest.raises(Unauthorized) as err:
         platform.auth.authenticate(expired.token)
     assert err.value.code == "token_expired"
+
+
+def test_viewers_read_but_cannot_write(platform, ctx, app):
+    from fastapi.testclient import TestClient
+
+    from sluice.core.context import Role
+
+    platform.auth.create_user(ctx, "vera", Role.VIEWER)
+    token = platform.auth.create_token(ctx, "vera-token", user="vera").token
+    platform.appends.append(ctx, "t", [{"a": 1}])
+    with TestClient(app) as tc:
+        tc.headers["Authorization"] = f"Bearer {token}"
+        assert tc.get("/api/v1/datasets/t").status_code == 200
+        assert tc.post("/api/v1/sql", json={"query": "SELECT * FROM t"}).status_code == 200
+        denied = tc.post("/api/v1/datasets/t/rows", json={"rows": [{"a": 2}]})
+        assert denied.status_code == 403 and denied.json()["error"]["code"] == "forbidden"
+        assert tc.post("/api/v1/datasets/t/restore", json={"version": 1}).status_code == 403
+        assert tc.get("/api/v1/tokens").json()[0]["user"] == "vera"

@@ -56,7 +56,8 @@ def test_writes_and_file_access_are_refused(loaded, query, code):
 
 
 def test_internal_cache_tables_cannot_be_named(loaded):
-    loaded.sql("SELECT count(*) FROM tickets")  # loads the version into the cache
+    for _ in range(2):  # the second query of a version loads it into the cache
+        loaded.sql("SELECT count(*) FROM tickets")
     for name in ("__v_1", '"__v_1"', "information_schema.tables", "duckdb_tables()"):
         with pytest.raises((NotFound, InvalidInput)):
             loaded.sql(f"SELECT * FROM {name}")

@@ -147,6 +147,14 @@ def append(name: str, file: Path, as_json: JsonOpt = False,
 
 
 @app.command()
+def checkout(ref: str, output: Annotated[Path, typer.Option("-o", "--output")],
+             fmt: Annotated[str, typer.Option("--format")] = "parquet",
+             as_json: JsonOpt = False) -> None:
+    """Check out a version (NAME@N) into a local file; the same as `export`."""
+    export(ref, output, fmt, as_json)
+
+
+@app.command()
 def export(ref: str, output: Annotated[Path, typer.Option("-o", "--output")],
            fmt: Annotated[str, typer.Option("--format")] = "parquet",
            as_json: JsonOpt = False) -> None:

@@ -61,14 +61,14 @@ class DatasetCatalog:
     # -- lookups -----------------------------------------------------------------
 
     def list(self, ctx: Ctx) -> builtins.list[DatasetInfo]:
-        with self.db.session() as s:
+        with self.db.reader() as s:
             rows = s.scalars(select(DatasetRow).where(DatasetRow.project_id == ctx.project_id)
                              .order_by(DatasetRow.name)).all()
             return [self._info(s, ctx, row, with_columns=False) for row in rows]
 
     def get(self, ctx: Ctx, name: str) -> DatasetInfo:
         ref = parse_ref(name)
-        with self.db.session() as s:
+        with self.db.reader() as s:
             row = self._row(s, ctx, ref.name)
             return self._info(s, ctx, row, with_columns=True)
 
@@ -79,7 +79,7 @@ class DatasetCatalog:
             NotFound: no such dataset, no such version, or no version yet.
         """
         ref = parse_ref(ref) if isinstance(ref, str) else ref
-        with self.db.session() as s:
+        with self.db.reader() as s:
             row = self._row(s, ctx, ref.name)
             q = select(DatasetVersionRow).where(DatasetVersionRow.dataset_id == row.id)
             if ref.version is None:
@@ -103,7 +103,7 @@ class DatasetCatalog:
         return ds.to_table(columns=columns)
 
     def versions(self, ctx: Ctx, name: str) -> builtins.list[VersionInfo]:
-        with self.db.session() as s:
+        with self.db.reader() as s:
             row = self._row(s, ctx, parse_ref(name).name)
             versions = s.scalars(select(DatasetVersionRow)
                                  .where(DatasetVersionRow.dataset_id == row.id)

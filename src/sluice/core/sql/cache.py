@@ -1,9 +1,10 @@
 """Versions are immutable, so a loaded version can be kept: an LRU of native DuckDB tables.
 
-The first query of a version whose files fit the budget copies it from Lance into a
-DuckDB table in the query database (compressed, with DuckDB's own statistics); later
-queries scan that table, which is as fast as DuckDB over its own Parquet. Larger versions
-are scanned from Lance directly, with late materialisation off (faster for aggregates).
+The first query of a version scans Lance directly (a one-shot `sluice sql` gains nothing
+from copying). The second copies the version, if its files fit the budget, into a DuckDB
+table in the query database; later queries scan that table, which is about as fast as
+DuckDB over its own Parquet. Larger versions are always scanned from Lance, with late
+materialisation off (faster for aggregates).
 
 The cached tables are named ``__v_<n>``. User queries cannot name them: every table a
 query references must resolve to a dataset of the caller's project (see ``service.py``),
@@ -46,6 +47,7 @@ class TableCache:
         self._entries: OrderedDict[tuple[str, int], _Entry] = OrderedDict()
         self._used = 0
         self._counter = 0
+        self._seen: OrderedDict[tuple[str, int], None] = OrderedDict()
         self._lock = threading.Lock()
 
     def bind(self, con: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnection,
@@ -68,6 +70,12 @@ class TableCache:
             if entry is not None:
                 self._entries.move_to_end(key)
                 return entry.table
+            first_time = key not in self._seen
+            self._seen[key] = None
+            while len(self._seen) > 10_000:
+                self._seen.popitem(last=False)
+        if first_time:
+            return None
         ds = opener(uri, version)
         size = _file_bytes(ds)
         if self.budget <= 0 or size * 3 > self.budget:

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 from sluice.errors import Conflict, Unavailable
 from sluice.migrations import HEAD
@@ -37,11 +37,19 @@ class Database:
         self.lock_dir = lock_dir
         self.engine = _make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        readonly = self.engine.execution_options(sluice_readonly=True)
+        self._readers = sessionmaker(readonly, expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back on error."""
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A read-only unit of work (on SQLite it does not wait for the writer lock)."""
+        with self._readers() as session, session.begin():
             yield session
 
     def migrate(self) -> None:
@@ -95,7 +103,8 @@ def _sqlite_engine(url: str) -> Engine:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+    engine = create_engine(url, poolclass=QueuePool, pool_size=8, max_overflow=16,
+                           connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -110,9 +119,10 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        # Every unit of work may write; IMMEDIATE waits for the writer lock up front
+        # A unit of work that may write takes the writer lock up front (IMMEDIATE)
         # instead of failing with SQLITE_BUSY when a read upgrades to a write.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        readonly = conn.get_execution_options().get("sluice_readonly")
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -42,3 +42,23 @@ def _title(ext: str, text: str) -> str | None:
         m = _ORG_TITLE.search(head)
         return m.group(1).strip() if m else None
     return None
+
+
+@register("svg", [".svg"])
+def parse_svg(path: str, extension: str, limits: Limits) -> ParsedDoc:
+    """SVG drawings: the text they show, their title and size (no rasterising)."""
+    from xml.etree import ElementTree
+
+    from sluice.core.ingest.parsers.base import ParseFailure
+
+    try:
+        root = ElementTree.parse(path).getroot()  # expat refuses entity-expansion bombs
+    except ElementTree.ParseError as exc:
+        raise ParseFailure("corrupt_file", f"not a readable SVG: {exc}") from exc
+    strip = lambda tag: tag.rsplit("}", 1)[-1]  # noqa: E731
+    texts = [t.strip() for el in root.iter() if strip(el.tag) in ("text", "tspan", "desc")
+             for t in [el.text or ""] if t.strip()]
+    title = next((el.text.strip() for el in root.iter()
+                  if strip(el.tag) == "title" and el.text and el.text.strip()), None)
+    meta = {k: root.attrib[k] for k in ("width", "height", "viewBox") if k in root.attrib}
+    return ParsedDoc(text="\n".join(texts), parser="svg", title=title, metadata=meta)

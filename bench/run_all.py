@@ -1,0 +1,7 @@
+"""Run every benchmark; results go to bench/results/*.json (see docs/benchmarks.md)."""
+
+from bench import ingest, sql
+
+if __name__ == "__main__":
+    sql.main()
+    ingest.main()
