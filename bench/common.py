@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,15 +29,6 @@ def best_of(fn: Callable[[], Any], repeat: int = 5) -> float:
         fn()
         times.append(time.perf_counter() - started)
     return min(times)
-
-
-def median_of(fn: Callable[[], Any], repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def save(name: str, result: dict[str, Any]) -> None:

@@ -145,6 +145,23 @@ def anon(app: Any) -> Iterator[Any]:
         yield client
 
 
+@pytest.fixture(params=["local", "remote"])
+def door_client(request: pytest.FixtureRequest, platform: Platform, app: Any,
+                admin_token: str) -> Iterator[Any]:
+    """The local and the remote client on one SQLite workspace (for slow tests)."""
+    from sluice.sdk.local import LocalClient
+
+    if request.param == "local":
+        yield LocalClient(platform, platform.local_context(), owns_platform=False)
+        return
+    from fastapi.testclient import TestClient
+
+    from sluice.sdk.remote import RemoteClient
+
+    with TestClient(app, base_url="http://testserver") as tc:
+        yield RemoteClient("http://testserver", admin_token, http_client=tc)
+
+
 @pytest.fixture(params=["local", "remote",
                         pytest.param("local-postgresql", marks=pytest.mark.pg)])
 def client(request: pytest.FixtureRequest, make_settings: Callable[..., Settings],

@@ -17,7 +17,8 @@ EXPECTED_ERRORS = {
 
 
 @pytest.mark.slow
-def test_whole_example_docs_folder(client):
+def test_whole_example_docs_folder(door_client):
+    client = door_client
     folder = shared_data("unstructured_example_docs/example-docs")
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     job = client.ingest(folder, "examples")
@@ -55,6 +56,10 @@ def test_synthetic_edge_cases(platform, ctx, tmp_path):
     (folder / "noise.bin").write_bytes(bytes(range(256)) * 10)
     (folder / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
     (folder / "mail.eml").write_text("From: a@b.c\nSubject: Hi\n\nbody text\n")
+    (folder / "pic.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="9">'
+                                    "<title>Chart</title><text>Q1 sales</text></svg>")
+    (folder / "bomb.svg").write_text('<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa">'
+                                     '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><svg>&b;</svg>')
     big = folder / "big.txt"
     with big.open("w") as fh:
         line = "lorem ipsum dolor sit amet " * 4 + "\n"
@@ -73,6 +78,8 @@ def test_synthetic_edge_cases(platform, ctx, tmp_path):
     assert rows["noise.bin"]["error_code"] == "unsupported_format"
     assert rows["bad.png"]["error_code"] == "corrupt_file"
     assert rows["mail.eml"]["title"] == "Hi"
+    assert (rows["pic.svg"]["title"], rows["pic.svg"]["text"]) == ("Chart", "Q1 sales")
+    assert rows["bomb.svg"]["status"] in ("ok", "error")
     assert rows["big.txt"]["status"] == "ok" and rows["big.txt"]["n"] == 20_000_000
     assert json.loads(rows["big.txt"]["metadata"])["truncated_from_chars"] > 50_000_000
     assert big.stat().st_size > 50 * 1024 * 1024

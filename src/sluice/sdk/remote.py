@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,6 +23,7 @@ from sluice.core.datasets.models import (
 from sluice.core.datasets.refs import parse_ref
 from sluice.core.ingest.scan import scan
 from sluice.core.jobs.models import JobInfo, JobLog, JobState
+from sluice.core.jobs.waiting import poll_until_finished
 from sluice.core.quality.service import QualityReport
 from sluice.core.sql.export import from_arrow_ipc
 from sluice.core.sql.models import QueryResult
@@ -188,17 +188,8 @@ class RemoteJobs(_Part, JobsAPI):
 
     def wait(self, job_id: str, *, timeout: float | None = None,
              on_progress: ProgressFn | None = None, poll: float = 0.3) -> JobInfo:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            info = self.get(job_id)
-            if on_progress:
-                on_progress(info)
-            if info.state.finished:
-                return info
-            if deadline is not None and time.monotonic() > deadline:
-                raise Timeout(f"job {job_id} still {info.state} after {timeout}s",
-                              code="job_wait_timeout")
-            time.sleep(poll)
+        return poll_until_finished(lambda: self.get(job_id), timeout=timeout,
+                                   on_update=on_progress, poll=poll)
 
 
 class RemoteQuality(_Part, QualityAPI):

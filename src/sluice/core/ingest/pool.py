@@ -54,6 +54,11 @@ class _Worker:
         self.started = 0.0
         self.dead = False
 
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """Block until the process has started, so start-up never counts as parse time."""
+        if not self.conn.poll(timeout) or self.conn.recv() != "ready":
+            raise RuntimeError("a parser process did not start")
+
     def send(self, task: ParseTask) -> None:
         self.task, self.started = task, time.monotonic()
         self.out.send((task.path, task.extension))
@@ -80,6 +85,7 @@ class ParserPool:
         workers = [_Worker(self.limits) for _ in range(min(self.workers, len(pending)))]
         try:
             for w in workers:
+                w.wait_ready()
                 w.send(pending.pop())
             while any(w.task for w in workers):
                 yield from self._collect(workers, pending)
@@ -122,6 +128,7 @@ class ParserPool:
         if w.dead:
             index = workers.index(w)
             w = workers[index] = _Worker(self.limits)
+            w.wait_ready()
         w.task = None
         if pending:
             w.send(pending.pop())

@@ -8,7 +8,6 @@ worker was killed), so no job stays "running" forever.
 from __future__ import annotations
 
 import builtins
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,8 @@ from sqlalchemy import select, update
 from sluice.core.context import Ctx, Role
 from sluice.core.jobs.models import JobInfo, JobLog, JobState
 from sluice.core.jobs.registry import get_handler
-from sluice.errors import InvalidInput, NotFound, Timeout
+from sluice.core.jobs.waiting import poll_until_finished
+from sluice.errors import InvalidInput, NotFound
 from sluice.ids import new_id, utcnow
 from sluice.storage.metadata.database import Database
 from sluice.storage.metadata.schema import JobLogRow, JobRow
@@ -98,17 +98,8 @@ class JobService:
         on_update: Callable[[JobInfo], None] | None = None, poll: float = 0.2,
     ) -> JobInfo:
         """Block until the job finishes; ``on_update`` sees each poll."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            info = self.get(ctx, job_id)
-            if on_update:
-                on_update(info)
-            if info.state.finished:
-                return info
-            if deadline is not None and time.monotonic() > deadline:
-                raise Timeout(f"job {job_id} still {info.state} after {timeout}s",
-                              code="job_wait_timeout")
-            time.sleep(poll)
+        return poll_until_finished(lambda: self.get(ctx, job_id), timeout=timeout,
+                                   on_update=on_update, poll=poll)
 
     # -- workers -------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sluice.core.ingest.encoding import decode_text
 from sluice.core.ingest.parsers.base import Limits, ParsedDoc
@@ -55,10 +56,15 @@ def parse_svg(path: str, extension: str, limits: Limits) -> ParsedDoc:
         root = ElementTree.parse(path).getroot()  # expat refuses entity-expansion bombs
     except ElementTree.ParseError as exc:
         raise ParseFailure("corrupt_file", f"not a readable SVG: {exc}") from exc
-    strip = lambda tag: tag.rsplit("}", 1)[-1]  # noqa: E731
-    texts = [t.strip() for el in root.iter() if strip(el.tag) in ("text", "tspan", "desc")
+    texts = [t.strip() for el in root.iter() if _local_name(el.tag) in ("text", "tspan", "desc")
              for t in [el.text or ""] if t.strip()]
     title = next((el.text.strip() for el in root.iter()
-                  if strip(el.tag) == "title" and el.text and el.text.strip()), None)
-    meta = {k: root.attrib[k] for k in ("width", "height", "viewBox") if k in root.attrib}
+                  if _local_name(el.tag) == "title" and el.text and el.text.strip()), None)
+    meta: dict[str, Any] = {k: root.attrib[k] for k in ("width", "height", "viewBox")
+                            if k in root.attrib}
     return ParsedDoc(text="\n".join(texts), parser="svg", title=title, metadata=meta)
+
+
+def _local_name(tag: str) -> str:
+    """``{namespace}text`` -> ``text``."""
+    return tag.rsplit("}", 1)[-1]

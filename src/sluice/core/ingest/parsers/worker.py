@@ -52,6 +52,7 @@ def main() -> None:
     _die_with_parent()
     conn_in = Connection(int(sys.argv[1]), writable=False)
     conn_out = Connection(int(sys.argv[2]), readable=False)
+    conn_out.send("ready")
     serve(conn_in, conn_out, Limits(**json.loads(sys.argv[3])))
 
 
