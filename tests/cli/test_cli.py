@@ -116,3 +116,28 @@ def test_help_lists_every_command(home):
     text = run(home, "--help").stdout
     for command in ("up", "ingest", "sql", "quality", "datasets", "jobs", "tokens", "streams"):
         assert command in text
+
+
+def test_streams_redis_consumer(home):
+    import uuid
+
+    import redis
+
+    from tests.conftest import IN_CI
+
+    r = redis.Redis()
+    try:
+        r.ping()
+    except redis.RedisError:
+        if IN_CI:
+            raise
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    stream = f"cli-{uuid.uuid4().hex[:8]}"
+    for i in range(7):
+        r.xadd(stream, {"json": json.dumps({"i": i})})
+    out = js(run(home, "streams", "redis", "-d", "from_redis", "--stream", stream,
+                 "--batch-seconds", "0.2", "--stop-after-idle", "1", "--json"))
+    assert out["state"] == "succeeded" and out["result"]["rows"] == 7
+    res = js(run(home, "sql", "SELECT count(*) AS n FROM from_redis", "--json"))
+    assert res["rows"] == [{"n": 7}]
+    r.delete(stream)

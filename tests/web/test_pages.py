@@ -98,3 +98,30 @@ def test_errors_render_as_pages_and_json(web):
     assert page.status_code == 404 and "does not exist" in page.text and "<html" in page.text
     twin = web.get("/datasets/missing.json")
     assert twin.status_code == 404 and twin.json()["error"]["code"] == "dataset_not_found"
+
+
+def test_tokens_page_creates_shows_once_and_revokes(web, platform):
+    headers = {"origin": "http://testserver"}
+    page = web.post("/tokens", data={"name": "notebook"}, headers=headers)
+    assert page.status_code == 200 and 'id="new-token-secret"' in page.text
+    secret = page.text.split('id="new-token-secret">')[1].split("<")[0]
+    assert platform.auth.authenticate(secret).name == "admin"
+    listed = web.get("/tokens.json").json()["tokens"]
+    token = next(t for t in listed if t["name"] == "notebook")
+    assert secret not in web.get("/tokens").text
+    web.post(f"/tokens/{token['id']}/revoke", headers=headers)
+    assert next(t for t in web.get("/tokens.json").json()["tokens"]
+                if t["name"] == "notebook")["revoked"] is True
+
+
+def test_streams_page_starts_a_consumer(web, platform, ctx):
+    headers = {"origin": "http://testserver"}
+    response = web.post("/streams/redis", data={"dataset": "ev", "stream": "web-test-s",
+                                                "url": "redis://127.0.0.1:1/0"},
+                        headers=headers, follow_redirects=False)
+    assert response.status_code == 303
+    job_id = response.headers["location"].split("/")[2].split("?")[0]
+    final = platform.jobs.wait(ctx, job_id, timeout=30)
+    assert final.error["code"] == "redis_unavailable"
+    consumers = web.get("/streams.json").json()["consumers"]
+    assert consumers[0]["id"] == job_id and consumers[0]["params"]["stream"] == "web-test-s"
