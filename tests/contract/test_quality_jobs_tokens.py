@@ -81,3 +81,13 @@ def test_viewers_read_but_cannot_write(platform, ctx, app):
         assert denied.status_code == 403 and denied.json()["error"]["code"] == "forbidden"
         assert tc.post("/api/v1/datasets/t/restore", json={"version": 1}).status_code == 403
         assert tc.get("/api/v1/tokens").json()[0]["user"] == "vera"
+
+
+def test_audit_log_records_changes(client):
+    client.datasets.append("audited", [{"a": 1}])
+    client.datasets.restore("audited", 1)
+    events = client.audit(limit=50)
+    actions = [e.action for e in events]
+    assert "dataset.append" in actions and "dataset.restore" in actions
+    restore = next(e for e in events if e.action == "dataset.restore")
+    assert restore.target == "dataset:audited@2" and restore.actor == "admin"

@@ -125,3 +125,9 @@ def test_streams_page_starts_a_consumer(web, platform, ctx):
     assert final.error["code"] == "redis_unavailable"
     consumers = web.get("/streams.json").json()["consumers"]
     assert consumers[0]["id"] == job_id and consumers[0]["params"]["stream"] == "web-test-s"
+
+
+def test_audit_page(web):
+    events = web.get("/audit.json").json()["events"]
+    assert any(e["action"] == "dataset.append" for e in events)
+    assert "dataset.append" in web.get("/audit").text

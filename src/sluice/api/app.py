@@ -11,11 +11,21 @@ from fastapi import FastAPI
 
 from sluice import __version__
 from sluice.api.errors import install_error_handlers
-from sluice.api.routers import datasets, ingest, jobs, quality, sql, streams, system, tokens
+from sluice.api.routers import (
+    audit,
+    datasets,
+    ingest,
+    jobs,
+    quality,
+    sql,
+    streams,
+    system,
+    tokens,
+)
 from sluice.platform import Platform
 
 log = logging.getLogger("sluice.api")
-ROUTERS = (system, datasets, ingest, sql, quality, jobs, tokens, streams)
+ROUTERS = (system, datasets, ingest, sql, quality, jobs, tokens, streams, audit)
 REAP_EVERY = 5.0
 
 

@@ -62,9 +62,19 @@ def main_options(
 
 
 def _register() -> None:
-    from sluice.cli.commands import datasets, ingest, jobs, quality, sql, streams, tokens, up
+    from sluice.cli.commands import (
+        audit,
+        datasets,
+        ingest,
+        jobs,
+        quality,
+        sql,
+        streams,
+        tokens,
+        up,
+    )
 
-    for module in (up, ingest, sql, quality):
+    for module in (up, ingest, sql, quality, audit):
         module.register(app)
     app.add_typer(datasets.app, name="datasets", help="List, inspect, diff and restore datasets.")
     app.add_typer(jobs.app, name="jobs", help="Watch and cancel long-running work.")

@@ -9,6 +9,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from sluice.core.audit.service import AuditEvent
 from sluice.core.auth.service import NewToken, TokenInfo
 from sluice.core.datasets.models import (
     ColumnInfo,
@@ -221,6 +222,10 @@ class Client(ABC):
     def sql(self, query: str, *, limit: int | None = None,
             timeout: float | None = None) -> QueryResult:
         """Run a read-only query over datasets (``FROM tickets``, ``FROM "tickets@3"``)."""
+
+    @abstractmethod
+    def audit(self, *, limit: int = 100) -> builtins.list[AuditEvent]:
+        """Recent changes in the project, newest first (admins only)."""
 
     @abstractmethod
     def close(self) -> None:

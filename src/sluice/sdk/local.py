@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from sluice.core.audit.service import AuditEvent
 from sluice.core.auth.service import NewToken, TokenInfo
 from sluice.core.context import Ctx
 from sluice.core.datasets.models import (
@@ -184,6 +185,9 @@ class LocalClient(Client):
     def sql(self, query: str, *, limit: int | None = None,
             timeout: float | None = None) -> QueryResult:
         return self.platform.sql.query(self.ctx, query, limit=limit, timeout=timeout)
+
+    def audit(self, *, limit: int = 100) -> builtins.list[AuditEvent]:
+        return self.platform.audit.list(self.ctx, limit=limit)
 
     def close(self) -> None:
         if self._owns:

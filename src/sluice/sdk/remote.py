@@ -11,6 +11,7 @@ import httpx
 import pyarrow as pa
 from pydantic import TypeAdapter
 
+from sluice.core.audit.service import AuditEvent
 from sluice.core.auth.service import NewToken, TokenInfo
 from sluice.core.datasets.models import (
     ColumnInfo,
@@ -292,6 +293,10 @@ class RemoteClient(Client):
         used_limit = int(response.headers.get("X-Sluice-Limit", table.num_rows))
         return QueryResult(table=table, truncated=truncated, elapsed_ms=elapsed,
                            limit=used_limit)
+
+    def audit(self, *, limit: int = 100) -> builtins.list[AuditEvent]:
+        return self.http.model(builtins.list[AuditEvent], "GET", "/audit",
+                               params={"limit": limit})
 
     def close(self) -> None:
         self.http.close()

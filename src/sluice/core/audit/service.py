@@ -45,11 +45,14 @@ class AuditLog:
             )
 
     def list(self, ctx: Ctx, *, limit: int = 100) -> builtins.list[AuditEvent]:
+        """Recent changes in the project and workspace-wide events, newest first."""
         ctx.require(Role.ADMIN, "read the audit log")
+        limit = max(1, min(limit, 10_000))
         with self.db.session() as s:
             rows = s.scalars(
                 select(AuditEventRow)
-                .where(AuditEventRow.project_id == ctx.project_id)
+                .where((AuditEventRow.project_id == ctx.project_id)
+                       | AuditEventRow.project_id.is_(None))
                 .order_by(AuditEventRow.id.desc())
                 .limit(limit)
             ).all()

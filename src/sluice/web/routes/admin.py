@@ -38,6 +38,12 @@ def revoke_token(token_id: str, ctx: WebCtx, platform: PlatformDep) -> RedirectR
     return RedirectResponse("/tokens", status_code=303)
 
 
+@twin(router, "/audit", "audit.html")
+def audit_page(request: Request, ctx: WebCtx, platform: PlatformDep,
+               limit: int = 200) -> dict[str, Any]:
+    return {"title": "Audit log", "events": platform.audit.list(ctx, limit=limit)}
+
+
 @twin(router, "/streams", "streams.html")
 def streams_page(request: Request, ctx: WebCtx, platform: PlatformDep) -> dict[str, Any]:
     consumers = platform.jobs.list(ctx, kind=KIND_REDIS, limit=100)
