@@ -91,3 +91,18 @@ def test_audit_log_records_changes(client):
     assert "dataset.append" in actions and "dataset.restore" in actions
     restore = next(e for e in events if e.action == "dataset.restore")
     assert restore.target == "dataset:audited@2" and restore.actor == "admin"
+
+
+def test_users_and_their_tokens(client):
+    from sluice.core.context import Role
+    from sluice.errors import AlreadyExists
+
+    user = client.users.create("ed", role=Role.EDITOR)
+    assert (user.name, user.role) == ("ed", Role.EDITOR)
+    assert {u.name for u in client.users.list()} == {"admin", "ed"}
+    token = client.tokens.create("ed-laptop", user="ed")
+    assert token.user == "ed"
+    with pytest.raises(AlreadyExists):
+        client.users.create("ed")
+    with pytest.raises(NotFound):
+        client.tokens.create("x", user="nobody")

@@ -131,3 +131,13 @@ def test_audit_page(web):
     events = web.get("/audit.json").json()["events"]
     assert any(e["action"] == "dataset.append" for e in events)
     assert "dataset.append" in web.get("/audit").text
+
+
+def test_users_are_managed_on_the_tokens_page(web, platform):
+    headers = {"origin": "http://testserver"}
+    web.post("/users", data={"name": "ana", "role": "editor"}, headers=headers)
+    data = web.get("/tokens.json").json()
+    assert {u["name"]: u["role"] for u in data["users"]} == {"admin": "admin", "ana": "editor"}
+    page = web.post("/tokens", data={"name": "ana-key", "user": "ana"}, headers=headers)
+    secret = page.text.split('id="new-token-secret">')[1].split("<")[0]
+    assert platform.auth.authenticate(secret).name == "ana"

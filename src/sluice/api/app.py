@@ -21,11 +21,12 @@ from sluice.api.routers import (
     streams,
     system,
     tokens,
+    users,
 )
 from sluice.platform import Platform
 
 log = logging.getLogger("sluice.api")
-ROUTERS = (system, datasets, ingest, sql, quality, jobs, tokens, streams, audit)
+ROUTERS = (system, datasets, ingest, sql, quality, jobs, tokens, users, streams, audit)
 REAP_EVERY = 5.0
 
 

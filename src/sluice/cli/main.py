@@ -72,6 +72,7 @@ def _register() -> None:
         streams,
         tokens,
         up,
+        users,
     )
 
     for module in (up, ingest, sql, quality, audit):
@@ -79,6 +80,7 @@ def _register() -> None:
     app.add_typer(datasets.app, name="datasets", help="List, inspect, diff and restore datasets.")
     app.add_typer(jobs.app, name="jobs", help="Watch and cancel long-running work.")
     app.add_typer(tokens.app, name="tokens", help="Create, list and revoke API tokens.")
+    app.add_typer(users.app, name="users", help="Add users with a role.")
     app.add_typer(streams.app, name="streams", help="Consume streams into datasets.")
 
 

@@ -10,7 +10,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sluice.core.audit.service import AuditEvent
-from sluice.core.auth.service import NewToken, TokenInfo
+from sluice.core.auth.service import NewToken, TokenInfo, UserInfo
+from sluice.core.context import Role
 from sluice.core.datasets.models import (
     ColumnInfo,
     DatasetInfo,
@@ -182,6 +183,18 @@ class TokensAPI(ABC):
         """Revoke a token at once."""
 
 
+class UsersAPI(ABC):
+    """People and their roles: ``client.users`` (admins only)."""
+
+    @abstractmethod
+    def create(self, name: str, *, role: Role = Role.VIEWER) -> UserInfo:
+        """Add a user (viewer, editor or admin); then give them a token."""
+
+    @abstractmethod
+    def list(self) -> builtins.list[UserInfo]:
+        """Every user."""
+
+
 class StreamsAPI(ABC):
     """Stream sources: ``client.streams``."""
 
@@ -201,6 +214,7 @@ class Client(ABC):
     jobs: JobsAPI
     quality: QualityAPI
     tokens: TokensAPI
+    users: UsersAPI
     streams: StreamsAPI
 
     @abstractmethod

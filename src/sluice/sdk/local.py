@@ -9,8 +9,8 @@ from typing import Any
 import pyarrow as pa
 
 from sluice.core.audit.service import AuditEvent
-from sluice.core.auth.service import NewToken, TokenInfo
-from sluice.core.context import Ctx
+from sluice.core.auth.service import NewToken, TokenInfo, UserInfo
+from sluice.core.context import Ctx, Role
 from sluice.core.datasets.models import (
     ColumnInfo,
     DatasetInfo,
@@ -34,6 +34,7 @@ from sluice.sdk.api import (
     QualityAPI,
     StreamsAPI,
     TokensAPI,
+    UsersAPI,
     as_paths,
 )
 
@@ -142,6 +143,14 @@ class LocalTokens(_Part, TokensAPI):
         return self.p.auth.revoke_token(self.ctx, token_id)
 
 
+class LocalUsers(_Part, UsersAPI):
+    def create(self, name: str, *, role: Role = Role.VIEWER) -> UserInfo:
+        return self.p.auth.create_user(self.ctx, name, Role(role))
+
+    def list(self) -> builtins.list[UserInfo]:
+        return self.p.auth.list_users(self.ctx)
+
+
 class LocalStreams(_Part, StreamsAPI):
     def consume_redis(self, dataset: str, *, stream: str,
                       url: str = "redis://127.0.0.1:6379/0", group: str = "sluice",
@@ -164,6 +173,7 @@ class LocalClient(Client):
         self.jobs = LocalJobs(platform, ctx)
         self.quality = LocalQuality(platform, ctx)
         self.tokens = LocalTokens(platform, ctx)
+        self.users = LocalUsers(platform, ctx)
         self.streams = LocalStreams(platform, ctx)
 
     def whoami(self) -> dict[str, Any]:

@@ -12,7 +12,8 @@ import pyarrow as pa
 from pydantic import TypeAdapter
 
 from sluice.core.audit.service import AuditEvent
-from sluice.core.auth.service import NewToken, TokenInfo
+from sluice.core.auth.service import NewToken, TokenInfo, UserInfo
+from sluice.core.context import Role
 from sluice.core.datasets.models import (
     ColumnInfo,
     DatasetInfo,
@@ -39,6 +40,7 @@ from sluice.sdk.api import (
     QualityAPI,
     StreamsAPI,
     TokensAPI,
+    UsersAPI,
     as_paths,
 )
 from sluice.storage.blobs import sha256_file
@@ -225,6 +227,15 @@ class RemoteTokens(_Part, TokensAPI):
         return self.http.model(TokenInfo, "DELETE", f"/tokens/{_quote(token_id)}")
 
 
+class RemoteUsers(_Part, UsersAPI):
+    def create(self, name: str, *, role: Role = Role.VIEWER) -> UserInfo:
+        return self.http.model(UserInfo, "POST", "/users", json={"name": name,
+                                                                  "role": str(role)})
+
+    def list(self) -> builtins.list[UserInfo]:
+        return self.http.model(builtins.list[UserInfo], "GET", "/users")
+
+
 class RemoteStreams(_Part, StreamsAPI):
     def consume_redis(self, dataset: str, *, stream: str,
                       url: str = "redis://127.0.0.1:6379/0", group: str = "sluice",
@@ -249,6 +260,7 @@ class RemoteClient(Client):
         self.jobs = RemoteJobs(self.http)
         self.quality = RemoteQuality(self.http, self.jobs)
         self.tokens = RemoteTokens(self.http)
+        self.users = RemoteUsers(self.http)
         self.streams = RemoteStreams(self.http)
 
     def whoami(self) -> dict[str, Any]:

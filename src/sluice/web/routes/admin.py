@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from sluice.api.deps import PlatformDep
+from sluice.core.context import Role
 from sluice.core.jobs.models import JobState
 from sluice.core.streams.service import KIND_REDIS
 from sluice.web.session import WebCtx
@@ -19,17 +20,31 @@ router = APIRouter(include_in_schema=False)
 
 @twin(router, "/tokens", "tokens.html")
 def tokens_page(request: Request, ctx: WebCtx, platform: PlatformDep) -> dict[str, Any]:
-    return {"title": "API tokens", "tokens": platform.auth.list_tokens(ctx), "created": None}
+    return _tokens_data(ctx, platform, None)
+
+
+def _tokens_data(ctx: Any, platform: Any, created: Any) -> dict[str, Any]:
+    users = platform.auth.list_users(ctx) if ctx.actor.role == Role.ADMIN else []
+    return {"title": "API tokens", "tokens": platform.auth.list_tokens(ctx),
+            "created": created, "users": users, "roles": [r.value for r in Role]}
 
 
 @router.post("/tokens", response_class=HTMLResponse)
 def create_token(request: Request, ctx: WebCtx, platform: PlatformDep,
                  name: Annotated[str, Form()],
-                 expires_days: Annotated[float | None, Form()] = None) -> HTMLResponse:
-    created = platform.auth.create_token(ctx, name, expires_days=expires_days or None)
-    page = {"title": "API tokens", "tokens": platform.auth.list_tokens(ctx),
-            "created": created}
+                 expires_days: Annotated[float | None, Form()] = None,
+                 user: Annotated[str | None, Form()] = None) -> HTMLResponse:
+    created = platform.auth.create_token(ctx, name, user=user or None,
+                                         expires_days=expires_days or None)
+    page = _tokens_data(ctx, platform, created)
     return templates.TemplateResponse(request, "tokens.html", {"page": page})
+
+
+@router.post("/users")
+def create_user(ctx: WebCtx, platform: PlatformDep, name: Annotated[str, Form()],
+                role: Annotated[Role, Form()] = Role.VIEWER) -> RedirectResponse:
+    platform.auth.create_user(ctx, name, role)
+    return RedirectResponse("/tokens", status_code=303)
 
 
 @router.post("/tokens/{token_id}/revoke")

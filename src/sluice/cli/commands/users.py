@@ -1,0 +1,34 @@
+"""``sluice users ...``"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sluice.cli.main import JsonOpt, state
+from sluice.cli.output import out, print_json, table
+from sluice.core.context import Role
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command()
+def create(name: str, as_json: JsonOpt = False,
+           role: Annotated[Role, typer.Option(help="viewer, editor or admin.")] = Role.VIEWER,
+           ) -> None:
+    """Add a user; then `sluice tokens create NAME --user USER` gives them a token."""
+    s = state(as_json)
+    user = s.client().users.create(name, role=role)
+    print_json(user) if s.json else out.print(f"created {user.name} ({user.role})")
+
+
+@app.command("list")
+def list_(as_json: JsonOpt = False) -> None:
+    """Every user and role."""
+    s = state(as_json)
+    users = s.client().users.list()
+    if s.json:
+        return print_json(users)
+    table("Users", ["name", "role", "created"], [(u.name, u.role, u.created_at) for u in users])
+    return None
