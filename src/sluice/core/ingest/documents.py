@@ -165,7 +165,7 @@ class DocumentIngest:
                    "deleted": len(plan.deleted), "unchanged": plan.unchanged,
                    "errors": sum(1 for r in rows if r["status"] == "error")}
 
-        self.job.check_cancelled()  # the last moment a cancel leaves no version
+        self.job.check_cancelled(force=True)  # the last moment a cancel leaves no version
 
         def write(target: WriteTarget) -> WriteResult:
             delete = f"{KEY} IN ({sql_strings(plan.deleted)})" if plan.deleted else None

@@ -46,11 +46,12 @@ class JobContext:
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
 
-    def check_cancelled(self) -> None:
-        """Raise :class:`Cancelled` when someone asked this job to stop (checks the job
-        row at most every half second, besides the heartbeat)."""
+    def check_cancelled(self, *, force: bool = False) -> None:
+        """Raise :class:`Cancelled` when someone asked this job to stop. Reads the job row
+        at most every half second (besides the heartbeat), or now with ``force``."""
         now = time.monotonic()
-        if not self._cancelled.is_set() and now - self._last_cancel_check >= _CANCEL_EVERY:
+        due = force or now - self._last_cancel_check >= _CANCEL_EVERY
+        if not self._cancelled.is_set() and due:
             self._last_cancel_check = now
             if self.jobs.cancel_requested(self.id):
                 self._cancelled.set()
