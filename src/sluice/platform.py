@@ -20,6 +20,8 @@ from sluice.core.jobs.executors import Executor, make_executor
 from sluice.core.jobs.service import JobService
 from sluice.core.projects.service import DEFAULT_PROJECT, ProjectService
 from sluice.core.quality.service import QualityService
+from sluice.core.search.service import SearchService
+from sluice.core.search.views import ViewService
 from sluice.core.sql.service import SqlService
 from sluice.core.streams.append import AppendService
 from sluice.core.streams.service import StreamService
@@ -56,6 +58,10 @@ class Platform:
         self.ingest = IngestService(self)
         self.quality = QualityService(self)
         self.streams = StreamService(self)
+        self.views = ViewService(self)
+        self.search = SearchService(self)
+        committer.listeners.append(self.views.on_commit)
+        self.datasets.delete_hooks.append(self.views.forget)
         self._executor_lock = threading.Lock()
 
     @classmethod

@@ -88,6 +88,39 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Server folders a remote caller may ingest by path; empty means none.",
     )
+    embedder: str = Field(
+        "minilm",
+        description="Default embedder of new views: 'minilm' (bundled all-MiniLM-L6-v2) or "
+        "'openai' (the OpenAI-compatible endpoint below).",
+    )
+    embed_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto",
+        description="Precision of the bundled embedder: 'auto' uses bfloat16 where the CPU "
+        "has native bf16 and it matches float32 (cosine >= 0.99), else float32.",
+    )
+    torch_threads: int = Field(
+        0, ge=0, description="CPU threads for embedding and generation; 0 picks half the cores."
+    )
+    embed_batch_size: int = Field(64, ge=1, le=4096, description="Texts per embedding batch.")
+    llm: str = Field(
+        "smollm2",
+        description="Generator for ask: 'smollm2' (bundled SmolLM2-135M-Instruct, CPU) or "
+        "'openai' (the OpenAI-compatible endpoint below).",
+    )
+    llm_max_tokens: int = Field(256, ge=1, le=8192, description="Most tokens one answer has.")
+    llm_timeout_seconds: float = Field(
+        120.0, gt=0, description="Limit for one generation or embedding call to a provider."
+    )
+    openai_base_url: str | None = Field(
+        None, description="OpenAI-compatible API base, e.g. http://127.0.0.1:8000/v1."
+    )
+    openai_api_key: SecretStr | None = Field(None, description="API key for openai_base_url.")
+    openai_embedding_model: str = Field(
+        "all-MiniLM-L6-v2", description="Embedding model name sent to openai_base_url."
+    )
+    openai_chat_model: str = Field(
+        "smollm2", description="Chat model name sent to openai_base_url."
+    )
     session_hours: float = Field(168.0, gt=0, description="Web UI session lifetime.")
     url: str | None = Field(
         None, description="Client side: Sluice server URL; set it to make the CLI remote."

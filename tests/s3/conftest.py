@@ -99,10 +99,11 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     else:
         raise RuntimeError("SeaweedFS failed to start three times")
     proc, url, ports = started
-    import boto3
+    import botocore.session  # comes with s3fs; boto3 would fight aiobotocore's botocore pin
 
-    s3 = boto3.client("s3", endpoint_url=url, aws_access_key_id=KEY,
-                      aws_secret_access_key=SECRET, region_name="us-east-1")
+    s3 = botocore.session.get_session().create_client(
+        "s3", endpoint_url=url, aws_access_key_id=KEY, aws_secret_access_key=SECRET,
+        region_name="us-east-1")
     deadline = time.monotonic() + 10
     while True:
         try:

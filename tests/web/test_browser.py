@@ -75,3 +75,36 @@ def test_sql_errors_are_shown(page):
     page.fill("textarea[name=q]", "DELETE FROM orders")
     page.click("#sql-form button[type=submit]")
     assert "sql_not_read_only" in page.inner_text("#sql-error")
+
+
+def test_create_a_view_search_it_and_open_the_source(page, live_server):
+    import httpx
+
+    rows = [{"title": "tea.md", "text": "# Tea\n\nGreen tea is steeped at 80 degrees."},
+            {"title": "lava.md", "text": "# Lava\n\nBasalt forms when molten rock cools."}]
+    httpx.post(f"{live_server.url}/api/v1/datasets/notes/rows",
+               json={"rows": rows, "key_column": "title"},
+               headers={"Authorization": f"Bearer {live_server.token}"}).raise_for_status()
+    page.goto("/search")
+    page.click("#new-view summary") if not page.is_visible("#new-view input[name=name]") \
+        else None
+    page.fill("#new-view input[name=name]", "notes_chunks")
+    page.select_option("#new-view select[name=source]", "notes")
+    page.click("#new-view button[type=submit]")
+    page.wait_for_selector("#job[data-state=succeeded]", timeout=120_000)
+    page.click("#job-back")
+    page.wait_for_url("**/search?view=notes_chunks")
+    page.fill("#search-q", "how hot to steep green tea")
+    page.check("input[name=mode][value=text]")
+    page.click("#search-form button[type=submit]")
+    page.wait_for_selector("#search-hits")
+    first = page.locator("#search-hits li").first
+    assert "tea.md" in first.inner_text()
+    assert page.locator("#search-hits mark").count() >= 2
+    page.check("input[name=mode][value=vector]")
+    page.fill("#search-q", "volcanic stone")
+    page.click("#search-form button[type=submit]")
+    page.wait_for_selector("#search-hits")
+    page.locator("#search-hits .hit-source").first.click()
+    page.wait_for_url("**/datasets/notes/document**")
+    assert "Basalt" in page.inner_text("#document-text")

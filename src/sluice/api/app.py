@@ -17,6 +17,7 @@ from sluice.api.routers import (
     ingest,
     jobs,
     quality,
+    search,
     sql,
     streams,
     system,
@@ -26,7 +27,7 @@ from sluice.api.routers import (
 from sluice.platform import Platform
 
 log = logging.getLogger("sluice.api")
-ROUTERS = (system, datasets, ingest, sql, quality, jobs, tokens, users, streams, audit)
+ROUTERS = (system, datasets, ingest, sql, search, quality, jobs, tokens, users, streams, audit)
 REAP_EVERY = 5.0
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from sluice.cli.output import err
@@ -25,6 +28,21 @@ def follow(client: Client, job: JobInfo, *, as_json: bool, label: str) -> JobInf
 def _wait(client: Client, job: JobInfo, *, as_json: bool, label: str) -> JobInfo:
     if as_json:
         return client.jobs.wait(job.id)
+    with progress_bar(label) as update:
+        final = client.jobs.wait(job.id, on_progress=update)
+        if final.state == JobState.SUCCEEDED:
+            update(final.model_copy(update={
+                "progress_done": final.progress_total or 1,
+                "progress_total": final.progress_total or 1}))
+    return final
+
+
+@contextmanager
+def progress_bar(label: str, *, quiet: bool = False) -> Iterator[Callable[[JobInfo], None]]:
+    """A Rich progress bar on stderr fed with job updates (nothing when ``quiet``)."""
+    if quiet:
+        yield lambda info: None
+        return
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
                TimeElapsedColumn(), TextColumn("{task.fields[message]}"))
     with Progress(*columns, console=err, transient=False) as progress:
@@ -34,11 +52,7 @@ def _wait(client: Client, job: JobInfo, *, as_json: bool, label: str) -> JobInfo
             progress.update(task, completed=info.progress_done, total=info.progress_total,
                             message=info.message[:60])
 
-        final = client.jobs.wait(job.id, on_progress=update)
-        if final.state == JobState.SUCCEEDED:
-            progress.update(task, completed=final.progress_total or 1,
-                            total=final.progress_total or 1)
-    return final
+        yield update
 
 
 def raise_if_failed(job: JobInfo) -> None:

@@ -22,6 +22,7 @@ from sluice.core.datasets.models import (
 )
 from sluice.core.jobs.models import JobInfo, JobLog, JobState
 from sluice.core.quality.service import QualityReport
+from sluice.core.search.models import SearchResults, ViewInfo
 from sluice.core.sql.models import QueryResult
 from sluice.core.streams.append import AppendResult
 
@@ -166,6 +167,40 @@ class QualityAPI(ABC):
         """Commit a version with emails, phones, cards and IBANs masked (a job)."""
 
 
+class ViewsAPI(ABC):
+    """Chunk views with embeddings and search indexes: ``client.views``."""
+
+    @abstractmethod
+    def create(self, name: str, source: str, *, column: str | None = None,
+               chunk_size: int = 200, chunk_overlap: int = 30, embedder: str | None = None,
+               auto_sync: bool = True, wait: bool = True,
+               on_progress: ProgressFn | None = None) -> ViewInfo:
+        """A view with one row per chunk of ``source``'s text ``column`` (default ``text``),
+        embedded and indexed for search; kept in sync as the source changes.
+
+        Raises:
+            InvalidInput: ``column_not_text``, ``column_required``, ``unknown_embedder``.
+            AlreadyExists: ``dataset_exists``.
+        """
+
+    @abstractmethod
+    def list(self) -> builtins.list[ViewInfo]:
+        """All views of the project."""
+
+    @abstractmethod
+    def get(self, name: str) -> ViewInfo:
+        """One view and how far it has caught up with its source."""
+
+    @abstractmethod
+    def sync(self, name: str, *, wait: bool = True,
+             on_progress: ProgressFn | None = None) -> JobInfo:
+        """Re-chunk, re-embed and re-index only what changed in the source (a job)."""
+
+    @abstractmethod
+    def delete(self, name: str) -> None:
+        """Delete the view, its versions and its indexes."""
+
+
 class TokensAPI(ABC):
     """API tokens: ``client.tokens``."""
 
@@ -216,6 +251,7 @@ class Client(ABC):
     tokens: TokensAPI
     users: UsersAPI
     streams: StreamsAPI
+    views: ViewsAPI
 
     @abstractmethod
     def whoami(self) -> dict[str, Any]:
@@ -236,6 +272,20 @@ class Client(ABC):
     def sql(self, query: str, *, limit: int | None = None,
             timeout: float | None = None) -> QueryResult:
         """Run a read-only query over datasets (``FROM tickets``, ``FROM "tickets@3"``)."""
+
+    @abstractmethod
+    def search(self, name: str, query: str, *, mode: str = "hybrid", k: int = 10,
+               where: str | None = None) -> SearchResults:
+        """The ``k`` best chunks of a view (or of a dataset's only view) for ``query``.
+
+        ``mode`` is ``text`` (BM25), ``vector`` (embeddings) or ``hybrid`` (both, fused by
+        reciprocal rank). ``where`` is a SQL predicate on the source rows.
+
+        Raises:
+            InvalidInput: ``query_empty``, ``query_too_long``, ``invalid_k``,
+                ``invalid_search_mode``, ``sql_invalid``.
+            NotFound: ``view_not_found``, ``view_not_synced``.
+        """
 
     @abstractmethod
     def audit(self, *, limit: int = 100) -> builtins.list[AuditEvent]:

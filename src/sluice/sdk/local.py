@@ -22,6 +22,7 @@ from sluice.core.datasets.models import (
 from sluice.core.ingest.service import IngestRequest
 from sluice.core.jobs.models import JobInfo, JobLog, JobState
 from sluice.core.quality.service import QualityReport
+from sluice.core.search.models import SearchResults, ViewInfo
 from sluice.core.sql.models import QueryResult
 from sluice.core.streams.append import AppendResult
 from sluice.platform import Platform
@@ -35,6 +36,7 @@ from sluice.sdk.api import (
     StreamsAPI,
     TokensAPI,
     UsersAPI,
+    ViewsAPI,
     as_paths,
 )
 
@@ -131,6 +133,32 @@ class LocalQuality(_Part, QualityAPI):
         return self.p.jobs.wait(self.ctx, job.id, on_update=on_progress) if wait else job
 
 
+class LocalViews(_Part, ViewsAPI):
+    def create(self, name: str, source: str, *, column: str | None = None,
+               chunk_size: int = 200, chunk_overlap: int = 30, embedder: str | None = None,
+               auto_sync: bool = True, wait: bool = True,
+               on_progress: ProgressFn | None = None) -> ViewInfo:
+        self.p.views.create(self.ctx, name, source, column=column, chunk_size=chunk_size,
+                            chunk_overlap=chunk_overlap, embedder=embedder,
+                            auto_sync=auto_sync, sync=False)
+        self.sync(name, wait=wait, on_progress=on_progress)
+        return self.p.views.get(self.ctx, name)
+
+    def list(self) -> builtins.list[ViewInfo]:
+        return self.p.views.list(self.ctx)
+
+    def get(self, name: str) -> ViewInfo:
+        return self.p.views.get(self.ctx, name)
+
+    def sync(self, name: str, *, wait: bool = True,
+             on_progress: ProgressFn | None = None) -> JobInfo:
+        job = self.p.views.sync(self.ctx, name)
+        return self.p.jobs.wait(self.ctx, job.id, on_update=on_progress) if wait else job
+
+    def delete(self, name: str) -> None:
+        self.p.views.delete(self.ctx, name)
+
+
 class LocalTokens(_Part, TokensAPI):
     def create(self, name: str, *, user: str | None = None,
                expires_days: float | None = None) -> NewToken:
@@ -175,6 +203,7 @@ class LocalClient(Client):
         self.tokens = LocalTokens(platform, ctx)
         self.users = LocalUsers(platform, ctx)
         self.streams = LocalStreams(platform, ctx)
+        self.views = LocalViews(platform, ctx)
 
     def whoami(self) -> dict[str, Any]:
         actor = self.ctx.actor
@@ -195,6 +224,10 @@ class LocalClient(Client):
     def sql(self, query: str, *, limit: int | None = None,
             timeout: float | None = None) -> QueryResult:
         return self.platform.sql.query(self.ctx, query, limit=limit, timeout=timeout)
+
+    def search(self, name: str, query: str, *, mode: str = "hybrid", k: int = 10,
+               where: str | None = None) -> SearchResults:
+        return self.platform.search.search(self.ctx, name, query, mode=mode, k=k, where=where)
 
     def audit(self, *, limit: int = 100) -> builtins.list[AuditEvent]:
         return self.platform.audit.list(self.ctx, limit=limit)

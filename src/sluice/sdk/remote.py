@@ -27,6 +27,7 @@ from sluice.core.ingest.scan import scan
 from sluice.core.jobs.models import JobInfo, JobLog, JobState
 from sluice.core.jobs.waiting import poll_until_finished
 from sluice.core.quality.service import QualityReport
+from sluice.core.search.models import SearchResults, ViewInfo
 from sluice.core.sql.export import from_arrow_ipc
 from sluice.core.sql.models import QueryResult
 from sluice.core.streams.append import AppendResult
@@ -41,6 +42,7 @@ from sluice.sdk.api import (
     StreamsAPI,
     TokensAPI,
     UsersAPI,
+    ViewsAPI,
     as_paths,
 )
 from sluice.storage.blobs import sha256_file
@@ -214,6 +216,37 @@ class RemoteQuality(_Part, QualityAPI):
         return self.jobs.wait(job.id, on_progress=on_progress) if wait else job
 
 
+class RemoteViews(_Part, ViewsAPI):
+    def __init__(self, http: Http, jobs: RemoteJobs) -> None:
+        super().__init__(http)
+        self.jobs = jobs
+
+    def create(self, name: str, source: str, *, column: str | None = None,
+               chunk_size: int = 200, chunk_overlap: int = 30, embedder: str | None = None,
+               auto_sync: bool = True, wait: bool = True,
+               on_progress: ProgressFn | None = None) -> ViewInfo:
+        body = {"name": name, "source": source, "column": column, "chunk_size": chunk_size,
+                "chunk_overlap": chunk_overlap, "embedder": embedder, "auto_sync": auto_sync,
+                "sync": False}
+        self.http.model(ViewInfo, "POST", "/views", json=body)
+        self.sync(name, wait=wait, on_progress=on_progress)
+        return self.get(name)
+
+    def list(self) -> builtins.list[ViewInfo]:
+        return self.http.model(builtins.list[ViewInfo], "GET", "/views")
+
+    def get(self, name: str) -> ViewInfo:
+        return self.http.model(ViewInfo, "GET", f"/views/{_quote(name)}")
+
+    def sync(self, name: str, *, wait: bool = True,
+             on_progress: ProgressFn | None = None) -> JobInfo:
+        job = self.http.model(JobInfo, "POST", f"/views/{_quote(name)}/sync")
+        return self.jobs.wait(job.id, on_progress=on_progress) if wait else job
+
+    def delete(self, name: str) -> None:
+        self.http.call("DELETE", f"/views/{_quote(name)}")
+
+
 class RemoteTokens(_Part, TokensAPI):
     def create(self, name: str, *, user: str | None = None,
                expires_days: float | None = None) -> NewToken:
@@ -262,6 +295,7 @@ class RemoteClient(Client):
         self.tokens = RemoteTokens(self.http)
         self.users = RemoteUsers(self.http)
         self.streams = RemoteStreams(self.http)
+        self.views = RemoteViews(self.http, self.jobs)
 
     def whoami(self) -> dict[str, Any]:
         return dict(self.http.json("GET", "/whoami"))
@@ -305,6 +339,11 @@ class RemoteClient(Client):
         used_limit = int(response.headers.get("X-Sluice-Limit", table.num_rows))
         return QueryResult(table=table, truncated=truncated, elapsed_ms=elapsed,
                            limit=used_limit)
+
+    def search(self, name: str, query: str, *, mode: str = "hybrid", k: int = 10,
+               where: str | None = None) -> SearchResults:
+        body = {"view": name, "query": query, "mode": mode, "k": k, "where": where}
+        return self.http.model(SearchResults, "POST", "/search", json=body)
 
     def audit(self, *, limit: int = 100) -> builtins.list[AuditEvent]:
         return self.http.model(builtins.list[AuditEvent], "GET", "/audit",

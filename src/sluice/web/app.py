@@ -8,11 +8,11 @@ from fastapi.staticfiles import StaticFiles
 
 from sluice.errors import SluiceError
 from sluice.platform import Platform
-from sluice.web.routes import admin, auth, datasets, jobs, sql, upload
+from sluice.web.routes import admin, auth, datasets, jobs, search, sql, upload
 from sluice.web.session import LoginRequired, login_url
 from sluice.web.templating import HERE, templates
 
-ROUTES = (auth, datasets, upload, sql, jobs, admin)
+ROUTES = (auth, datasets, upload, search, sql, jobs, admin)
 
 
 def mount_web(app: FastAPI, platform: Platform) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -44,4 +45,20 @@ def percent(value: Any) -> str:
     return "" if value is None else f"{float(value) * 100:.1f}%"
 
 
-templates.env.filters.update(bytes=human_bytes, when=when, cell=cell, percent=percent)
+def highlight(text: Any, spans: Any) -> Markup:
+    """``text`` escaped, with each (start, end) span wrapped in <mark>."""
+    text = "" if text is None else str(text)
+    parts: list[str] = []
+    cursor = 0
+    for start, end in sorted((int(s), int(e)) for s, e in spans or []):
+        if start < cursor or end > len(text):
+            continue
+        parts += [str(escape(text[cursor:start])), "<mark>", str(escape(text[start:end])),
+                  "</mark>"]
+        cursor = end
+    parts.append(str(escape(text[cursor:])))
+    return Markup("".join(parts))
+
+
+templates.env.filters.update(bytes=human_bytes, when=when, cell=cell, percent=percent,
+                             highlight=highlight)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from typing import Any
 
 import lance
@@ -57,6 +58,7 @@ class DatasetCatalog:
         self.tables = tables
         self.committer = committer
         self.audit = audit
+        self.delete_hooks: builtins.list[Callable[[Any, str], None]] = []
 
     # -- lookups -----------------------------------------------------------------
 
@@ -101,6 +103,19 @@ class DatasetCatalog:
         ds = self.open(ctx, ref)
         _check_columns(ds.schema, columns)
         return ds.to_table(columns=columns)
+
+    def row(self, ctx: Ctx, ref: str, key: str) -> dict[str, Any]:
+        """One row of a version by its ``_key``, JSON-friendly.
+
+        Raises:
+            NotFound: ``row_not_found``.
+        """
+        literal = "'" + key.replace("'", "''") + "'"
+        found = self.open(ctx, ref).to_table(filter=f"_key = {literal}", limit=1)
+        if found.num_rows == 0:
+            raise NotFound(f"{ref} has no row with key {key!r}", code="row_not_found",
+                           details={"key": key})
+        return jsonable_rows(found)[0]
 
     def versions(self, ctx: Ctx, name: str) -> builtins.list[VersionInfo]:
         with self.db.reader() as s:
@@ -169,6 +184,8 @@ class DatasetCatalog:
         name = parse_ref(name).name
         with self.db.lock(f"dataset:{ctx.project_id}:{name}"), self.db.session() as s:
             row = self._row(s, ctx, name)
+            for hook in self.delete_hooks:
+                hook(s, row.id)
             for table in (DatasetVersionRow, AppendKeyRow, QualityReportRow):
                 s.execute(delete(table).where(table.dataset_id == row.id))
             s.delete(row)

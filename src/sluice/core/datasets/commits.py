@@ -55,6 +55,7 @@ class WriteResult:
 
 Writer = Callable[[WriteTarget], WriteResult]
 OnRecord = Callable[[Session, DatasetVersionRow], None]
+Listener = Callable[[Ctx, DatasetRow, DatasetVersionRow], None]
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Committer:
         self.db = db
         self.tables = tables
         self.audit = audit
+        self.listeners: list[Listener] = []  # called after each recorded commit
 
     def commit(
         self, ctx: Ctx, name: str, writer: Writer, *, operation: str,
@@ -96,8 +98,17 @@ class Committer:
             result = self._write(writer, target)
             if result.lance_version is None:
                 return None
-            return self._record(ctx, dataset, target, result,
-                                operation=operation, job_id=job_id, on_record=on_record)
+            version = self._record(ctx, dataset, target, result,
+                                   operation=operation, job_id=job_id, on_record=on_record)
+        self._notify(ctx, dataset, version)
+        return version
+
+    def _notify(self, ctx: Ctx, dataset: DatasetRow, version: DatasetVersionRow) -> None:
+        for listener in self.listeners:
+            try:
+                listener(ctx, dataset, version)
+            except Exception:  # a listener never undoes a recorded commit
+                log.exception("commit listener failed for %s@%s", dataset.name, version.number)
 
     def _write(self, writer: Writer, target: WriteTarget) -> WriteResult:
         try:

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 class DatasetKind(StrEnum):
     TABLE = "table"
     DOCUMENTS = "documents"
+    VIEW = "view"  # derived from another dataset (chunks of its text)
 
 
 class ColumnInfo(BaseModel):

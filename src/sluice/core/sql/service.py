@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING
 
 import duckdb
+import pyarrow as pa
 
 from sluice.core.context import Ctx
 from sluice.core.datasets.refs import DatasetRef, parse_ref
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from sluice.settings import Settings
 
 MAX_SQL_CHARS = 100_000
+MAX_FILTER_KEYS = 10_000_000
 
 
 class SqlService:
@@ -58,6 +60,22 @@ class SqlService:
             return self._run(cursor, statement, limit, timeout)
         finally:
             cursor.close()
+
+    def keys_where(self, ctx: Ctx, ref: str, predicate: str) -> pa.Array:
+        """``_key`` of the rows of ``ref`` matching the SQL ``predicate`` (a filter), under
+        the same sandbox and timeout as user queries."""
+        if not isinstance(predicate, str) or len(predicate) > MAX_SQL_CHARS:
+            raise InvalidInput("give a SQL predicate such as \"year > 2020\"",
+                               code="invalid_predicate")
+        statement = self._statement(f'SELECT "_key" FROM "{ref}" WHERE {predicate}')
+        cursor = self._connection().cursor()
+        try:
+            self._register_tables(ctx, cursor, statement)
+            result = self._run(cursor, statement, MAX_FILTER_KEYS,
+                               self.settings.sql_timeout_seconds)
+        finally:
+            cursor.close()
+        return result.table.column(0).combine_chunks()
 
     def _limit(self, limit: int | None) -> int:
         cap = self.settings.sql_max_rows

@@ -186,3 +186,42 @@ class AuditEventRow(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(256))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ViewRow(Base):
+    """A chunk view: the derived dataset ``dataset_id`` made from ``source_id``'s rows."""
+
+    __tablename__ = "views"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), index=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), unique=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
+    column: Mapped[str] = mapped_column(String(128))
+    chunk_size: Mapped[int] = mapped_column(Integer)
+    chunk_overlap: Mapped[int] = mapped_column(Integer)
+    embedder: Mapped[str] = mapped_column(String(64))
+    dim: Mapped[int] = mapped_column(Integer)
+    auto_sync: Mapped[bool] = mapped_column(Boolean, default=True)
+    source_version: Mapped[int] = mapped_column(Integer, default=0)
+    index_blob: Mapped[str | None] = mapped_column(String(128))
+    index_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(128))
+
+
+class TraceRow(Base):
+    """One traced call (an ask, an evaluation): its input, output and timed spans."""
+
+    __tablename__ = "traces"
+    __table_args__ = (Index("ix_traces_project_started", "project_id", "started_at"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    duration_ms: Mapped[float] = mapped_column(Float)
+    actor: Mapped[str] = mapped_column(String(128))
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    outputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    spans: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,72 @@
+"""Chunk views and search over them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from sluice.api.deps import CtxDep, PlatformDep
+from sluice.core.jobs.models import JobInfo
+from sluice.core.search.models import SearchResults, ViewInfo
+
+router = APIRouter(prefix="/api/v1", tags=["search"])
+
+
+class NewView(BaseModel):
+    name: str
+    source: str
+    column: str | None = None
+    chunk_size: int = 200
+    chunk_overlap: int = 30
+    embedder: str | None = None
+    auto_sync: bool = True
+    sync: bool = Field(True, description="Start the first sync job at once.")
+
+
+class SearchRequest(BaseModel):
+    view: str = Field(description="A view, or a dataset with exactly one view.")
+    query: str
+    mode: str = Field("hybrid", description="text, vector or hybrid.")
+    k: int = 10
+    where: str | None = Field(None, description="SQL predicate on the source rows.")
+
+
+@router.get("/views")
+def list_views(ctx: CtxDep, platform: PlatformDep) -> list[ViewInfo]:
+    """All chunk views of the project."""
+    return platform.views.list(ctx)
+
+
+@router.post("/views", status_code=201)
+def create_view(body: NewView, ctx: CtxDep, platform: PlatformDep) -> ViewInfo:
+    """Create a chunk view over a dataset's text column; its sync runs as a job."""
+    return platform.views.create(
+        ctx, body.name, body.source, column=body.column, chunk_size=body.chunk_size,
+        chunk_overlap=body.chunk_overlap, embedder=body.embedder, auto_sync=body.auto_sync,
+        sync=body.sync)
+
+
+@router.get("/views/{name}")
+def get_view(name: str, ctx: CtxDep, platform: PlatformDep) -> ViewInfo:
+    """One view and how far it has caught up with its source."""
+    return platform.views.get(ctx, name)
+
+
+@router.post("/views/{name}/sync", status_code=202)
+def sync_view(name: str, ctx: CtxDep, platform: PlatformDep) -> JobInfo:
+    """Start a job re-chunking and re-embedding only what changed in the source."""
+    return platform.views.sync(ctx, name)
+
+
+@router.delete("/views/{name}", status_code=204)
+def delete_view(name: str, ctx: CtxDep, platform: PlatformDep) -> Response:
+    """Delete a view with its versions and indexes."""
+    platform.views.delete(ctx, name)
+    return Response(status_code=204)
+
+
+@router.post("/search")
+def search(body: SearchRequest, ctx: CtxDep, platform: PlatformDep) -> SearchResults:
+    """Full-text, vector or hybrid search over a view."""
+    return platform.search.search(ctx, body.view, body.query, mode=body.mode, k=body.k,
+                                  where=body.where)

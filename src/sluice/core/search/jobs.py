@@ -1,0 +1,18 @@
+"""Job handlers for views."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sluice.core.jobs.context import JobContext
+from sluice.core.jobs.registry import job_handler
+from sluice.core.search.sync import ViewSync
+from sluice.core.search.views import KIND_SYNC
+
+if TYPE_CHECKING:
+    from sluice.platform import Platform
+
+
+@job_handler(KIND_SYNC)
+def sync_view(platform: Platform, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    return ViewSync(platform, job, str(params["view"])).run()

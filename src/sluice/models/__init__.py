@@ -1,0 +1,1 @@
+"""Models Sluice runs: embedders and LLM providers, each a registry of named plugins."""
