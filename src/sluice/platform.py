@@ -60,6 +60,7 @@ class Platform:
         self.streams = StreamService(self)
         self.views = ViewService(self)
         self.search = SearchService(self)
+        self.sql.table_functions["search"] = self.search.sql_table
         committer.listeners.append(self.views.on_commit)
         self.datasets.delete_hooks.append(self.views.forget)
         self._executor_lock = threading.Lock()

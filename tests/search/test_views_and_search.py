@@ -115,3 +115,23 @@ def test_bad_views_are_refused(client):
         client.search("nums", "one")
     assert err.value.code == "view_not_found"
     assert [d.name for d in client.datasets.list()] == ["nums"]
+
+
+def test_semantic_sql(notes):
+    rows = notes.sql(
+        "SELECT s.rank, s.parent_key, n.year FROM search('notes_chunks', 'steeping tea', 3) "
+        "AS s JOIN notes n ON n._key = s.parent_key ORDER BY s.rank").rows()
+    assert rows[0]["parent_key"] == "tea" and rows[0]["year"] == 2020
+    ranked = notes.sql(
+        "SELECT parent_key, cosine(embedding, embed('molten rock from a mountain')) AS sim "
+        "FROM notes_chunks ORDER BY sim DESC LIMIT 1").rows()
+    assert ranked[0]["parent_key"] == "volcano" and 0 < ranked[0]["sim"] <= 1
+    text_only = notes.sql("SELECT count(*) AS n FROM search('notes', 'zebra', 5, 'text')")
+    assert text_only.rows() == [{"n": 0}]
+    assert notes.sql("SELECT embed(NULL) AS e").rows() == [{"e": None}]
+    with pytest.raises(InvalidInput) as err:
+        notes.sql("SELECT * FROM search('notes_chunks', (SELECT 'x'), 3)")
+    assert err.value.code == "sql_invalid"
+    with pytest.raises(NotFound) as err:
+        notes.sql("SELECT * FROM search('missing', 'tea')")
+    assert err.value.code == "view_not_found"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 MAX_QUERY_CHARS = 2000
 MAX_K = 100
 HYBRID_DEPTH = 50  # candidates each method contributes to the fusion
+SQL_SEARCH_SCHEMA = pa.schema([
+    ("rank", pa.int32()), ("score", pa.float64()), ("key", pa.string()),
+    ("parent_key", pa.string()), ("chunk", pa.int32()), ("text", pa.string()),
+    ("heading", pa.string()), ("source", pa.string()), ("dataset", pa.string()),
+    ("version", pa.int32()),
+])
 
 
 class SearchService:
@@ -72,6 +78,19 @@ class SearchService:
         out = [[flat[i * k + j] for j in range(k) if hits.ids[i, j] >= 0]
                for i in range(len(vectors))]
         return out, hits.scores
+
+    def sql_table(self, ctx: Ctx, args: list[Any]) -> pa.Table:
+        """``search('view', 'query'[, k[, 'mode']])`` in SQL: the hits as a table."""
+        if not 2 <= len(args) <= 4:
+            raise InvalidInput("use search('view', 'query'[, k[, 'text|vector|hybrid']])",
+                               code="sql_invalid")
+        k = args[2] if len(args) > 2 else 10
+        if not isinstance(k, int):
+            raise InvalidInput("search(...): k must be a whole number", code="invalid_k")
+        mode = str(args[3]) if len(args) > 3 else "hybrid"
+        results = self.search(ctx, str(args[0]), str(args[1]), mode=mode, k=k)
+        rows = [h.model_dump(exclude={"highlights"}) for h in results.hits]
+        return pa.Table.from_pylist(rows, schema=SQL_SEARCH_SCHEMA)
 
     def embed(self, view: ViewRow, texts: list[str]) -> np.ndarray:
         return get_embedder(view.embedder, self.platform.settings).embed(texts)

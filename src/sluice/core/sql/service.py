@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -20,6 +20,12 @@ from sluice.core.context import Ctx
 from sluice.core.datasets.refs import DatasetRef, parse_ref
 from sluice.core.sql.cache import TableCache
 from sluice.core.sql.models import QueryResult
+from sluice.core.sql.semantic import (
+    COSINE_MACRO,
+    TableFunction,
+    expand_table_functions,
+    register_embed,
+)
 from sluice.core.sql.tables import referenced_tables
 from sluice.errors import InvalidInput, NotFound, SluiceError, Timeout
 
@@ -38,6 +44,7 @@ class SqlService:
         self.cache = TableCache(settings.sql_cache_bytes)
         self._base: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()
+        self.table_functions: dict[str, TableFunction] = {}  # e.g. search(...)
 
     def query(
         self, ctx: Ctx, sql: str, *, limit: int | None = None, timeout: float | None = None
@@ -56,7 +63,9 @@ class SqlService:
         statement = self._statement(sql)
         cursor = self._connection().cursor()
         try:
-            self._register_tables(ctx, cursor, statement)
+            statement, own = expand_table_functions(cursor, statement, ctx,
+                                                    self.table_functions)
+            self._register_tables(ctx, cursor, statement, skip=own)
             return self._run(cursor, statement, limit, timeout)
         finally:
             cursor.close()
@@ -106,8 +115,9 @@ class SqlService:
             )
         return str(stmt.query)
 
-    def _register_tables(self, ctx: Ctx, cursor: duckdb.DuckDBPyConnection, sql: str) -> None:
-        for name in sorted(referenced_tables(cursor, sql)):
+    def _register_tables(self, ctx: Ctx, cursor: duckdb.DuckDBPyConnection, sql: str, *,
+                         skip: set[str] | None = None) -> None:
+        for name in sorted(referenced_tables(cursor, sql) - (skip or set())):
             ref = _table_ref(name)
             row, version = self.catalog.resolve(ctx, ref)
             uri = self.catalog.tables.uri(row.table_path)
@@ -156,8 +166,16 @@ def _sandbox(settings: Settings) -> duckdb.DuckDBPyConnection:
         "memory_limit": settings.sql_memory_limit,
     })
     con.execute("SET enable_progress_bar = false")
+    con.execute(COSINE_MACRO)
+    register_embed(con, lambda texts: _embedder(settings).embed(texts))
     con.execute("SET lock_configuration = true")
     return con
+
+
+def _embedder(settings: Settings) -> Any:
+    from sluice.models.embedders import get_embedder
+
+    return get_embedder(settings.embedder, settings)
 
 
 def _table_ref(name: str) -> DatasetRef:
