@@ -7,6 +7,7 @@ import builtins
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sluice.core.audit.service import AuditEvent
@@ -22,9 +23,18 @@ from sluice.core.datasets.models import (
 )
 from sluice.core.jobs.models import JobInfo, JobLog, JobState
 from sluice.core.quality.service import QualityReport
+from sluice.core.search.evaluation import (
+    Qrels,
+    RetrievalReport,
+    find_beir,
+    read_corpus,
+    read_qrels,
+    read_queries,
+)
 from sluice.core.search.models import SearchResults, ViewInfo
 from sluice.core.sql.models import QueryResult
 from sluice.core.streams.append import AppendResult
+from sluice.errors import NotFound
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,6 +42,15 @@ if TYPE_CHECKING:
 
 ProgressFn = Callable[[JobInfo], None]
 PathsArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+
+
+def _raise_if_failed(job: JobInfo) -> None:
+    from sluice.errors import SluiceError, error_from_payload
+
+    if job.state != JobState.SUCCEEDED:
+        if job.error:
+            raise error_from_payload({"error": job.error}, 500)
+        raise SluiceError(f"job {job.id} ended {job.state}: {job.message}")
 
 
 def as_paths(paths: PathsArg) -> builtins.list[str]:
@@ -286,6 +305,40 @@ class Client(ABC):
                 ``invalid_search_mode``, ``sql_invalid``.
             NotFound: ``view_not_found``, ``view_not_synced``.
         """
+
+    @abstractmethod
+    def evaluate_retrieval(self, view: str, queries: dict[str, str], qrels: Qrels, *,
+                           modes: Sequence[str] = ("text", "vector", "hybrid"),
+                           wait: bool = True,
+                           on_progress: ProgressFn | None = None) -> JobInfo:
+        """Score a view's search modes on judged queries (a job; its result is a
+        :class:`RetrievalReport`). ``qrels`` maps query id to {source key: grade}."""
+
+    def eval_retrieval(self, path: str | os.PathLike[str], *, name: str | None = None,
+                       modes: Sequence[str] = ("text", "vector", "hybrid"),
+                       chunk_size: int = 256, split: str = "test",
+                       on_progress: ProgressFn | None = None) -> RetrievalReport:
+        """Load a BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv) into the
+        dataset ``name`` (default: the folder's name) with a view ``<name>_chunks``, and
+        report nDCG@10, recall@100 and MRR for each search mode."""
+        folder = find_beir(Path(path))
+        name = name or (folder.parent.name if folder.name == "beir" else folder.name)
+        qrels = read_qrels(folder, split)
+        queries = read_queries(folder, qrels)
+        corpus = builtins.list(read_corpus(folder))
+        for start in range(0, len(corpus), 1000):
+            self.datasets.append(name, corpus[start:start + 1000], key_column="doc_id")
+        view = f"{name}_chunks"
+        try:
+            self.views.get(view)
+            self.views.sync(view, on_progress=on_progress)
+        except NotFound:
+            self.views.create(view, name, chunk_size=chunk_size, chunk_overlap=0,
+                              auto_sync=False, on_progress=on_progress)
+        job = self.evaluate_retrieval(view, queries, qrels, modes=modes,
+                                      on_progress=on_progress)
+        _raise_if_failed(job)
+        return RetrievalReport.model_validate(job.result)
 
     @abstractmethod
     def audit(self, *, limit: int = 100) -> builtins.list[AuditEvent]:

@@ -22,6 +22,7 @@ from sluice.core.datasets.models import (
 from sluice.core.ingest.service import IngestRequest
 from sluice.core.jobs.models import JobInfo, JobLog, JobState
 from sluice.core.quality.service import QualityReport
+from sluice.core.search.evaluation import Qrels
 from sluice.core.search.models import SearchResults, ViewInfo
 from sluice.core.sql.models import QueryResult
 from sluice.core.streams.append import AppendResult
@@ -228,6 +229,13 @@ class LocalClient(Client):
     def search(self, name: str, query: str, *, mode: str = "hybrid", k: int = 10,
                where: str | None = None) -> SearchResults:
         return self.platform.search.search(self.ctx, name, query, mode=mode, k=k, where=where)
+
+    def evaluate_retrieval(self, view: str, queries: dict[str, str], qrels: Qrels, *,
+                           modes: Sequence[str] = ("text", "vector", "hybrid"),
+                           wait: bool = True,
+                           on_progress: ProgressFn | None = None) -> JobInfo:
+        job = self.platform.evals.retrieval(self.ctx, view, queries, qrels, list(modes))
+        return self.platform.jobs.wait(self.ctx, job.id, on_update=on_progress) if wait else job
 
     def audit(self, *, limit: int = 100) -> builtins.list[AuditEvent]:
         return self.platform.audit.list(self.ctx, limit=limit)

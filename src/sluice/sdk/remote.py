@@ -27,6 +27,7 @@ from sluice.core.ingest.scan import scan
 from sluice.core.jobs.models import JobInfo, JobLog, JobState
 from sluice.core.jobs.waiting import poll_until_finished
 from sluice.core.quality.service import QualityReport
+from sluice.core.search.evaluation import Qrels
 from sluice.core.search.models import SearchResults, ViewInfo
 from sluice.core.sql.export import from_arrow_ipc
 from sluice.core.sql.models import QueryResult
@@ -344,6 +345,14 @@ class RemoteClient(Client):
                where: str | None = None) -> SearchResults:
         body = {"view": name, "query": query, "mode": mode, "k": k, "where": where}
         return self.http.model(SearchResults, "POST", "/search", json=body)
+
+    def evaluate_retrieval(self, view: str, queries: dict[str, str], qrels: Qrels, *,
+                           modes: Sequence[str] = ("text", "vector", "hybrid"),
+                           wait: bool = True,
+                           on_progress: ProgressFn | None = None) -> JobInfo:
+        body = {"view": view, "queries": queries, "qrels": qrels, "modes": list(modes)}
+        job = self.http.model(JobInfo, "POST", "/eval/retrieval", json=body)
+        return self.jobs.wait(job.id, on_progress=on_progress) if wait else job
 
     def audit(self, *, limit: int = 100) -> builtins.list[AuditEvent]:
         return self.http.model(builtins.list[AuditEvent], "GET", "/audit",

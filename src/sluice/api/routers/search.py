@@ -65,6 +65,20 @@ def delete_view(name: str, ctx: CtxDep, platform: PlatformDep) -> Response:
     return Response(status_code=204)
 
 
+class RetrievalEval(BaseModel):
+    view: str
+    queries: dict[str, str] = Field(description="Query id to query text.")
+    qrels: dict[str, dict[str, int]] = Field(
+        description="Query id to {source row key: relevance grade}.")
+    modes: list[str] = ["text", "vector", "hybrid"]
+
+
+@router.post("/eval/retrieval", status_code=202)
+def eval_retrieval(body: RetrievalEval, ctx: CtxDep, platform: PlatformDep) -> JobInfo:
+    """Start a job scoring a view's search modes (nDCG@10, recall@100, MRR)."""
+    return platform.evals.retrieval(ctx, body.view, body.queries, body.qrels, body.modes)
+
+
 @router.post("/search")
 def search(body: SearchRequest, ctx: CtxDep, platform: PlatformDep) -> SearchResults:
     """Full-text, vector or hybrid search over a view."""

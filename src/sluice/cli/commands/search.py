@@ -140,7 +140,37 @@ def _synced(view: ViewInfo) -> str:
     return f"@{view.source_version}{mark}"
 
 
+eval_app = typer.Typer(no_args_is_help=True)
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    path: Annotated[str, typer.Argument(help="A BEIR folder: corpus.jsonl, queries.jsonl, "
+                                             "qrels/<split>.tsv.")],
+    name: Annotated[str | None, typer.Option(help="Dataset name (default: folder name).")] =
+        None,
+    modes: Annotated[str, typer.Option(help="Comma-separated modes.")] = "text,vector,hybrid",
+    chunk_size: Annotated[int, typer.Option(help="Tokens per chunk.")] = 256,
+    split: Annotated[str, typer.Option(help="Which qrels file.")] = "test",
+    as_json: JsonOpt = False,
+) -> None:
+    """nDCG@10, recall@100 and MRR of text, vector and hybrid search on a BEIR collection."""
+    s = state(as_json)
+    with progress_bar(f"eval {path}", quiet=s.json) as update:
+        report = s.client().eval_retrieval(path, name=name, modes=modes.split(","),
+                                           chunk_size=chunk_size, split=split,
+                                           on_progress=update)
+    if s.json:
+        return print_json(report)
+    table(f"{report.view}@{report.view_version}, {report.queries} queries",
+          ["mode", "nDCG@10", "recall@100", "MRR", "ms/query"],
+          [(r.mode, f"{r.ndcg_at_10:.4f}", f"{r.recall_at_100:.4f}", f"{r.mrr:.4f}",
+            f"{r.mean_ms:.1f}") for r in report.scores])
+    return None
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="views", help="Chunk views with embeddings for search.")
     root.command()(index)
     root.command()(search)
+    root.add_typer(eval_app, name="eval", help="Measure retrieval (and answer) quality.")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from sluice.core.jobs.context import JobContext
 from sluice.core.jobs.registry import job_handler
+from sluice.core.search.eval_service import KIND_EVAL_RETRIEVAL
 from sluice.core.search.sync import ViewSync
 from sluice.core.search.views import KIND_SYNC
 
@@ -16,3 +17,8 @@ if TYPE_CHECKING:
 @job_handler(KIND_SYNC)
 def sync_view(platform: Platform, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     return ViewSync(platform, job, str(params["view"])).run()
+
+
+@job_handler(KIND_EVAL_RETRIEVAL)
+def eval_retrieval(platform: Platform, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    return platform.evals.run_retrieval(job, params)

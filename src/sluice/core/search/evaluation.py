@@ -1,0 +1,117 @@
+"""Retrieval evaluation over BEIR-layout collections: nDCG@10, recall@100 and MRR.
+
+A BEIR folder holds ``corpus.jsonl`` ({"_id", "title", "text"}), ``queries.jsonl``
+({"_id", "text"}) and ``qrels/<split>.tsv`` (query-id, corpus-id, score, with a header).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from sluice.errors import InvalidInput, NotFound
+
+Qrels = dict[str, dict[str, int]]
+MAX_QUERIES = 10_000
+
+
+class RetrievalScores(BaseModel):
+    mode: str
+    ndcg_at_10: float
+    recall_at_100: float
+    mrr: float
+    queries: int
+    mean_ms: float
+
+
+class RetrievalReport(BaseModel):
+    view: str
+    view_version: int
+    queries: int
+    scores: list[RetrievalScores]
+
+    @property
+    def best(self) -> RetrievalScores:
+        return max(self.scores, key=lambda s: s.ndcg_at_10)
+
+
+def find_beir(path: Path) -> Path:
+    """The folder with corpus.jsonl: ``path`` itself or its ``beir`` subfolder."""
+    for candidate in (path, path / "beir"):
+        if (candidate / "corpus.jsonl").is_file():
+            return candidate
+    raise NotFound(f"{path} is not a BEIR folder (corpus.jsonl, queries.jsonl, qrels/*.tsv)",
+                   code="beir_not_found")
+
+
+def read_corpus(folder: Path) -> Iterator[dict[str, Any]]:
+    for item in _jsonl(folder / "corpus.jsonl"):
+        title, text = str(item.get("title") or ""), str(item.get("text") or "")
+        body = text if not title or text.startswith(title) else f"{title}\n\n{text}"
+        yield {"doc_id": str(item["_id"]), "title": title, "text": body}
+
+
+def read_queries(folder: Path, qrels: Qrels) -> dict[str, str]:
+    queries = {str(q["_id"]): str(q["text"]) for q in _jsonl(folder / "queries.jsonl")}
+    return {qid: text for qid, text in queries.items() if qid in qrels}
+
+
+def read_qrels(folder: Path, split: str = "test") -> Qrels:
+    path = folder / "qrels" / f"{split}.tsv"
+    if not path.is_file():
+        raise NotFound(f"no qrels/{split}.tsv in {folder}", code="beir_not_found")
+    qrels: Qrels = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            score = int(float(row["score"]))
+            if score > 0:
+                qrels.setdefault(row["query-id"].strip(), {})[row["corpus-id"].strip()] = score
+    return qrels
+
+
+def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    if not path.is_file():
+        raise NotFound(f"missing {path.name} in {path.parent}", code="beir_not_found")
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except ValueError as exc:
+                    raise InvalidInput(f"{path.name} line {number} is not JSON",
+                                       code="invalid_beir") from exc
+
+
+# -- metrics -------------------------------------------------------------------------
+
+
+def ndcg_at(ranked: list[str], relevant: dict[str, int], k: int = 10) -> float:
+    gains = sum((2 ** relevant.get(doc, 0) - 1) / math.log2(i + 2)
+                for i, doc in enumerate(ranked[:k]))
+    ideal = sorted(relevant.values(), reverse=True)[:k]
+    best = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    return gains / best if best else 0.0
+
+
+def recall_at(ranked: list[str], relevant: dict[str, int], k: int = 100) -> float:
+    return len(set(ranked[:k]) & set(relevant)) / len(relevant) if relevant else 0.0
+
+
+def reciprocal_rank(ranked: list[str], relevant: dict[str, int]) -> float:
+    return next((1.0 / (i + 1) for i, doc in enumerate(ranked) if doc in relevant), 0.0)
+
+
+def check_eval_input(queries: dict[str, str], qrels: Qrels) -> None:
+    if not queries:
+        raise InvalidInput("no query has relevance judgements", code="invalid_eval_set")
+    if len(queries) > MAX_QUERIES:
+        raise InvalidInput(f"at most {MAX_QUERIES} queries per evaluation",
+                           code="invalid_eval_set")
+    if not all(isinstance(v, dict) for v in qrels.values()):
+        raise InvalidInput("qrels map query ids to {doc id: grade}", code="invalid_eval_set")
