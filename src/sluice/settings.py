@@ -107,6 +107,10 @@ class Settings(BaseSettings):
         description="Generator for ask: 'smollm2' (bundled SmolLM2-135M-Instruct, CPU) or "
         "'openai' (the OpenAI-compatible endpoint below).",
     )
+    model_cache: Path | None = Field(
+        None,
+        description="Where converted models are cached (default ~/.cache/sluice/models).",
+    )
     llm_max_tokens: int = Field(256, ge=1, le=8192, description="Most tokens one answer has.")
     llm_timeout_seconds: float = Field(
         120.0, gt=0, description="Limit for one generation or embedding call to a provider."
@@ -129,6 +133,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level of the server and workers."
     )
+
+    @property
+    def resolved_model_cache(self) -> Path:
+        return self.model_cache or Path.home() / ".cache" / "sluice" / "models"
 
     @property
     def resolved_database_url(self) -> str:

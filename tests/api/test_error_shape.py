@@ -27,7 +27,7 @@ def test_validation_and_unknown_routes_use_the_same_shape(http):
 def api_routes():
     for module in ROUTERS:
         for route in module.router.routes:
-            if isinstance(route, APIRoute) and route.path.startswith("/api/"):
+            if isinstance(route, APIRoute) and route.path.startswith(("/api/", "/v1/")):
                 yield route
 
 

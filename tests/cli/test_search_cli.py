@@ -30,3 +30,22 @@ def test_views_index_and_search(tmp_path):
     assert missing.returncode != 0 and "view" in missing.stderr
     run(home, "views", "delete", "docs_chunks")
     assert js(run(home, "views", "list", "--json")) == []
+
+
+def test_ask_streams_and_traces(tmp_path):
+    home = tmp_path / "home"
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "tea.md").write_text("# Tea\n\nGreen tea is steeped at 80 degrees.\n")
+    run(home, "ingest", str(docs), "--dataset", "docs", "--json")
+    run(home, "views", "create", "docs_chunks", "--from", "docs", "--json")
+    human = run(home, "ask", "docs", "How hot is the water for green tea?", "--max-tokens", "6")
+    assert "[1]" in human.stdout and "tea.md" in human.stdout and "rag-answer@1" in human.stdout
+    result = js(run(home, "ask", "docs", "green tea?", "--max-tokens", "4", "--json"))
+    assert result["citations"][0]["source"].endswith("tea.md")
+    traces = js(run(home, "traces", "list", "--json"))
+    assert traces[0]["id"] == result["trace_id"] and len(traces) == 2
+    shown = run(home, "traces", "show", result["trace_id"])
+    assert "retrieval" in shown.stdout and "generation" in shown.stdout
+    bad = run(home, "ask", "docs", "tea", "-k", "99", check=False)
+    assert bad.returncode != 0 and "k must be" in bad.stderr

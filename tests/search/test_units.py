@@ -45,8 +45,7 @@ def test_any_text_is_covered_by_bounded_chunks(text, size, overlap):
     chunks = chunk_text(text, ChunkSpec(size, overlap))
     assert all(text[c.start:c.end] == c.text and c.text.strip() for c in chunks)
     assert all(c.tokens <= size for c in chunks)
-    covered = "".join(text[c.start:c.end] for c in chunks)
-    assert count_tokens(covered) >= count_tokens(text)
+    assert sum(c.tokens for c in chunks) >= count_tokens(text)  # nothing dropped
 
 
 @pytest.mark.parametrize(("size", "overlap"), [(4, 0), (100, 80), (10_000, 0)])

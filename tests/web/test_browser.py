@@ -108,3 +108,29 @@ def test_create_a_view_search_it_and_open_the_source(page, live_server):
     page.locator("#search-hits .hit-source").first.click()
     page.wait_for_url("**/datasets/notes/document**")
     assert "Basalt" in page.inner_text("#document-text")
+
+
+def test_ask_streams_an_answer_with_expandable_sources(page, live_server):
+    from sluice.sdk.remote import RemoteClient
+
+    with RemoteClient(live_server.url, live_server.token) as client:
+        client.datasets.append("recipes", [
+            {"title": "scones.md", "text": "# Scones\n\nBake scones at 220 degrees for 12 "
+                                           "minutes until golden."},
+            {"title": "bread.md", "text": "# Bread\n\nBake bread at 230 degrees for 35 "
+                                          "minutes."}], key_column="title")
+        client.views.create("recipes_chunks", "recipes", chunk_size=64, chunk_overlap=8)
+    page.goto("/ask?view=recipes_chunks")
+    page.fill("#ask-q", "How long do scones bake?")
+    page.click("#ask-form button[type=submit]")
+    page.wait_for_selector("#ask-output[data-state=done]", timeout=120_000)
+    assert page.inner_text("#ask-answer").strip()
+    assert page.locator("#ask-sources details").count() == 2
+    first = page.locator("#source-1")
+    assert "scones.md" in first.inner_text()
+    first.locator("summary").click()
+    assert first.get_attribute("open") is not None
+    assert "220 degrees" in first.inner_text()
+    page.click("#ask-status a")
+    page.wait_for_url("**/traces/**")
+    assert "generation" in page.inner_text("main")

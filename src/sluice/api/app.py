@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from sluice import __version__
+from sluice.api.compat import openai as openai_compat
 from sluice.api.errors import install_error_handlers
 from sluice.api.routers import (
     audit,
@@ -17,6 +18,7 @@ from sluice.api.routers import (
     ingest,
     jobs,
     quality,
+    rag,
     search,
     sql,
     streams,
@@ -27,7 +29,8 @@ from sluice.api.routers import (
 from sluice.platform import Platform
 
 log = logging.getLogger("sluice.api")
-ROUTERS = (system, datasets, ingest, sql, search, quality, jobs, tokens, users, streams, audit)
+ROUTERS = (system, datasets, ingest, sql, search, rag, quality, jobs, tokens, users, streams,
+           audit, openai_compat)
 REAP_EVERY = 5.0
 
 

@@ -68,6 +68,7 @@ def _register() -> None:
         ingest,
         jobs,
         quality,
+        rag,
         search,
         sql,
         streams,
@@ -76,7 +77,7 @@ def _register() -> None:
         users,
     )
 
-    for module in (up, ingest, sql, search, quality, audit):
+    for module in (up, ingest, sql, search, rag, quality, audit):
         module.register(app)
     app.add_typer(datasets.app, name="datasets", help="List, inspect, diff and restore datasets.")
     app.add_typer(jobs.app, name="jobs", help="Watch and cancel long-running work.")

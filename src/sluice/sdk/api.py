@@ -23,6 +23,7 @@ from sluice.core.datasets.models import (
 )
 from sluice.core.jobs.models import JobInfo, JobLog, JobState
 from sluice.core.quality.service import QualityReport
+from sluice.core.rag.models import AskResult, TraceInfo
 from sluice.core.search.evaluation import (
     Qrels,
     RetrievalReport,
@@ -305,6 +306,28 @@ class Client(ABC):
                 ``invalid_search_mode``, ``sql_invalid``.
             NotFound: ``view_not_found``, ``view_not_synced``.
         """
+
+    @abstractmethod
+    def ask(self, name: str, question: str, *, k: int = 4, mode: str = "hybrid",
+            where: str | None = None, max_tokens: int | None = None,
+            on_token: Callable[[str], None] | None = None) -> AskResult:
+        """Answer ``question`` from a view's passages with the configured LLM; the answer's
+        ``[n]`` markers refer to ``citations``. ``on_token`` sees the answer as it streams.
+
+        Raises:
+            InvalidInput: ``query_empty``, ``query_too_long``, ``invalid_k``,
+                ``invalid_max_tokens``.
+            Timeout: ``provider_timeout``. ExternalService: ``provider_bad_response``,
+                ``provider_unreachable``, ``provider_error``.
+        """
+
+    @abstractmethod
+    def traces(self, *, kind: str | None = None, limit: int = 50) -> builtins.list[TraceInfo]:
+        """Recent traced calls (asks), newest first, with their timed spans."""
+
+    @abstractmethod
+    def trace(self, trace_id: str) -> TraceInfo:
+        """One trace. Raises NotFound ``trace_not_found``."""
 
     @abstractmethod
     def evaluate_retrieval(self, view: str, queries: dict[str, str], qrels: Qrels, *,

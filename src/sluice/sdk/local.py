@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -22,6 +22,7 @@ from sluice.core.datasets.models import (
 from sluice.core.ingest.service import IngestRequest
 from sluice.core.jobs.models import JobInfo, JobLog, JobState
 from sluice.core.quality.service import QualityReport
+from sluice.core.rag.models import AskResult, TraceInfo
 from sluice.core.search.evaluation import Qrels
 from sluice.core.search.models import SearchResults, ViewInfo
 from sluice.core.sql.models import QueryResult
@@ -229,6 +230,18 @@ class LocalClient(Client):
     def search(self, name: str, query: str, *, mode: str = "hybrid", k: int = 10,
                where: str | None = None) -> SearchResults:
         return self.platform.search.search(self.ctx, name, query, mode=mode, k=k, where=where)
+
+    def ask(self, name: str, question: str, *, k: int = 4, mode: str = "hybrid",
+            where: str | None = None, max_tokens: int | None = None,
+            on_token: Callable[[str], None] | None = None) -> AskResult:
+        return self.platform.rag.ask(self.ctx, name, question, k=k, mode=mode, where=where,
+                                     max_tokens=max_tokens, on_token=on_token)
+
+    def traces(self, *, kind: str | None = None, limit: int = 50) -> builtins.list[TraceInfo]:
+        return self.platform.rag.traces.list(self.ctx, kind=kind, limit=limit)
+
+    def trace(self, trace_id: str) -> TraceInfo:
+        return self.platform.rag.traces.get(self.ctx, trace_id)
 
     def evaluate_retrieval(self, view: str, queries: dict[str, str], qrels: Qrels, *,
                            modes: Sequence[str] = ("text", "vector", "hybrid"),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,6 +28,7 @@ from sluice.core.ingest.scan import scan
 from sluice.core.jobs.models import JobInfo, JobLog, JobState
 from sluice.core.jobs.waiting import poll_until_finished
 from sluice.core.quality.service import QualityReport
+from sluice.core.rag.models import AskResult, TraceInfo
 from sluice.core.search.evaluation import Qrels
 from sluice.core.search.models import SearchResults, ViewInfo
 from sluice.core.sql.export import from_arrow_ipc
@@ -76,6 +78,26 @@ class Http:
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self.call(method, path, **kwargs).json()
+
+    def events(self, method: str, path: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+        """(event, data) pairs of a server-sent event stream; data is JSON."""
+        try:
+            with self.client.stream(method, API + path, **kwargs) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise _error(response)
+                event = "message"
+                for line in response.iter_lines():
+                    if line.startswith("event:"):
+                        event = line[6:].strip()
+                    elif line.startswith("data:"):
+                        yield event, json.loads(line[5:].strip())
+        except httpx.TimeoutException as exc:
+            raise Timeout(f"the server did not answer in time: {exc}",
+                          code="http_timeout") from exc
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"cannot reach Sluice at {self.client.base_url}: {exc}",
+                              code="server_unreachable") from exc
 
     def model(self, model: type[T], method: str, path: str, **kwargs: Any) -> T:
         return TypeAdapter(model).validate_python(self.json(method, path, **kwargs))
@@ -345,6 +367,29 @@ class RemoteClient(Client):
                where: str | None = None) -> SearchResults:
         body = {"view": name, "query": query, "mode": mode, "k": k, "where": where}
         return self.http.model(SearchResults, "POST", "/search", json=body)
+
+    def ask(self, name: str, question: str, *, k: int = 4, mode: str = "hybrid",
+            where: str | None = None, max_tokens: int | None = None,
+            on_token: Callable[[str], None] | None = None) -> AskResult:
+        body = {"view": name, "question": question, "k": k, "mode": mode, "where": where,
+                "max_tokens": max_tokens, "stream": on_token is not None}
+        if on_token is None:
+            return self.http.model(AskResult, "POST", "/ask", json=body)
+        for event, data in self.http.events("POST", "/ask", json=body):
+            if event == "token":
+                on_token(data)
+            elif event == "error":
+                raise error_from_payload({"error": data}, 500)
+            elif event == "done":
+                return AskResult.model_validate(data)
+        raise ExternalService("the answer stream ended early", code="stream_ended")
+
+    def traces(self, *, kind: str | None = None, limit: int = 50) -> builtins.list[TraceInfo]:
+        params: dict[str, Any] = {"limit": limit, **({"kind": kind} if kind else {})}
+        return self.http.model(builtins.list[TraceInfo], "GET", "/traces", params=params)
+
+    def trace(self, trace_id: str) -> TraceInfo:
+        return self.http.model(TraceInfo, "GET", f"/traces/{_quote(trace_id)}")
 
     def evaluate_retrieval(self, view: str, queries: dict[str, str], qrels: Qrels, *,
                            modes: Sequence[str] = ("text", "vector", "hybrid"),

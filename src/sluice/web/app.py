@@ -8,11 +8,11 @@ from fastapi.staticfiles import StaticFiles
 
 from sluice.errors import SluiceError
 from sluice.platform import Platform
-from sluice.web.routes import admin, auth, datasets, jobs, search, sql, upload
+from sluice.web.routes import admin, auth, datasets, jobs, rag, search, sql, upload
 from sluice.web.session import LoginRequired, login_url
 from sluice.web.templating import HERE, templates
 
-ROUTES = (auth, datasets, upload, search, sql, jobs, admin)
+ROUTES = (auth, datasets, upload, search, rag, sql, jobs, admin)
 
 
 def mount_web(app: FastAPI, platform: Platform) -> None:
@@ -29,7 +29,8 @@ def mount_web(app: FastAPI, platform: Platform) -> None:
 def render_error_page(request: Request, exc: SluiceError) -> Response | None:
     """HTML pages (not /api, not .json twins) show errors as a page."""
     path = request.url.path
-    if path.startswith(("/api/", "/docs", "/openapi", "/static/")) or path.endswith(".json"):
+    if path.startswith(("/api/", "/v1/", "/docs", "/openapi", "/static/", "/ask/stream")) \
+            or path.endswith(".json"):
         return None
     page = {"title": "Error", "error": exc.to_payload()["error"], "status": exc.http_status}
     return templates.TemplateResponse(request, "error.html", {"page": page},

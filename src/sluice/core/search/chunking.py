@@ -36,7 +36,7 @@ class ChunkSpec:
             raise InvalidInput(f"chunk size must be 8..{MAX_CHUNK_TOKENS} tokens",
                                code="invalid_chunk_size")
         if not 0 <= self.overlap < self.size // 2 + 1:
-            raise InvalidInput("chunk overlap must be 0 and at most half the chunk size",
+            raise InvalidInput("chunk overlap must be between 0 and half the chunk size",
                                code="invalid_chunk_overlap")
 
 

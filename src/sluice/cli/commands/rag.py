@@ -1,0 +1,89 @@
+"""``sluice ask NAME QUESTION`` and ``sluice traces ...``"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from sluice.cli.main import JsonOpt, state
+from sluice.cli.output import kv, out, print_json, short, table
+from sluice.core.rag.models import AskResult
+from sluice.core.search.models import SearchMode
+
+traces_app = typer.Typer(no_args_is_help=True)
+
+
+def ask(
+    name: Annotated[str, typer.Argument(help="A view (or a dataset with one view).")],
+    question: Annotated[str, typer.Argument(help="The question.")],
+    k: Annotated[int, typer.Option("-k", "--k", help="Passages to give the model.")] = 4,
+    mode: Annotated[SearchMode, typer.Option(help="How passages are found.")] =
+        SearchMode.HYBRID,
+    where: Annotated[str | None, typer.Option(help="SQL predicate on the source rows.")] =
+        None,
+    max_tokens: Annotated[int | None, typer.Option(help="Longest answer, in tokens.")] =
+        None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question from a view's passages, citing them; the answer streams as it is
+    written."""
+    s = state(as_json)
+
+    def show(piece: str) -> None:
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+
+    result = s.client().ask(name, question, k=k, mode=mode.value, where=where,
+                            max_tokens=max_tokens, on_token=None if s.json else show)
+    if s.json:
+        return print_json(result)
+    out.print()
+    _print_sources(result)
+    return None
+
+
+def _print_sources(result: AskResult) -> None:
+    out.print()
+    for c in result.citations:
+        mark = "*" if c.cited else " "
+        out.print(f"[bold][{c.number}][/bold]{mark} {c.source or c.parent_key}  "
+                  f"[dim]{c.heading}[/dim]")
+    out.print(f"[dim]{result.llm} · {result.prompt} · {result.completion_tokens} tokens in "
+              f"{result.generation_ms / 1000:.1f} s · retrieval {result.retrieval_ms:.0f} ms · "
+              f"trace {result.trace_id}  (* cited)[/dim]")
+
+
+@traces_app.command("list")
+def list_traces(as_json: JsonOpt = False, kind: str | None = None, limit: int = 20) -> None:
+    """Recent traced calls, newest first."""
+    s = state(as_json)
+    traces = s.client().traces(kind=kind, limit=limit)
+    if s.json:
+        return print_json(traces)
+    table("Traces", ["id", "kind", "status", "ms", "name", "when"], [
+        (t.id, t.kind, t.status, f"{t.duration_ms:.0f}", short(t.name, 50), t.started_at)
+        for t in traces])
+    return None
+
+
+@traces_app.command("show")
+def show_trace(trace_id: str, as_json: JsonOpt = False) -> None:
+    """One trace with its spans."""
+    s = state(as_json)
+    trace = s.client().trace(trace_id)
+    if s.json:
+        return print_json(trace)
+    kv([("trace", trace.id), ("kind", trace.kind), ("status", trace.status),
+        ("duration", f"{trace.duration_ms:.0f} ms"), ("inputs", trace.inputs),
+        ("outputs", short(trace.outputs, 300))])
+    table("Spans", ["span", "start ms", "ms", "attributes"], [
+        (sp.name, f"{sp.start_ms:.0f}", f"{sp.duration_ms:.0f}", short(sp.attributes, 120))
+        for sp in trace.spans])
+    return None
+
+
+def register(root: typer.Typer) -> None:
+    root.command()(ask)
+    root.add_typer(traces_app, name="traces", help="Inspect traced calls (asks).")

@@ -1,0 +1,1 @@
+"""Answers with citations: retrieval, a versioned prompt, generation, traces."""

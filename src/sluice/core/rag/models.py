@@ -1,0 +1,65 @@
+"""What answers and traces look like to callers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class Citation(BaseModel):
+    number: int  # [number] in the answer
+    cited: bool  # the answer refers to it
+    key: str
+    parent_key: str
+    source: str | None
+    heading: str
+    text: str
+    score: float
+    dataset: str
+    version: int
+
+
+class AskResult(BaseModel):
+    question: str
+    answer: str
+    citations: list[Citation]
+    view: str
+    view_version: int
+    mode: str
+    prompt: str  # name@version of the template
+    llm: str
+    prompt_tokens: int
+    completion_tokens: int
+    stopped_by: str  # stop | length | timeout
+    retrieval_ms: float
+    generation_ms: float
+    trace_id: str
+
+
+class AskEvent(BaseModel):
+    """One step of a streamed answer: ``sources``, ``token``, ``done`` or ``error``."""
+
+    type: str
+    data: Any
+
+
+class Span(BaseModel):
+    name: str
+    start_ms: float  # from the trace's start
+    duration_ms: float
+    attributes: dict[str, Any]
+
+
+class TraceInfo(BaseModel):
+    id: str
+    kind: str
+    name: str
+    status: str
+    started_at: datetime
+    duration_ms: float
+    actor: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    spans: list[Span]

@@ -1,0 +1,140 @@
+"""``ask``: hybrid retrieval, a versioned prompt, generation streamed token by token, an
+answer whose [n] markers map to the chunks used, and a trace of every step."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from sluice.core.context import Ctx
+from sluice.core.rag.models import AskEvent, AskResult, Citation
+from sluice.core.rag.prompts import DEFAULT_PROMPT, get_prompt
+from sluice.core.rag.traces import Tracer, TraceStore
+from sluice.core.search.models import SearchResults
+from sluice.errors import InvalidInput, SluiceError
+from sluice.models.llms import Usage, get_llm
+
+if TYPE_CHECKING:
+    from sluice.platform import Platform
+
+MAX_QUESTION_CHARS = 2000
+MAX_K = 20
+MAX_SOURCE_CHARS = 1500  # per chunk placed in the prompt
+_CITE = re.compile(r"\[(\d{1,3})\]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class RagService:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.traces = TraceStore(platform.db)
+
+    def ask(self, ctx: Ctx, name: str, question: str, *, k: int = 4, mode: str = "hybrid",
+            where: str | None = None, max_tokens: int | None = None,
+            on_token: Callable[[str], None] | None = None) -> AskResult:
+        """Answer ``question`` from view ``name``; ``on_token`` sees the answer as it grows."""
+        for event in self.ask_stream(ctx, name, question, k=k, mode=mode, where=where,
+                                     max_tokens=max_tokens):
+            if event.type == "token" and on_token is not None:
+                on_token(event.data)
+            if event.type == "done":
+                return AskResult.model_validate(event.data)
+        raise SluiceError("the answer stream ended without a result")  # pragma: no cover
+
+    def ask_stream(self, ctx: Ctx, name: str, question: str, *, k: int = 4,
+                   mode: str = "hybrid", where: str | None = None,
+                   max_tokens: int | None = None) -> Iterator[AskEvent]:
+        """Events: ``sources`` (the numbered chunks), ``token`` (each piece of the answer),
+        then ``done`` (the :class:`AskResult`). Errors raise, after the trace is saved."""
+        question, max_tokens = self._check(question, k, max_tokens)
+        tracer = Tracer("ask", question)
+        inputs = {"view": name, "question": question, "k": k, "mode": mode, "where": where}
+        try:
+            yield from self._answer(ctx, tracer, inputs, max_tokens)
+        except SluiceError as exc:
+            self.traces.save(ctx, tracer, status="error", inputs=inputs,
+                             outputs={"error": exc.to_payload()["error"]})
+            raise
+
+    def _answer(self, ctx: Ctx, tracer: Tracer, inputs: dict[str, Any],
+                max_tokens: int) -> Iterator[AskEvent]:
+        with tracer.span("retrieval", mode=inputs["mode"], k=inputs["k"]) as attrs:
+            found = self.platform.search.search(
+                ctx, inputs["view"], inputs["question"], mode=inputs["mode"], k=inputs["k"],
+                where=inputs["where"])
+            attrs.update(view=f"{found.view}@{found.view_version}",
+                         chunks=[h.key for h in found.hits])
+        citations = _citations(found)
+        yield AskEvent(type="sources", data=[c.model_dump() for c in citations])
+        template = get_prompt(DEFAULT_PROMPT)
+        usage = Usage()
+        parts: list[str] = []
+        llm_name = "none"
+        with tracer.span("generation", prompt=template.ref) as attrs:
+            if citations:
+                llm = get_llm(self.platform.settings)
+                llm_name = llm.name
+                messages = template.messages(sources=_sources_block(citations),
+                                             question=inputs["question"])
+                for piece in llm.stream(messages, max_tokens=max_tokens, usage=usage):
+                    clean = _CONTROL.sub("", piece)
+                    parts.append(clean)
+                    yield AskEvent(type="token", data=clean)
+            else:
+                parts.append(f"No passage in {found.view} matches the question.")
+                yield AskEvent(type="token", data=parts[0])
+            attrs.update(llm=llm_name, prompt_tokens=usage.prompt_tokens,
+                         completion_tokens=usage.completion_tokens,
+                         stopped_by=usage.stopped_by)
+        result = self._result(tracer, inputs, found, citations, "".join(parts).strip(),
+                              usage, llm_name, template.ref)
+        self.traces.save(ctx, tracer, status="ok", inputs=inputs, outputs={
+            "answer": result.answer, "cited": [c.key for c in result.citations if c.cited],
+            "llm": llm_name, "prompt": template.ref})
+        yield AskEvent(type="done", data=result.model_dump(mode="json"))
+
+    def _result(self, tracer: Tracer, inputs: dict[str, Any], found: SearchResults,
+                citations: list[Citation], answer: str, usage: Usage, llm: str,
+                prompt: str) -> AskResult:
+        cited = {int(n) for n in _CITE.findall(answer)}
+        for c in citations:
+            c.cited = c.number in cited
+        spans = {s.name: s.duration_ms for s in tracer.spans}
+        return AskResult(
+            question=inputs["question"], answer=answer, citations=citations,
+            view=found.view, view_version=found.view_version, mode=found.mode.value,
+            prompt=prompt, llm=llm, prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens, stopped_by=usage.stopped_by,
+            retrieval_ms=spans.get("retrieval", 0.0),
+            generation_ms=spans.get("generation", 0.0), trace_id=tracer.id)
+
+    def _check(self, question: str, k: int, max_tokens: int | None) -> tuple[str, int]:
+        if not isinstance(question, str) or not question.strip():
+            raise InvalidInput("the question is empty", code="query_empty")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise InvalidInput(f"the question is longer than {MAX_QUESTION_CHARS} characters",
+                               code="query_too_long")
+        if not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise InvalidInput(f"k must be 1..{MAX_K}", code="invalid_k")
+        cap = self.platform.settings.llm_max_tokens
+        max_tokens = cap if max_tokens is None else max_tokens
+        if not isinstance(max_tokens, int) or not 1 <= max_tokens <= cap:
+            raise InvalidInput(f"max_tokens must be 1..{cap} (llm_max_tokens)",
+                               code="invalid_max_tokens")
+        return question.strip(), max_tokens
+
+
+def _citations(found: SearchResults) -> list[Citation]:
+    return [Citation(number=i, cited=False, key=h.key, parent_key=h.parent_key,
+                     source=h.source, heading=h.heading, text=h.text, score=h.score,
+                     dataset=h.dataset, version=h.version)
+            for i, h in enumerate(found.hits, start=1)]
+
+
+def _sources_block(citations: list[Citation]) -> str:
+    lines = []
+    for c in citations:
+        title = c.heading or c.source or c.parent_key
+        lines.append(f"[{c.number}] ({title}) {c.text[:MAX_SOURCE_CHARS]}")
+    return "\n\n".join(lines)
