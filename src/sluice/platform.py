@@ -21,7 +21,7 @@ from sluice.core.jobs.service import JobService
 from sluice.core.projects.service import DEFAULT_PROJECT, ProjectService
 from sluice.core.quality.service import QualityService
 from sluice.core.rag.service import RagService
-from sluice.core.search.eval_service import EvalService
+from sluice.core.search.eval_service import EvalService, RagEval
 from sluice.core.search.service import SearchService
 from sluice.core.search.views import ViewService
 from sluice.core.sql.service import SqlService
@@ -65,6 +65,7 @@ class Platform:
         self.sql.table_functions["search"] = self.search.sql_table
         self.evals = EvalService(self)
         self.rag = RagService(self)
+        self.rag_evals = RagEval(self)
         committer.listeners.append(self.views.on_commit)
         self.datasets.delete_hooks.append(self.views.forget)
         self._executor_lock = threading.Lock()

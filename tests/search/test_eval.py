@@ -68,3 +68,38 @@ def test_eval_cli(tmp_path, beir):
     assert [s["mode"] for s in out["scores"]] == ["text", "hybrid"]
     human = run(tmp_path / "home", "eval", "retrieval", str(beir), "--modes", "vector")
     assert "nDCG@10" in human.stdout and "tiny_chunks@1" in human.stdout
+
+
+QA = [
+    {"question": "At what temperature is green tea steeped?", "answer": "80 degrees",
+     "source": "d1"},
+    {"question": "What makes sourdough rise?", "source": "d4"},
+]
+
+
+def test_eval_rag_scores_sources_and_answers(door_client, beir, tmp_path):
+    door_client.eval_retrieval(beir, modes=["text"])
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("".join(json.dumps(item) + "\n" for item in QA))
+    report = door_client.eval_rag("tiny", qa, k=2, max_tokens=8)
+    assert report.items == 2 and report.hit_rate == 1.0
+    assert report.exact is not None and report.judge is None  # no judge with the tiny model
+    assert report.scores[1].exact is None and report.llm == "smollm2"
+    run_trace = door_client.trace(report.trace_id)
+    assert run_trace.kind == "eval.rag" and run_trace.outputs["hit_rate"] == 1.0
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"answer": "no question"}\n')
+    with pytest.raises(InvalidInput) as err:
+        door_client.eval_rag("tiny", bad)
+    assert err.value.code == "invalid_eval_set"
+
+
+def test_eval_rag_cli(tmp_path, beir):
+    home = tmp_path / "home"
+    run(home, "eval", "retrieval", str(beir), "--modes", "text")
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(json.dumps(QA[0]) + "\n")
+    out = js(run(home, "eval", "rag", "tiny", str(qa), "--max-tokens", "6", "--json"))
+    assert out["hit_rate"] == 1.0 and len(out["scores"]) == 1
+    human = run(home, "eval", "rag", "tiny", str(qa), "--max-tokens", "6")
+    assert "source hit rate" in human.stdout and "100.0%" in human.stdout

@@ -25,10 +25,13 @@ from sluice.core.jobs.models import JobInfo, JobLog, JobState
 from sluice.core.quality.service import QualityReport
 from sluice.core.rag.models import AskResult, TraceInfo
 from sluice.core.search.evaluation import (
+    QAItem,
     Qrels,
+    RagReport,
     RetrievalReport,
     find_beir,
     read_corpus,
+    read_qa,
     read_qrels,
     read_queries,
 )
@@ -362,6 +365,23 @@ class Client(ABC):
                                       on_progress=on_progress)
         _raise_if_failed(job)
         return RetrievalReport.model_validate(job.result)
+
+    @abstractmethod
+    def evaluate_rag(self, view: str, items: Sequence[QAItem], *, k: int = 4,
+                     max_tokens: int = 64, wait: bool = True,
+                     on_progress: ProgressFn | None = None) -> JobInfo:
+        """Ask each question and score the answers (a job; its result is a
+        :class:`RagReport`, also stored as a trace of kind ``eval.rag``)."""
+
+    def eval_rag(self, view: str, path: str | os.PathLike[str], *, k: int = 4,
+                 max_tokens: int = 64, on_progress: ProgressFn | None = None) -> RagReport:
+        """Score answers on a JSON lines file of {"question", "answer", "source"}: the hit
+        rate of the gold source among the passages, exact and contains matches, and an
+        LLM judge when an OpenAI-compatible provider is configured."""
+        job = self.evaluate_rag(view, read_qa(Path(path)), k=k, max_tokens=max_tokens,
+                                on_progress=on_progress)
+        _raise_if_failed(job)
+        return RagReport.model_validate(job.result)
 
     @abstractmethod
     def audit(self, *, limit: int = 100) -> builtins.list[AuditEvent]:

@@ -23,7 +23,7 @@ from sluice.core.ingest.service import IngestRequest
 from sluice.core.jobs.models import JobInfo, JobLog, JobState
 from sluice.core.quality.service import QualityReport
 from sluice.core.rag.models import AskResult, TraceInfo
-from sluice.core.search.evaluation import Qrels
+from sluice.core.search.evaluation import QAItem, Qrels
 from sluice.core.search.models import SearchResults, ViewInfo
 from sluice.core.sql.models import QueryResult
 from sluice.core.streams.append import AppendResult
@@ -248,6 +248,13 @@ class LocalClient(Client):
                            wait: bool = True,
                            on_progress: ProgressFn | None = None) -> JobInfo:
         job = self.platform.evals.retrieval(self.ctx, view, queries, qrels, list(modes))
+        return self.platform.jobs.wait(self.ctx, job.id, on_update=on_progress) if wait else job
+
+    def evaluate_rag(self, view: str, items: Sequence[QAItem], *, k: int = 4,
+                     max_tokens: int = 64, wait: bool = True,
+                     on_progress: ProgressFn | None = None) -> JobInfo:
+        job = self.platform.rag_evals.submit(self.ctx, view, list(items), k=k,
+                                             max_tokens=max_tokens)
         return self.platform.jobs.wait(self.ctx, job.id, on_update=on_progress) if wait else job
 
     def audit(self, *, limit: int = 100) -> builtins.list[AuditEvent]:

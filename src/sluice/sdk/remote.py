@@ -29,7 +29,7 @@ from sluice.core.jobs.models import JobInfo, JobLog, JobState
 from sluice.core.jobs.waiting import poll_until_finished
 from sluice.core.quality.service import QualityReport
 from sluice.core.rag.models import AskResult, TraceInfo
-from sluice.core.search.evaluation import Qrels
+from sluice.core.search.evaluation import QAItem, Qrels
 from sluice.core.search.models import SearchResults, ViewInfo
 from sluice.core.sql.export import from_arrow_ipc
 from sluice.core.sql.models import QueryResult
@@ -397,6 +397,14 @@ class RemoteClient(Client):
                            on_progress: ProgressFn | None = None) -> JobInfo:
         body = {"view": view, "queries": queries, "qrels": qrels, "modes": list(modes)}
         job = self.http.model(JobInfo, "POST", "/eval/retrieval", json=body)
+        return self.jobs.wait(job.id, on_progress=on_progress) if wait else job
+
+    def evaluate_rag(self, view: str, items: Sequence[QAItem], *, k: int = 4,
+                     max_tokens: int = 64, wait: bool = True,
+                     on_progress: ProgressFn | None = None) -> JobInfo:
+        body = {"view": view, "items": [i.model_dump() for i in items], "k": k,
+                "max_tokens": max_tokens}
+        job = self.http.model(JobInfo, "POST", "/eval/rag", json=body)
         return self.jobs.wait(job.id, on_progress=on_progress) if wait else job
 
     def audit(self, *, limit: int = 100) -> builtins.list[AuditEvent]:

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.core.jobs.models import JobInfo
+from sluice.core.search.evaluation import QAItem
 from sluice.core.search.models import SearchResults, ViewInfo
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
@@ -77,6 +78,20 @@ class RetrievalEval(BaseModel):
 def eval_retrieval(body: RetrievalEval, ctx: CtxDep, platform: PlatformDep) -> JobInfo:
     """Start a job scoring a view's search modes (nDCG@10, recall@100, MRR)."""
     return platform.evals.retrieval(ctx, body.view, body.queries, body.qrels, body.modes)
+
+
+class RagEvalRequest(BaseModel):
+    view: str
+    items: list[QAItem] = Field(description="Questions with reference answers and sources.")
+    k: int = 4
+    max_tokens: int = 64
+
+
+@router.post("/eval/rag", status_code=202)
+def eval_rag(body: RagEvalRequest, ctx: CtxDep, platform: PlatformDep) -> JobInfo:
+    """Start a job asking each question and scoring the answers."""
+    return platform.rag_evals.submit(ctx, body.view, body.items, k=body.k,
+                                     max_tokens=body.max_tokens)
 
 
 @router.post("/search")

@@ -169,6 +169,32 @@ def eval_retrieval(
     return None
 
 
+@eval_app.command("rag")
+def eval_rag(
+    view: Annotated[str, typer.Argument(help="A view (or a dataset with one view).")],
+    path: Annotated[str, typer.Argument(help="JSON lines: question, answer, source.")],
+    k: Annotated[int, typer.Option("-k", "--k", help="Passages per question.")] = 4,
+    max_tokens: Annotated[int, typer.Option(help="Longest answer, in tokens.")] = 64,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ask each question; score source hits and answers (exact, contains, LLM judge)."""
+    s = state(as_json)
+    with progress_bar(f"eval rag {view}", quiet=s.json) as update:
+        report = s.client().eval_rag(view, path, k=k, max_tokens=max_tokens,
+                                     on_progress=update)
+    if s.json:
+        return print_json(report)
+
+    def pct(value: float | None) -> str:
+        return "n/a" if value is None else f"{100 * value:.1f}%"
+
+    kv([("view", report.view), ("questions", report.items), ("source hit rate",
+        pct(report.hit_rate)), ("exact", pct(report.exact)), ("contains",
+        pct(report.contains)), ("LLM judge", pct(report.judge)),
+        ("model", f"{report.llm} · {report.prompt}"), ("trace", report.trace_id)])
+    return None
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="views", help="Chunk views with embeddings for search.")
     root.command()(index)

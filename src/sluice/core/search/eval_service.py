@@ -7,12 +7,18 @@ from typing import TYPE_CHECKING, Any
 
 from sluice.core.context import Ctx
 from sluice.core.jobs.models import JobInfo
+from sluice.core.rag.models import AskResult
 from sluice.core.search.evaluation import (
+    QAItem,
+    QAScore,
     Qrels,
+    RagReport,
     RetrievalReport,
     RetrievalScores,
     check_eval_input,
+    mean,
     ndcg_at,
+    normalize_answer,
     recall_at,
     reciprocal_rank,
 )
@@ -74,3 +80,78 @@ class EvalService:
         return RetrievalScores(mode=mode, ndcg_at_10=ndcg / n, recall_at_100=recall / n,
                                mrr=mrr / n, queries=n,
                                mean_ms=(time.perf_counter() - started) * 1000 / n)
+
+
+KIND_EVAL_RAG = "eval.rag"
+MAX_QA_ITEMS = 1000
+JUDGE_PROMPT = ("Reference answer: {reference}\nCandidate answer: {candidate}\n"
+                "Does the candidate give the same facts as the reference? Reply yes or no.")
+
+
+class RagEval:
+    """Scores asks on question/answer pairs; the run is stored as a trace."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+
+    def submit(self, ctx: Ctx, view: str, items: list[QAItem], *, k: int = 4,
+               max_tokens: int = 64) -> JobInfo:
+        if not items or len(items) > MAX_QA_ITEMS:
+            raise InvalidInput(f"give 1..{MAX_QA_ITEMS} questions", code="invalid_eval_set")
+        ds, _ = self.platform.views.lookup(ctx, view)
+        return self.platform.jobs.submit(ctx, KIND_EVAL_RAG, {
+            "view": ds.name, "items": [i.model_dump() for i in items], "k": k,
+            "max_tokens": max_tokens})
+
+    def run(self, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+        from sluice.core.rag.traces import Tracer
+
+        items = [QAItem.model_validate(i) for i in params["items"]]
+        tracer = Tracer("eval.rag", f"{params['view']}: {len(items)} questions")
+        scores: list[QAScore] = []
+        llm = prompt = ""
+        with tracer.span("answers", k=params["k"]) as attrs:
+            for n, item in enumerate(items, start=1):
+                job.check_cancelled()
+                result = self.platform.rag.ask(job.ctx, params["view"], item.question,
+                                               k=params["k"], max_tokens=params["max_tokens"])
+                llm, prompt = result.llm, result.prompt
+                scores.append(self._score(item, result))
+                job.progress(n, len(items), f"{n}/{len(items)} questions")
+            attrs["questions"] = len(items)
+        report = RagReport(
+            view=params["view"], items=len(items), hit_rate=mean([s.hit for s in scores]),
+            exact=mean([s.exact for s in scores]), contains=mean([s.contains for s in scores]),
+            judge=mean([s.judge for s in scores]), llm=llm, prompt=prompt, scores=scores,
+            trace_id=tracer.id)
+        summary = report.model_dump(exclude={"scores"})
+        self.platform.rag.traces.save(job.ctx, tracer, status="ok", inputs=params,
+                                      outputs=report.model_dump())
+        return {**summary, "scores": [s.model_dump() for s in scores]}
+
+    def _score(self, item: QAItem, result: AskResult) -> QAScore:
+        hit = None
+        if item.source:
+            needle = item.source.lower()
+            hit = any(needle in (c.source or "").lower() or needle in c.parent_key.lower()
+                      for c in result.citations)
+        exact = contains = judge = None
+        if item.answer:
+            gold, got = normalize_answer(item.answer), normalize_answer(result.answer)
+            exact, contains = gold == got, bool(gold) and gold in got
+            judge = self._judge(item.answer, result.answer)
+        return QAScore(question=item.question, answer=result.answer, hit=hit, exact=exact,
+                       contains=contains, judge=judge, trace_id=result.trace_id)
+
+    def _judge(self, reference: str, candidate: str) -> bool | None:
+        """An LLM judge, only when a real provider is configured (the bundled 135M model
+        is too small to judge)."""
+        if self.platform.settings.llm != "openai":
+            return None
+        from sluice.models.llms import Usage, get_llm
+
+        llm = get_llm(self.platform.settings)
+        message = JUDGE_PROMPT.format(reference=reference, candidate=candidate)
+        reply = "".join(llm.stream([{"role": "user", "content": message}], max_tokens=3,
+                                   usage=Usage()))
+        return reply.strip().lower().startswith("yes")

@@ -115,3 +115,66 @@ def check_eval_input(queries: dict[str, str], qrels: Qrels) -> None:
                            code="invalid_eval_set")
     if not all(isinstance(v, dict) for v in qrels.values()):
         raise InvalidInput("qrels map query ids to {doc id: grade}", code="invalid_eval_set")
+
+
+# -- answers ---------------------------------------------------------------------------
+
+
+class QAItem(BaseModel):
+    """A question with what a good answer contains and where it comes from."""
+
+    question: str
+    answer: str | None = None  # the reference answer
+    source: str | None = None  # part of the gold source's key or uri
+
+
+class QAScore(BaseModel):
+    question: str
+    answer: str
+    hit: bool | None  # a retrieved passage came from the gold source
+    exact: bool | None
+    contains: bool | None
+    judge: bool | None  # the configured LLM judged the answer correct
+    trace_id: str
+
+
+class RagReport(BaseModel):
+    view: str
+    items: int
+    hit_rate: float | None
+    exact: float | None
+    contains: float | None
+    judge: float | None
+    llm: str
+    prompt: str
+    scores: list[QAScore]
+    trace_id: str  # the evaluation run is stored as a trace of kind "eval.rag"
+
+
+def read_qa(path: Path) -> list[QAItem]:
+    """Question/answer pairs from a JSON lines file."""
+    if not path.is_file():
+        raise NotFound(f"no such file {path}", code="eval_set_not_found")
+    items = []
+    for item in _jsonl(path):
+        try:
+            items.append(QAItem.model_validate(item))
+        except ValueError as exc:
+            raise InvalidInput(f"{path.name}: each line needs a 'question' (and 'answer', "
+                               f"'source'): {exc}", code="invalid_eval_set") from exc
+    if not items:
+        raise InvalidInput(f"{path.name} has no questions", code="invalid_eval_set")
+    return items
+
+
+def normalize_answer(text: str) -> str:
+    import re
+
+    text = re.sub(r"\[\d{1,3}\]", " ", text.lower())
+    text = re.sub(r"\b(a|an|the)\b", " ", re.sub(r"[^\w\s]", " ", text))
+    return " ".join(text.split())
+
+
+def mean(values: list[bool | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None

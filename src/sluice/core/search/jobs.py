@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from sluice.core.jobs.context import JobContext
 from sluice.core.jobs.registry import job_handler
-from sluice.core.search.eval_service import KIND_EVAL_RETRIEVAL
+from sluice.core.search.eval_service import KIND_EVAL_RAG, KIND_EVAL_RETRIEVAL
 from sluice.core.search.sync import ViewSync
 from sluice.core.search.views import KIND_SYNC
 
@@ -22,3 +22,8 @@ def sync_view(platform: Platform, job: JobContext, params: dict[str, Any]) -> di
 @job_handler(KIND_EVAL_RETRIEVAL)
 def eval_retrieval(platform: Platform, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     return platform.evals.run_retrieval(job, params)
+
+
+@job_handler(KIND_EVAL_RAG)
+def eval_rag(platform: Platform, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    return platform.rag_evals.run(job, params)
