@@ -1,5 +1,8 @@
 """Views and search through the client (local, remote, local on PostgreSQL)."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from sluice.core.jobs.models import JobState
@@ -135,3 +138,18 @@ def test_semantic_sql(notes):
     with pytest.raises(NotFound) as err:
         notes.sql("SELECT * FROM search('missing', 'tea')")
     assert err.value.code == "view_not_found"
+
+
+def test_the_demo_is_searchable_out_of_the_box(platform, ctx):
+    from sluice.demo.data import load_demo
+
+    assert load_demo(platform, ctx) == ["wine", "tickets", "docs", "docs_chunks"]
+    for job in platform.jobs.list(ctx, kind="views.sync"):
+        assert platform.jobs.wait(ctx, job.id).state == JobState.SUCCEEDED
+    hits = platform.search.search(ctx, "docs", "restore an older version", k=3).hits
+    assert hits and all(h.dataset == "docs" for h in hits)
+    assert load_demo(platform, ctx) == []  # a second start loads nothing again
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "guide.md").read_text()
+    for block in re.findall(r"```sql\n(.*?)```", guide, flags=re.S):
+        for statement in filter(str.strip, block.split(";")):
+            assert platform.sql.query(ctx, statement).table.num_rows > 0, statement
