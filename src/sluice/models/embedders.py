@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from sluice.errors import InvalidInput
 from sluice.models.openai_http import OpenAIHttp
+from sluice.models.registry import Registry
 from sluice.models.runtime import configure_torch, cpu_has_bf16, quiet_hub
 
 if TYPE_CHECKING:
@@ -43,35 +43,17 @@ class Embedder(Protocol):
         ...
 
 
-Factory = Callable[["Settings"], Embedder]
-_FACTORIES: dict[str, Factory] = {}
-_LOADED: dict[tuple[Any, ...], Embedder] = {}
-_LOAD_LOCK = threading.Lock()
-
-
-def register_embedder(name: str) -> Callable[[Factory], Factory]:
-    def register(factory: Factory) -> Factory:
-        _FACTORIES[name] = factory
-        return factory
-
-    return register
+EMBEDDERS: Registry[Embedder] = Registry("embedder")
 
 
 def embedder_names() -> list[str]:
-    return sorted(_FACTORIES)
+    return EMBEDDERS.names()
 
 
 def get_embedder(name: str, settings: Settings) -> Embedder:
     """The named embedder, loaded once per process and settings."""
-    if name not in _FACTORIES:
-        raise InvalidInput(f"unknown embedder {name!r}; choose one of "
-                           f"{', '.join(embedder_names())}", code="unknown_embedder")
-    key = (name, settings.embed_precision, settings.openai_base_url,
-           settings.openai_embedding_model)
-    with _LOAD_LOCK:
-        if key not in _LOADED:
-            _LOADED[key] = _FACTORIES[name](settings)
-        return _LOADED[key]
+    return EMBEDDERS.get(name, settings, (settings.embed_precision, settings.openai_base_url,
+                                          settings.openai_embedding_model))
 
 
 def normalize(vectors: np.ndarray) -> np.ndarray:
@@ -170,5 +152,5 @@ class OpenAIEmbedder:
         return normalize(vectors)
 
 
-register_embedder("minilm")(MiniLM)
-register_embedder("openai")(OpenAIEmbedder)
+EMBEDDERS.register("minilm")(MiniLM)
+EMBEDDERS.register("openai")(OpenAIEmbedder)

@@ -14,13 +14,14 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sluice.errors import ExternalService, InvalidInput, NotFound
+from sluice.errors import ExternalService, NotFound
 from sluice.models.openai_http import OpenAIHttp
+from sluice.models.registry import Registry
 from sluice.models.runtime import configure_torch, quiet_hub
 
 if TYPE_CHECKING:
@@ -47,36 +48,18 @@ class LLM(Protocol):
         ...
 
 
-Factory = Callable[["Settings"], LLM]
-_FACTORIES: dict[str, Factory] = {}
-_LOADED: dict[tuple[Any, ...], LLM] = {}
-_LOAD_LOCK = threading.Lock()
-
-
-def register_llm(name: str) -> Callable[[Factory], Factory]:
-    def register(factory: Factory) -> Factory:
-        _FACTORIES[name] = factory
-        return factory
-
-    return register
+LLMS: Registry[LLM] = Registry("LLM")
 
 
 def llm_names() -> list[str]:
-    return sorted(_FACTORIES)
+    return LLMS.names()
 
 
 def get_llm(settings: Settings, name: str | None = None) -> LLM:
     """The configured generator, loaded once per process."""
-    name = name or settings.llm
-    if name not in _FACTORIES:
-        raise InvalidInput(f"unknown LLM {name!r}; choose one of {', '.join(llm_names())}",
-                           code="unknown_llm")
-    key = (name, settings.openai_base_url, settings.openai_chat_model,
-           str(settings.resolved_model_cache))
-    with _LOAD_LOCK:
-        if key not in _LOADED:
-            _LOADED[key] = _FACTORIES[name](settings)
-        return _LOADED[key]
+    return LLMS.get(name or settings.llm, settings,
+                    (settings.openai_base_url, settings.openai_chat_model,
+                     str(settings.resolved_model_cache)))
 
 
 def gguf_folder() -> Path:
@@ -230,5 +213,5 @@ class OpenAIChat:
         return content or "", choice.get("finish_reason")
 
 
-register_llm("smollm2")(SmolLM2)
-register_llm("openai")(OpenAIChat)
+LLMS.register("smollm2")(SmolLM2)
+LLMS.register("openai")(OpenAIChat)

@@ -220,30 +220,34 @@ class RemoteJobs(_Part, JobsAPI):
                                    on_update=on_progress, poll=poll)
 
 
-class RemoteQuality(_Part, QualityAPI):
+class _JobPart(_Part):
+    """A part whose calls start jobs, and wait for them unless told not to."""
+
     def __init__(self, http: Http, jobs: RemoteJobs) -> None:
         super().__init__(http)
         self.jobs = jobs
 
+    def _start(self, path: str, *, wait: bool, on_progress: ProgressFn | None) -> JobInfo:
+        job = self.http.model(JobInfo, "POST", path)
+        return self.jobs.wait(job.id, on_progress=on_progress) if wait else job
+
+
+class RemoteQuality(_JobPart, QualityAPI):
     def run(self, ref: str, *, wait: bool = True,
             on_progress: ProgressFn | None = None) -> JobInfo:
-        job = self.http.model(JobInfo, "POST", f"/datasets/{_ref(ref)}/quality")
-        return self.jobs.wait(job.id, on_progress=on_progress) if wait else job
+        return self._start(f"/datasets/{_ref(ref)}/quality", wait=wait,
+                           on_progress=on_progress)
 
     def get(self, ref: str) -> QualityReport:
         return self.http.model(QualityReport, "GET", f"/datasets/{_ref(ref)}/quality")
 
     def redact(self, name: str, *, wait: bool = True,
                on_progress: ProgressFn | None = None) -> JobInfo:
-        job = self.http.model(JobInfo, "POST", f"/datasets/{_ref(name)}/redact")
-        return self.jobs.wait(job.id, on_progress=on_progress) if wait else job
+        return self._start(f"/datasets/{_ref(name)}/redact", wait=wait,
+                           on_progress=on_progress)
 
 
-class RemoteViews(_Part, ViewsAPI):
-    def __init__(self, http: Http, jobs: RemoteJobs) -> None:
-        super().__init__(http)
-        self.jobs = jobs
-
+class RemoteViews(_JobPart, ViewsAPI):
     def create(self, name: str, source: str, *, column: str | None = None,
                chunk_size: int = 200, chunk_overlap: int = 30, embedder: str | None = None,
                auto_sync: bool = True, wait: bool = True,
@@ -263,8 +267,7 @@ class RemoteViews(_Part, ViewsAPI):
 
     def sync(self, name: str, *, wait: bool = True,
              on_progress: ProgressFn | None = None) -> JobInfo:
-        job = self.http.model(JobInfo, "POST", f"/views/{_quote(name)}/sync")
-        return self.jobs.wait(job.id, on_progress=on_progress) if wait else job
+        return self._start(f"/views/{_quote(name)}/sync", wait=wait, on_progress=on_progress)
 
     def delete(self, name: str) -> None:
         self.http.call("DELETE", f"/views/{_quote(name)}")
