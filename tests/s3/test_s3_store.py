@@ -57,3 +57,24 @@ def test_datasets_sql_and_versions_on_s3(s3_platform, tmp_path):
     assert (result["changed"], result["unchanged"]) == (1, 1)
     quality = p.quality.run(ctx, "docs")
     assert p.jobs.wait(ctx, quality.id, timeout=120).state == JobState.SUCCEEDED
+
+
+def test_views_indexes_and_search_on_s3(s3_platform):
+    p = s3_platform
+    ctx = p.local_context()
+    p.appends.append(ctx, "notes", [
+        {"title": "tea", "text": "Green tea is steeped at 80 degrees for two minutes."},
+        {"title": "lava", "text": "Basalt forms when lava from a volcano cools."}],
+        key_column="title")
+    p.views.create(ctx, "notes_chunks", "notes", chunk_size=32, chunk_overlap=0, sync=False)
+    job = p.jobs.wait(ctx, p.views.sync(ctx, "notes_chunks").id)
+    assert job.state == JobState.SUCCEEDED, job.error
+    for mode in ("text", "vector", "hybrid"):
+        hits = p.search.search(ctx, "notes_chunks", "steeping green tea", mode=mode, k=1).hits
+        assert hits[0].parent_key == "tea", mode
+    p.appends.append(ctx, "notes", [{"title": "sail", "text": "Tack through the wind."}],
+                     key_column="title")
+    for job in p.jobs.list(ctx, kind="views.sync"):
+        p.jobs.wait(ctx, job.id)
+    assert p.views.get(ctx, "notes_chunks").chunks == 3
+    assert p.search.search(ctx, "notes_chunks", "tack", mode="text").hits[0].parent_key == "sail"

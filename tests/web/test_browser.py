@@ -131,6 +131,11 @@ def test_ask_streams_an_answer_with_expandable_sources(page, live_server):
     first.locator("summary").click()
     assert first.get_attribute("open") is not None
     assert "220 degrees" in first.inner_text()
+    page.fill("#ask-q", "What temperature for bread?")
+    page.click("#ask-form button[type=submit]")
+    page.wait_for_selector("#ask-history article.previous")
+    assert "scones" in page.inner_text("#ask-history")
+    page.wait_for_selector("#ask-output[data-state=done]", timeout=120_000)
     page.click("#ask-status a")
     page.wait_for_url("**/traces/**")
     assert "generation" in page.inner_text("main")

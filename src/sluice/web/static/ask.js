@@ -73,7 +73,33 @@
     else if (type === "error") showError(value);
   }
 
+  // Earlier answers of this visit stay on the page, newest first, below the current one.
+  function keepPrevious() {
+    if (out.dataset.state !== "done") return;
+    const item = document.createElement("article");
+    item.className = "card previous";
+    const q = document.createElement("h3");
+    q.textContent = out.dataset.question || "";
+    const a = document.createElement("div");
+    a.className = "answer";
+    a.textContent = answer.textContent;
+    const src = document.createElement("details");
+    const label = document.createElement("summary");
+    label.textContent = sources.children.length + " sources";
+    src.append(label);
+    for (const box of sources.querySelectorAll("details.source")) {
+      const line = document.createElement("div");
+      line.className = "muted";
+      line.textContent = box.querySelector("summary").textContent;
+      src.append(line);
+    }
+    item.append(q, a, src);
+    document.getElementById("ask-history").prepend(item);
+  }
+
   async function run() {
+    keepPrevious();
+    out.dataset.question = document.getElementById("ask-q").value;
     out.hidden = false;
     out.dataset.state = "running";
     errorLine.hidden = true;
