@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,19 +58,33 @@ def queries(n: int) -> list[str]:
     return titles[:n]
 
 
-def embedded(name: str, texts: list[str]) -> np.ndarray:
-    """Embeddings of ``texts`` by Sluice's embedder, cached under bench/results."""
+def embedded(name: str, texts: list[str], *, shard: int = 5000) -> np.ndarray:
+    """Embeddings of ``texts`` by Sluice's embedder (bfloat16 where the CPU has it), cached
+    under bench/results in shards, so an interrupted run resumes. For speed the model
+    reads at most 128 tokens of a passage here (most passages are shorter)."""
     path = RESULTS / f"{name}-{len(texts)}.npy"
     if path.exists():
         return np.load(path)
+    import torch
+
     from sluice.models.embedders import get_embedder
     from sluice.settings import load_settings
 
     embedder = get_embedder("minilm", load_settings(env={}, embed_batch_size=128))
-    vectors = np.concatenate([embedder.embed(texts[i:i + 4096])
-                              for i in range(0, len(texts), 4096)])
+    embedder.model.max_seq_length = 128  # type: ignore[attr-defined]
+    torch.set_num_threads(os.cpu_count() or 1)
+    parts = []
     RESULTS.mkdir(parents=True, exist_ok=True)
+    for start in range(0, len(texts), shard):
+        part = RESULTS / f"{name}-{len(texts)}.part{start // shard:04d}.npy"
+        if not part.exists():
+            np.save(part, embedder.embed(texts[start:start + shard]))
+            print(f"embedded {min(start + shard, len(texts))}/{len(texts)}", flush=True)
+        parts.append(np.load(part))
+    vectors = np.concatenate(parts)
     np.save(path, vectors)
+    for part in RESULTS.glob(f"{name}-{len(texts)}.part*.npy"):
+        part.unlink()
     return vectors
 
 

@@ -36,6 +36,7 @@ class SearchService:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.cache = SnapshotCache()
+        self._names: dict[str, str] = {}  # dataset id -> name (datasets are never renamed)
 
     def search(self, ctx: Ctx, name: str, query: str, *, mode: str = "hybrid", k: int = 10,
                where: str | None = None) -> SearchResults:
@@ -148,9 +149,13 @@ class SearchService:
         ) for i, (row, score) in enumerate(zip(rows, scores, strict=True))]
 
     def _source_name(self, view: ViewRow) -> str:
-        with self.platform.db.reader() as s:
-            row = s.get(DatasetRow, view.source_id)
-            return row.name if row else "?"
+        if view.source_id not in self._names:
+            with self.platform.db.reader() as s:
+                row = s.get(DatasetRow, view.source_id)
+                if row is None:
+                    return "?"
+                self._names[view.source_id] = row.name
+        return self._names[view.source_id]
 
     def _source_latest(self, ctx: Ctx, view: ViewRow) -> int | None:
         try:
