@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import save
+from bench.common import best_of, save
 from bench.corpus import embedded, passages, queries
 
 N, NQ, K = 100_000, 1_000, 10
@@ -44,9 +44,8 @@ def measure(name: str, build: Callable[[], Any], batch: Search, single: Search,
     memory = rss_mb() - before
     faiss.omp_set_num_threads(2)
     batch(qv[:50])  # warm up
-    started = time.perf_counter()
     found = batch(qv)
-    qps = len(qv) / (time.perf_counter() - started)
+    qps = len(qv) / best_of(lambda: batch(qv), repeat=3)
     faiss.omp_set_num_threads(1)
     latencies = []
     for i in range(len(qv)):
@@ -119,27 +118,37 @@ def numpy_brute(x: np.ndarray) -> tuple[Any, Search]:
     return (lambda: x), search
 
 
-def lancedb_index(x: np.ndarray, folder: str) -> tuple[Any, Search] | None:
+LANCE_SETTINGS = [(20, 1), (40, 2), (80, 4)]  # (nprobes, refine_factor), cheapest first
+
+
+def lancedb_index(x: np.ndarray, folder: str,
+                  nprobes: int, refine: int) -> tuple[Any, Search] | None:
     try:
         import lancedb
         import pyarrow as pa
     except ImportError:
         return None
-    holder: dict[str, Any] = {}
 
     def build() -> Any:
-        db = lancedb.connect(folder)
-        vectors = pa.FixedSizeListArray.from_arrays(pa.array(x.ravel()), x.shape[1])
-        table = db.create_table("v", pa.table({"id": np.arange(len(x)), "vector": vectors}))
-        table.create_index(metric="cosine", index_type="IVF_HNSW_SQ")
-        holder["table"] = table
-        return table
+        if "table" not in _LANCE:
+            db = lancedb.connect(folder)
+            vectors = pa.FixedSizeListArray.from_arrays(pa.array(x.ravel()), x.shape[1])
+            table = db.create_table("v", pa.table({"id": np.arange(len(x)),
+                                                   "vector": vectors}))
+            table.create_index(metric="cosine", index_type="IVF_HNSW_SQ")
+            _LANCE["table"] = table
+        return _LANCE["table"]
 
     def search(q: np.ndarray) -> np.ndarray:
-        return np.array([holder["table"].search(v).limit(K).select(["id"]).to_arrow()
-                         .column("id").to_numpy() for v in q])
+        table = _LANCE["table"]
+        return np.array([table.search(v).nprobes(nprobes).refine_factor(refine).limit(K)
+                         .select(["id", "_distance"]).to_arrow().column("id").to_numpy()
+                         for v in q])
 
     return build, search
+
+
+_LANCE: dict[str, Any] = {}
 
 
 def chroma_index(x: np.ndarray) -> tuple[Any, Search] | None:
@@ -151,7 +160,7 @@ def chroma_index(x: np.ndarray) -> tuple[Any, Search] | None:
 
     def build() -> Any:
         client = chromadb.EphemeralClient()
-        col = client.create_collection("v", metadata={"hnsw:space": "cosine"})
+        col = client.create_collection("vectors", metadata={"hnsw:space": "cosine"})
         step = 5000
         for i in range(0, len(x), step):
             col.add(ids=[str(j) for j in range(i, min(i + step, len(x)))],
@@ -166,6 +175,23 @@ def chroma_index(x: np.ndarray) -> tuple[Any, Search] | None:
     return build, search
 
 
+def lance_best(x: np.ndarray, folder: str, truth: np.ndarray, qv: np.ndarray) -> Any:
+    """LanceDB at the cheapest search settings that reach recall 0.95 (or its best)."""
+    best: dict[str, Any] | None = None
+    for nprobes, refine in LANCE_SETTINGS:
+        made = lancedb_index(x, folder, nprobes, refine)
+        if made is None:
+            return "not installed"
+        result = measure(f"lancedb nprobes={nprobes} refine={refine}", made[0], made[1],
+                         made[1], truth, qv)
+        result["settings"] = {"nprobes": nprobes, "refine_factor": refine}
+        if best is None or result["recall_at_10"] > best["recall_at_10"]:
+            best = result
+        if result["recall_at_10"] >= 0.95:
+            return result
+    return best
+
+
 def main() -> None:
     texts = passages(N)
     x = embedded("passages", texts)
@@ -177,15 +203,13 @@ def main() -> None:
     engines: dict[str, Any] = {
         "sluice": sluice_index(x, ids), "faiss_hnsw": faiss_hnsw(x),
         "faiss_flat": faiss_flat(x), "numpy_brute_force": numpy_brute(x)}
+    for name, (build, search) in engines.items():
+        results[name] = measure(name, build, search, search, truth, qv)
+    made = chroma_index(x)
+    results["chroma"] = measure("chroma", made[0], made[1], made[1], truth, qv) \
+        if made else "not installed"
     with tempfile.TemporaryDirectory() as folder:
-        for name, made in (("lancedb_ivf_hnsw_sq", lancedb_index(x, folder)),
-                           ("chroma", chroma_index(x))):
-            if made is None:
-                results[name] = "not installed"
-            else:
-                engines[name] = made
-        for name, (build, search) in engines.items():
-            results[name] = measure(name, build, search, search, truth, qv)
+        results["lancedb_ivf_hnsw_sq"] = lance_best(x, folder, truth, qv)
     s = results["sluice"]
     for other in ("faiss_hnsw", "chroma", "lancedb_ivf_hnsw_sq", "numpy_brute_force"):
         if isinstance(results.get(other), dict):

@@ -38,10 +38,16 @@ class VectorIndex:
         self.ids = ids if ids is not None else np.zeros(0, dtype=np.int64)
         self.alive = alive if alive is not None else np.zeros(0, dtype=bool)
         self._position: dict[int, int] | None = None
+        self._size: int | None = None
+        if isinstance(self.index, faiss.IndexHNSWFlat):
+            self.index.hnsw.efSearch = EF_SEARCH
 
     @property
     def size(self) -> int:
-        return int(self.alive.sum())
+        """Live vectors (kept as a count: searches check it on every call)."""
+        if self._size is None:
+            self._size = int(self.alive.sum())
+        return self._size
 
     @property
     def kind(self) -> str:
@@ -65,13 +71,14 @@ class VectorIndex:
         self.index.add(vectors)
         self.ids = np.concatenate([self.ids, np.asarray(ids, dtype=np.int64)])
         self.alive = np.concatenate([self.alive, np.ones(len(ids), dtype=bool)])
-        self._position = None
+        self._position = self._size = None
 
     def remove(self, ids: np.ndarray) -> int:
         """Mark chunk ids deleted; returns how many were present."""
         positions = np.flatnonzero(np.isin(self.ids, np.asarray(ids, dtype=np.int64))
                                    & self.alive)
         self.alive[positions] = False
+        self._size = None
         if self.dead_fraction > MAX_DEAD_FRACTION:
             self._rebuild(hnsw=self.kind == "hnsw" and self.size > EXACT_MAX)
         return len(positions)
@@ -86,7 +93,7 @@ class VectorIndex:
             self.index.add(np.ascontiguousarray(vectors))
         self.ids = self.ids[keep]
         self.alive = np.ones(len(keep), dtype=bool)
-        self._position = None
+        self._position = self._size = None
 
     # -- queries -----------------------------------------------------------------
 
@@ -97,14 +104,22 @@ class VectorIndex:
         n = len(queries)
         if self.size == 0 or k <= 0:
             return Hits(np.full((n, k), -1, dtype=np.int64), np.zeros((n, k), np.float32))
+        if allowed is None and self.size == len(self.alive):
+            scores, positions = self.index.search(queries, k)  # the fast path: no filter
+        else:
+            scores, positions = self._filtered(queries, k, allowed)
+        ids = np.where(positions >= 0, self.ids[np.maximum(positions, 0)], -1)
+        return Hits(ids, scores)
+
+    def _filtered(self, queries: np.ndarray, k: int,
+                  allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         mask = self.alive if allowed is None else \
             self.alive & np.isin(self.ids, np.asarray(allowed, dtype=np.int64))
-        bitmap = None if mask.all() else np.packbits(mask, bitorder="little")
+        bitmap = np.packbits(mask, bitorder="little")
         params = self._params(len(mask), bitmap)  # holds a pointer into ``bitmap``
         scores, positions = self.index.search(queries, k, params=params)
         del bitmap
-        ids = np.where(positions >= 0, self.ids[np.maximum(positions, 0)], -1)
-        return Hits(ids, scores)
+        return scores, positions
 
     def _params(self, n: int, bitmap: np.ndarray | None) -> Any:
         lib: Any = faiss  # its stubs lack the HNSW parameter classes
