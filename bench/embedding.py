@@ -39,8 +39,7 @@ def sluice_run(threads: int, texts_out: Path) -> dict[str, Any]:
         started = time.perf_counter()
         view = client.views.create("book_chunks", "book", auto_sync=False)
         full_s = time.perf_counter() - started
-        rows = client.sql("SELECT heading, text FROM book_chunks ORDER BY _key",
-                          limit=1_000_000).rows()
+        rows = client.datasets.to_arrow("book_chunks").select(["heading", "text"]).to_pylist()
         texts = [f"{r['heading']}\n{r['text']}" if r["heading"] else r["text"] for r in rows]
         texts_out.write_text(json.dumps(texts))
         changed = change_one_percent(folder)

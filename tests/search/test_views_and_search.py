@@ -153,3 +153,13 @@ def test_the_demo_is_searchable_out_of_the_box(platform, ctx):
     for block in re.findall(r"```sql\n(.*?)```", guide, flags=re.S):
         for statement in filter(str.strip, block.split(";")):
             assert platform.sql.query(ctx, statement).table.num_rows > 0, statement
+
+
+def test_rows_without_text_do_not_make_every_sync_commit(client):
+    client.datasets.append("mixed", [{"title": "a", "text": "Some words about tea."},
+                                     {"title": "b", "text": None}, {"title": "c", "text": " "}],
+                           key_column="title")
+    view = client.views.create("mixed_chunks", "mixed", auto_sync=False)
+    assert view.chunks == 1
+    again = client.views.sync("mixed_chunks")
+    assert again.result["changed"] is False and client.views.get("mixed_chunks").version == 1

@@ -48,7 +48,8 @@ ProgressFn = Callable[[JobInfo], None]
 PathsArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 
 
-def _raise_if_failed(job: JobInfo) -> None:
+def raise_if_failed(job: JobInfo) -> None:
+    """Raise the error a finished job ended with (nothing when it succeeded)."""
     from sluice.errors import SluiceError, error_from_payload
 
     if job.state != JobState.SUCCEEDED:
@@ -363,7 +364,7 @@ class Client(ABC):
                               auto_sync=False, on_progress=on_progress)
         job = self.evaluate_retrieval(view, queries, qrels, modes=modes,
                                       on_progress=on_progress)
-        _raise_if_failed(job)
+        raise_if_failed(job)
         return RetrievalReport.model_validate(job.result)
 
     @abstractmethod
@@ -380,7 +381,7 @@ class Client(ABC):
         LLM judge when an OpenAI-compatible provider is configured."""
         job = self.evaluate_rag(view, read_qa(Path(path)), k=k, max_tokens=max_tokens,
                                 on_progress=on_progress)
-        _raise_if_failed(job)
+        raise_if_failed(job)
         return RagReport.model_validate(job.result)
 
     @abstractmethod

@@ -40,6 +40,7 @@ from sluice.sdk.api import (
     UsersAPI,
     ViewsAPI,
     as_paths,
+    raise_if_failed,
 )
 
 
@@ -143,7 +144,9 @@ class LocalViews(_Part, ViewsAPI):
         self.p.views.create(self.ctx, name, source, column=column, chunk_size=chunk_size,
                             chunk_overlap=chunk_overlap, embedder=embedder,
                             auto_sync=auto_sync, sync=False)
-        self.sync(name, wait=wait, on_progress=on_progress)
+        job = self.sync(name, wait=wait, on_progress=on_progress)
+        if wait:
+            raise_if_failed(job)
         return self.p.views.get(self.ctx, name)
 
     def list(self) -> builtins.list[ViewInfo]:

@@ -47,6 +47,7 @@ from sluice.sdk.api import (
     UsersAPI,
     ViewsAPI,
     as_paths,
+    raise_if_failed,
 )
 from sluice.storage.blobs import sha256_file
 
@@ -256,7 +257,9 @@ class RemoteViews(_JobPart, ViewsAPI):
                 "chunk_overlap": chunk_overlap, "embedder": embedder, "auto_sync": auto_sync,
                 "sync": False}
         self.http.model(ViewInfo, "POST", "/views", json=body)
-        self.sync(name, wait=wait, on_progress=on_progress)
+        job = self.sync(name, wait=wait, on_progress=on_progress)
+        if wait:
+            raise_if_failed(job)
         return self.get(name)
 
     def list(self) -> builtins.list[ViewInfo]:

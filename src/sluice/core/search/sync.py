@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 SOURCE_LABEL_COLUMNS = ("uri", "path", "url", "title", "name", "file")
 DELETE_BATCH = 500
-EMBED_STEP = 256
+EMBED_STEP = 512
 
 
 @dataclass
@@ -163,13 +163,16 @@ class ViewSync:
                          "label": pa.array([None if v is None else str(v) for v in labels],
                                            pa.string()),
                          "parent_hash": pa.array(hashes, pa.string())})
+        # Rows without text make no chunks: never "new", or every sync would redo them.
+        length = pc.utf8_length(pc.utf8_trim_whitespace(rows.column("text")))
+        rows = rows.filter(pc.fill_null(pc.greater(length, 0), False))
         if target.lance_version is None:
             return Plan(rows, [], np.zeros(0, dtype=np.int64))
         stored = self.platform.tables.open(target.table_path, target.lance_version).to_table(
             columns=["_id", "parent_key", "parent_hash"])
         have = set(zip(stored.column("parent_key").to_pylist(),
                        stored.column("parent_hash").to_pylist(), strict=True))
-        fresh = set(zip(rows.column(KEY).to_pylist(), hashes, strict=True))
+        fresh = set(fresh_pairs(rows))
         new_mask = [(k, h) not in have for k, h in fresh_pairs(rows)]
         gone = {k for k, h in have if (k, h) not in fresh}
         removed = stored.filter(pc.is_in(stored.column("parent_key"),
@@ -202,11 +205,15 @@ class ViewSync:
         return pa.table(arrays, schema=view_schema(view.dim))
 
     def _embed(self, texts: list[str], view: ViewRow) -> np.ndarray:
+        """Embed in steps (progress, cancel), longest texts first across the whole sync, so
+        each batch pads to similar lengths."""
         embedder = get_embedder(view.embedder, self.platform.settings)
         out = np.zeros((len(texts), view.dim), dtype=np.float32)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
         for start in range(0, len(texts), EMBED_STEP):
             self.job.check_cancelled()
-            out[start:start + EMBED_STEP] = embedder.embed(texts[start:start + EMBED_STEP])
+            step = order[start:start + EMBED_STEP]
+            out[step] = embedder.embed([texts[i] for i in step])
             done = min(start + EMBED_STEP, len(texts))
             self.job.progress(done, len(texts), f"embedded {done}/{len(texts)} chunks")
         return out
