@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -64,15 +65,21 @@ class Http:
         self.client.headers.update({"Authorization": f"Bearer {token}",
                                     "X-Sluice-Project": project})
 
-    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    @contextmanager
+    def _transport(self) -> Iterator[None]:
+        """Network failures as SluiceErrors: a timeout, or a server out of reach."""
         try:
-            response = self.client.request(method, API + path, **kwargs)
+            yield
         except httpx.TimeoutException as exc:
             raise Timeout(f"the server did not answer in time: {exc}",
                           code="http_timeout") from exc
         except httpx.HTTPError as exc:
             raise Unavailable(f"cannot reach Sluice at {self.client.base_url}: {exc}",
                               code="server_unreachable") from exc
+
+    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        with self._transport():
+            response = self.client.request(method, API + path, **kwargs)
         if response.status_code >= 400:
             raise _error(response)
         return response
@@ -82,23 +89,16 @@ class Http:
 
     def events(self, method: str, path: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
         """(event, data) pairs of a server-sent event stream; data is JSON."""
-        try:
-            with self.client.stream(method, API + path, **kwargs) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    raise _error(response)
-                event = "message"
-                for line in response.iter_lines():
-                    if line.startswith("event:"):
-                        event = line[6:].strip()
-                    elif line.startswith("data:"):
-                        yield event, json.loads(line[5:].strip())
-        except httpx.TimeoutException as exc:
-            raise Timeout(f"the server did not answer in time: {exc}",
-                          code="http_timeout") from exc
-        except httpx.HTTPError as exc:
-            raise Unavailable(f"cannot reach Sluice at {self.client.base_url}: {exc}",
-                              code="server_unreachable") from exc
+        with self._transport(), self.client.stream(method, API + path, **kwargs) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise _error(response)
+            event = "message"
+            for line in response.iter_lines():
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:"):
+                    yield event, json.loads(line[5:].strip())
 
     def model(self, model: type[T], method: str, path: str, **kwargs: Any) -> T:
         return TypeAdapter(model).validate_python(self.json(method, path, **kwargs))
