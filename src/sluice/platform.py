@@ -21,12 +21,14 @@ from sluice.core.jobs.service import JobService
 from sluice.core.projects.service import DEFAULT_PROJECT, ProjectService
 from sluice.core.quality.service import QualityService
 from sluice.core.rag.service import RagService
+from sluice.core.registry.service import ModelHub, RegistryService
 from sluice.core.search.eval_service import EvalService, RagEval
 from sluice.core.search.service import SearchService
 from sluice.core.search.views import ViewService
 from sluice.core.sql.service import SqlService
 from sluice.core.streams.append import AppendService
 from sluice.core.streams.service import StreamService
+from sluice.core.tracking.service import TrackingService
 from sluice.settings import Settings, load_settings
 from sluice.storage.blobs import FsspecBlobStore
 from sluice.storage.location import StoreLocation
@@ -66,6 +68,9 @@ class Platform:
         self.evals = EvalService(self)
         self.rag = RagService(self)
         self.rag_evals = RagEval(self)
+        self.tracking = TrackingService(self)
+        self.registry = RegistryService(self.db, self.audit, self.tracking)
+        self.hub = ModelHub(self.registry, self.tracking)
         committer.listeners.append(self.views.on_commit)
         self.datasets.delete_hooks.append(self.views.forget)
         self._executor_lock = threading.Lock()

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         512 * 1024 * 1024, gt=0, description="Largest single upload accepted over HTTP."
     )
+    max_artifact_bytes: int = Field(
+        16 * 1024**3, gt=0, description="Largest single artifact file accepted over HTTP."
+    )
     max_append_rows: int = Field(10_000, gt=0, description="Most rows in one append batch.")
     max_append_bytes: int = Field(
         16 * 1024 * 1024, gt=0, description="Largest append batch body over HTTP."

@@ -52,4 +52,5 @@ def test_bad_tokens_are_refused(anon, header):
 
 def test_openapi_lists_every_api_route(anon):
     documented = set(anon.get("/openapi.json").json()["paths"])
-    assert {route.path for route in api_routes()} <= documented
+    # OpenAPI writes a catch-all ``{path:path}`` parameter as ``{path}``
+    assert {route.path.replace(":path}", "}") for route in api_routes()} <= documented

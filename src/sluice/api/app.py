@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from sluice import __version__
+from sluice.api.compat import mlflow as mlflow_compat
 from sluice.api.compat import openai as openai_compat
 from sluice.api.errors import install_error_handlers
 from sluice.api.routers import (
@@ -17,6 +18,7 @@ from sluice.api.routers import (
     datasets,
     ingest,
     jobs,
+    models,
     quality,
     rag,
     search,
@@ -24,13 +26,14 @@ from sluice.api.routers import (
     streams,
     system,
     tokens,
+    tracking,
     users,
 )
 from sluice.platform import Platform
 
 log = logging.getLogger("sluice.api")
 ROUTERS = (system, datasets, ingest, sql, search, rag, quality, jobs, tokens, users, streams,
-           audit, openai_compat)
+           audit, tracking, models, openai_compat, mlflow_compat)
 REAP_EVERY = 5.0
 
 

@@ -35,3 +35,18 @@ async def read_json_limited(request: Request, limit: int) -> Any:
 def _too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"the body exceeds {limit} bytes; send smaller batches",
                            details={"limit": limit})
+
+
+async def stream_to_file(request: Request, path: Any, limit: int) -> int:
+    """Write the body to ``path`` chunk by chunk (never all in memory); returns its size."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    size = 0
+    with open(path, "wb") as fh:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            fh.write(chunk)
+    return size

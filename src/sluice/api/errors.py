@@ -19,8 +19,26 @@ _STATUS_ERRORS = {
 }
 
 
+_MLFLOW_PATHS = ("/api/2.0/mlflow", "/api/3.0/mlflow")
+_MLFLOW_CODES = {404: "RESOURCE_DOES_NOT_EXIST", 409: "RESOURCE_ALREADY_EXISTS",
+                 400: "INVALID_PARAMETER_VALUE", 413: "INVALID_PARAMETER_VALUE",
+                 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED"}
+
+
+def mlflow_error(exc: SluiceError) -> Response:
+    """MLflow's error shape (``error_code`` and ``message``), which its client parses;
+    Sluice's own error object rides along under ``sluice``."""
+    code = _MLFLOW_CODES.get(exc.http_status, "INTERNAL_ERROR")
+    status = 400 if code == "RESOURCE_ALREADY_EXISTS" else exc.http_status
+    return JSONResponse({"error_code": code, "message": exc.message,
+                         "sluice": exc.to_payload()["error"]}, status_code=status)
+
+
 def error_response(exc: SluiceError, request: Request | None = None) -> Response:
-    """The response for ``exc``: the pinned JSON shape, or the web UI's error page."""
+    """The response for ``exc``: the pinned JSON shape, MLflow's shape on its routes, or
+    the web UI's error page."""
+    if request is not None and request.url.path.startswith(_MLFLOW_PATHS):
+        return mlflow_error(exc)
     renderer = getattr(request.app.state, "render_error_page", None) if request else None
     page = renderer(request, exc) if renderer else None
     if page is not None:

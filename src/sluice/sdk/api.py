@@ -39,6 +39,7 @@ from sluice.core.search.models import SearchResults, ViewInfo
 from sluice.core.sql.models import QueryResult
 from sluice.core.streams.append import AppendResult
 from sluice.errors import NotFound
+from sluice.sdk.tracking import ActiveRun, ExperimentsAPI, ModelsAPI, RunsAPI, start_run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -276,6 +277,20 @@ class Client(ABC):
     users: UsersAPI
     streams: StreamsAPI
     views: ViewsAPI
+    experiments: ExperimentsAPI
+    runs: RunsAPI
+    models: ModelsAPI
+
+    def run(self, experiment: str = "Default", *, name: str | None = None,
+            tags: dict[str, str] | None = None, parent: str | None = None) -> ActiveRun:
+        """Start a run (creating the experiment if needed); use it with ``with``::
+
+            with client.run(experiment="churn") as run:
+                run.log_params({"lr": 0.1})
+                run.log_metrics({"loss": 0.3}, step=3)
+                run.log_artifact("model.skops")
+        """
+        return start_run(self, experiment, name=name, tags=tags, parent=parent)
 
     @abstractmethod
     def whoami(self) -> dict[str, Any]:

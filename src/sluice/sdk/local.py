@@ -42,6 +42,7 @@ from sluice.sdk.api import (
     as_paths,
     raise_if_failed,
 )
+from sluice.sdk.tracking_local import LocalExperiments, LocalModels, LocalRuns
 
 
 class _Part:
@@ -209,6 +210,9 @@ class LocalClient(Client):
         self.users = LocalUsers(platform, ctx)
         self.streams = LocalStreams(platform, ctx)
         self.views = LocalViews(platform, ctx)
+        self.experiments = LocalExperiments(platform, ctx)
+        self.runs = LocalRuns(platform, ctx)
+        self.models = LocalModels(platform, ctx)
 
     def whoami(self) -> dict[str, Any]:
         actor = self.ctx.actor

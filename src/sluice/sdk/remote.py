@@ -50,6 +50,7 @@ from sluice.sdk.api import (
     as_paths,
     raise_if_failed,
 )
+from sluice.sdk.tracking_remote import RemoteExperiments, RemoteModels, RemoteRuns
 from sluice.storage.blobs import sha256_file
 
 T = TypeVar("T")
@@ -99,6 +100,17 @@ class Http:
                     event = line[6:].strip()
                 elif line.startswith("data:"):
                     yield event, json.loads(line[5:].strip())
+
+    def download(self, path: str, target: Path) -> Path:
+        """Stream a file response to ``target`` (never whole in memory)."""
+        with self._transport(), self.client.stream("GET", API + path) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise _error(response)
+            with target.open("wb") as fh:
+                for chunk in response.iter_bytes(1024 * 1024):
+                    fh.write(chunk)
+        return target
 
     def model(self, model: type[T], method: str, path: str, **kwargs: Any) -> T:
         return TypeAdapter(model).validate_python(self.json(method, path, **kwargs))
@@ -325,6 +337,9 @@ class RemoteClient(Client):
         self.users = RemoteUsers(self.http)
         self.streams = RemoteStreams(self.http)
         self.views = RemoteViews(self.http, self.jobs)
+        self.experiments = RemoteExperiments(self.http)
+        self.runs = RemoteRuns(self.http)
+        self.models = RemoteModels(self.http)
 
     def whoami(self) -> dict[str, Any]:
         return dict(self.http.json("GET", "/whoami"))

@@ -1,0 +1,191 @@
+"""Experiments, runs, metrics and run artifacts (Sluice's own API; MLflow's lives in
+``api/compat/mlflow``)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from sluice.api.body import stream_to_file
+from sluice.api.compat.mlflow.artifacts import file_response
+from sluice.api.deps import CtxDep, PlatformDep
+from sluice.core.context import Role
+from sluice.core.tracking.artifacts import join, safe_relpath
+from sluice.core.tracking.compare import MAX_COMPARE, RunComparison, compare
+from sluice.core.tracking.models import (
+    ArtifactEntry,
+    Experiment,
+    Metric,
+    Run,
+    RunInput,
+    RunPage,
+    RunStatus,
+)
+from sluice.errors import InvalidInput, NotFound
+
+router = APIRouter(prefix="/api/v1", tags=["tracking"])
+
+
+class ExperimentCreate(BaseModel):
+    name: str
+    tags: dict[str, str] = Field(default_factory=dict)
+    exist_ok: bool = False
+
+
+class RunCreate(BaseModel):
+    experiment: str = Field("Default", description="Experiment id or name.")
+    name: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    parent: str | None = Field(None, description="Parent run id (nested runs).")
+
+
+class RunUpdate(BaseModel):
+    status: RunStatus | None = None
+    name: str | None = None
+
+
+class LogBatch(BaseModel):
+    metrics: list[Metric] = Field(default_factory=list)
+    params: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class RunSearch(BaseModel):
+    experiments: list[str] | None = Field(None, description="Ids or names; all by default.")
+    filter: str | None = Field(None, description="MLflow filter syntax.")
+    order_by: list[str] | None = None
+    max_results: int = 100
+    page_token: str | None = None
+
+
+@router.get("/experiments")
+def list_experiments(ctx: CtxDep, platform: PlatformDep) -> list[Experiment]:
+    """The project's active experiments."""
+    return platform.tracking.experiments.list(ctx)
+
+
+@router.post("/experiments", status_code=201)
+def create_experiment(body: ExperimentCreate, ctx: CtxDep,
+                      platform: PlatformDep) -> Experiment:
+    """A new experiment (or the existing one with ``exist_ok``)."""
+    if body.exist_ok:
+        return platform.tracking.experiments.ensure(ctx, body.name)
+    return platform.tracking.experiments.create(ctx, body.name, tags=body.tags)
+
+
+@router.get("/experiments/{ref}")
+def get_experiment(ref: str, ctx: CtxDep, platform: PlatformDep) -> Experiment:
+    """An experiment by id or name."""
+    return platform.tracking.experiments.get(ctx, ref)
+
+
+@router.post("/runs", status_code=201)
+def create_run(body: RunCreate, ctx: CtxDep, platform: PlatformDep) -> Run:
+    """Start a run."""
+    return platform.tracking.runs.create(ctx, body.experiment, name=body.name,
+                                         tags=body.tags, parent_id=body.parent)
+
+
+@router.post("/runs/search")
+def search_runs(body: RunSearch, ctx: CtxDep, platform: PlatformDep) -> RunPage:
+    """Runs matching a filter, ordered, one page at a time."""
+    return platform.tracking.search(ctx, body.experiments, filter=body.filter,
+                                    order_by=body.order_by, max_results=body.max_results,
+                                    page_token=body.page_token)
+
+
+@router.get("/runs/compare")
+def compare_runs(ctx: CtxDep, platform: PlatformDep,
+                 ids: Annotated[list[str], Query()]) -> RunComparison:
+    """Runs side by side: params that differ, latest metrics."""
+    if not 2 <= len(ids) <= MAX_COMPARE:
+        raise InvalidInput(f"compare 2..{MAX_COMPARE} runs", code="invalid_compare")
+    return compare([platform.tracking.runs.get(ctx, i) for i in ids])
+
+
+@router.get("/runs/{run_id}")
+def get_run(run_id: str, ctx: CtxDep, platform: PlatformDep) -> Run:
+    """A run with params, tags, latest metrics, inputs and outputs."""
+    return platform.tracking.runs.get(ctx, run_id)
+
+
+@router.patch("/runs/{run_id}")
+def update_run(run_id: str, body: RunUpdate, ctx: CtxDep, platform: PlatformDep) -> Run:
+    """End a run (status) or rename it."""
+    return platform.tracking.runs.update(ctx, run_id, status=body.status, name=body.name)
+
+
+@router.delete("/runs/{run_id}", status_code=204)
+def delete_run(run_id: str, ctx: CtxDep, platform: PlatformDep) -> Response:
+    """Soft-delete a run."""
+    platform.tracking.runs.set_stage(ctx, run_id, "deleted")
+    return Response(status_code=204)
+
+
+@router.post("/runs/{run_id}/log", status_code=204)
+def log_batch(run_id: str, body: LogBatch, ctx: CtxDep, platform: PlatformDep) -> Response:
+    """Write metrics, params and tags in one transaction."""
+    platform.tracking.runs.log_batch(ctx, run_id, metrics=body.metrics, params=body.params,
+                                     tags=body.tags)
+    return Response(status_code=204)
+
+
+@router.post("/runs/{run_id}/inputs", status_code=204)
+def log_inputs(run_id: str, body: list[RunInput], ctx: CtxDep,
+               platform: PlatformDep) -> Response:
+    """Record datasets the run read."""
+    platform.tracking.runs.log_inputs(ctx, run_id, body)
+    return Response(status_code=204)
+
+
+@router.get("/runs/{run_id}/metrics/{key:path}")
+def metric_history(run_id: str, key: str, ctx: CtxDep, platform: PlatformDep,
+                   max_results: int = 25_000, page_token: str | None = None) -> dict[str, object]:
+    """Every value of one metric, by step."""
+    page = platform.tracking.runs.history(ctx, run_id, key, max_results=max_results,
+                                          page_token=page_token)
+    return page.model_dump()
+
+
+@router.get("/runs/{run_id}/artifacts")
+def list_artifacts(run_id: str, ctx: CtxDep, platform: PlatformDep,
+                   path: str = "") -> list[ArtifactEntry]:
+    """Files and folders directly under ``path``."""
+    root = platform.tracking.runs.get(ctx, run_id).artifact_root
+    entries = platform.tracking.artifacts.list(ctx, join(root, path))
+    if entries is None:
+        raise NotFound(f"{path!r} is a file, not a folder", code="not_a_folder")
+    return entries
+
+
+@router.put("/runs/{run_id}/artifacts/{path:path}", status_code=201)
+async def upload_artifact(run_id: str, path: str, request: Request, ctx: CtxDep,
+                          platform: PlatformDep) -> ArtifactEntry:
+    """Store the request body as the artifact ``path`` (streamed to disk)."""
+    ctx.require(Role.EDITOR, "write artifacts")
+    safe_relpath(path)
+    run = await run_in_threadpool(platform.tracking.runs.get, ctx, run_id)
+    tmp_dir = platform.settings.home / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix="artifact-")
+    os.close(fd)
+    try:
+        await stream_to_file(request, tmp, platform.settings.max_artifact_bytes)
+        return await run_in_threadpool(platform.tracking.artifacts.put_file, ctx,
+                                       join(run.artifact_root, path), Path(tmp))
+    finally:
+        os.unlink(tmp)
+
+
+@router.get("/runs/{run_id}/artifacts/{path:path}")
+def download_artifact(run_id: str, path: str, ctx: CtxDep, platform: PlatformDep) -> Response:
+    """One artifact file, streamed."""
+    root = platform.tracking.runs.get(ctx, run_id).artifact_root
+    return file_response(platform, ctx, join(root, path))

@@ -1,0 +1,298 @@
+"""Runs: lifecycle, params, tags, stepped metrics (batched writes), inputs and outputs."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from sluice.core.context import Ctx, Role
+from sluice.core.tracking.experiments import Experiments, now_ms
+from sluice.core.tracking.models import Metric, MetricPage, Run, RunInput, RunStatus
+from sluice.core.tracking.pages import decode_token, encode_token
+from sluice.errors import InvalidInput, NotFound
+from sluice.ids import new_id
+from sluice.storage.metadata.schema import (
+    ExperimentRow,
+    LatestMetricRow,
+    MetricRow,
+    RunInputRow,
+    RunOutputRow,
+    RunParamRow,
+    RunRow,
+    RunTagRow,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from sluice.storage.metadata.database import Database
+
+MAX_METRICS = 10_000
+MAX_PARAMS_TAGS = 1_000
+MAX_PARAM_VALUE = 6_000
+MAX_TAG_VALUE = 8_000
+MAX_HISTORY_PAGE = 25_000
+RUN_NAME_TAG = "mlflow.runName"
+PARENT_TAG = "mlflow.parentRunId"
+_KEY = re.compile(r"^[\w.\- /:]{1,250}$")
+
+
+class Runs:
+    def __init__(self, db: Database, experiments: Experiments) -> None:
+        self.db = db
+        self.experiments = experiments
+
+    def create(self, ctx: Ctx, experiment: str | int, *, name: str | None = None,
+               tags: dict[str, str] | None = None, start_ms: int | None = None,
+               parent_id: str | None = None) -> Run:
+        ctx.require(Role.EDITOR, "start runs")
+        tags = dict(tags or {})
+        name = name or tags.get(RUN_NAME_TAG) or _run_name()
+        tags[RUN_NAME_TAG] = name
+        parent_id = parent_id or tags.get(PARENT_TAG)
+        if parent_id:
+            tags[PARENT_TAG] = parent_id
+        with self.db.session() as s:
+            exp = self.experiments.row(s, ctx, experiment)
+            if parent_id:
+                self._row(s, ctx, parent_id)
+            row = RunRow(id=uuid.uuid4().hex, experiment_id=exp.id, name=name[:256],
+                         status=RunStatus.RUNNING, lifecycle_stage="active",
+                         user=ctx.actor.name, start_ms=start_ms or now_ms(),
+                         parent_id=parent_id)
+            s.add(row)
+            s.flush()
+            _write_tags(s, row, tags)
+            return load_runs(s, [row])[0]
+
+    def get(self, ctx: Ctx, run_id: str) -> Run:
+        with self.db.reader() as s:
+            return load_runs(s, [self._row(s, ctx, run_id)])[0]
+
+    def update(self, ctx: Ctx, run_id: str, *, status: str | None = None,
+               end_ms: int | None = None, name: str | None = None) -> Run:
+        ctx.require(Role.EDITOR, "change runs")
+        with self.db.session() as s:
+            row = self._row(s, ctx, run_id)
+            if status is not None:
+                row.status = _status(status)
+                if row.status in (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.KILLED):
+                    row.end_ms = end_ms or now_ms()
+            elif end_ms is not None:
+                row.end_ms = end_ms
+            if name:
+                row.name = name[:256]
+                _write_tags(s, row, {RUN_NAME_TAG: row.name})
+            return load_runs(s, [row])[0]
+
+    def set_stage(self, ctx: Ctx, run_id: str, stage: str) -> None:
+        """Soft-delete (``deleted``) or restore (``active``) a run."""
+        ctx.require(Role.EDITOR, "delete runs")
+        with self.db.session() as s:
+            self._row(s, ctx, run_id, active=False).lifecycle_stage = stage
+
+    def log_batch(self, ctx: Ctx, run_id: str, *, metrics: Sequence[Metric] = (),
+                  params: dict[str, str] | None = None,
+                  tags: dict[str, str] | None = None) -> None:
+        """Write metrics, params and tags in one transaction (all or nothing).
+
+        Raises:
+            InvalidInput: too many values, a bad key or value, or a param that would change.
+        """
+        ctx.require(Role.EDITOR, "log to runs")
+        params, tags = dict(params or {}), dict(tags or {})
+        _check_batch(metrics, params, tags)
+        with self.db.session() as s:
+            row = self._row(s, ctx, run_id)
+            if params:
+                _write_params(s, run_id, params)
+            if tags:
+                _write_tags(s, row, tags)
+            if metrics:
+                _write_metrics(s, run_id, metrics)
+
+    def delete_tag(self, ctx: Ctx, run_id: str, key: str) -> None:
+        ctx.require(Role.EDITOR, "change runs")
+        with self.db.session() as s:
+            self._row(s, ctx, run_id)
+            s.execute(delete(RunTagRow).where(RunTagRow.run_id == run_id, RunTagRow.key == key))
+
+    def history(self, ctx: Ctx, run_id: str, key: str, *, max_results: int = MAX_HISTORY_PAGE,
+                page_token: str | None = None) -> MetricPage:
+        """Every value of one metric, by step then time, paginated."""
+        limit = max(1, min(max_results, MAX_HISTORY_PAGE))
+        offset = decode_token(page_token)
+        with self.db.reader() as s:
+            self._row(s, ctx, run_id, active=False)
+            rows = s.execute(
+                select(MetricRow.key, MetricRow.value, MetricRow.step, MetricRow.timestamp,
+                       MetricRow.model_id)
+                .where(MetricRow.run_id == run_id, MetricRow.key == key)
+                .order_by(MetricRow.step, MetricRow.timestamp, MetricRow.id)
+                .offset(offset).limit(limit + 1)).all()
+        page = [Metric(key=r[0], value=r[1], step=r[2], timestamp=r[3], model_id=r[4])
+                for r in rows[:limit]]
+        return MetricPage(metrics=page, next_page_token=encode_token(offset + limit)
+                          if len(rows) > limit else None)
+
+    def log_inputs(self, ctx: Ctx, run_id: str, inputs: Iterable[RunInput]) -> None:
+        ctx.require(Role.EDITOR, "log to runs")
+        with self.db.session() as s:
+            self._row(s, ctx, run_id)
+            for item in inputs:
+                s.add(RunInputRow(id=new_id(), run_id=run_id, name=item.name[:256],
+                                  digest=item.digest[:64], source_type=item.source_type[:64],
+                                  source=item.source, context=item.context[:64],
+                                  details=item.details))
+
+    def log_outputs(self, ctx: Ctx, run_id: str, model_ids: Iterable[tuple[str, int]]) -> None:
+        ctx.require(Role.EDITOR, "log to runs")
+        with self.db.session() as s:
+            self._row(s, ctx, run_id)
+            for model_id, step in model_ids:
+                s.merge(RunOutputRow(run_id=run_id, model_id=model_id, step=step))
+
+    def _row(self, s: Session, ctx: Ctx, run_id: str, *, active: bool = True) -> RunRow:
+        found = s.execute(select(RunRow, ExperimentRow.project_id).join(ExperimentRow)
+                          .where(RunRow.id == str(run_id))).first()
+        if found is None or found[1] != ctx.project_id or (
+                active and found[0].lifecycle_stage != "active"):
+            raise NotFound(f"no run {run_id!r} in project {ctx.project!r}",
+                           code="run_not_found", details={"run": run_id})
+        return found[0]  # type: ignore[no-any-return]
+
+
+def load_runs(s: Session, rows: Sequence[RunRow]) -> list[Run]:
+    """Runs with params, tags, latest metrics, inputs and outputs: five queries per page."""
+    ids = [r.id for r in rows]
+    params: dict[str, dict[str, str]] = {i: {} for i in ids}
+    tags: dict[str, dict[str, str]] = {i: {} for i in ids}
+    metrics: dict[str, dict[str, Metric]] = {i: {} for i in ids}
+    inputs: dict[str, list[RunInput]] = {i: [] for i in ids}
+    outputs: dict[str, list[str]] = {i: [] for i in ids}
+    for chunk in _chunks(ids, 500):
+        for p in s.scalars(select(RunParamRow).where(RunParamRow.run_id.in_(chunk))):
+            params[p.run_id][p.key] = p.value
+        for t in s.scalars(select(RunTagRow).where(RunTagRow.run_id.in_(chunk))):
+            tags[t.run_id][t.key] = t.value
+        for m in s.scalars(select(LatestMetricRow).where(LatestMetricRow.run_id.in_(chunk))):
+            metrics[m.run_id][m.key] = Metric(key=m.key, value=m.value, step=m.step,
+                                              timestamp=m.timestamp)
+        for i in s.scalars(select(RunInputRow).where(RunInputRow.run_id.in_(chunk))):
+            inputs[i.run_id].append(RunInput(name=i.name, digest=i.digest,
+                                             source_type=i.source_type, source=i.source,
+                                             context=i.context, details=i.details))
+        for o in s.scalars(select(RunOutputRow).where(RunOutputRow.run_id.in_(chunk))):
+            outputs[o.run_id].append(o.model_id)
+    return [Run(id=r.id, experiment_id=str(r.experiment_id), name=r.name,
+                status=RunStatus(r.status), lifecycle_stage=r.lifecycle_stage, user=r.user,
+                start_ms=r.start_ms, end_ms=r.end_ms, parent_id=r.parent_id,
+                params=params[r.id], metrics=metrics[r.id], tags=tags[r.id],
+                inputs=inputs[r.id], outputs=outputs[r.id],
+                artifact_uri=f"mlflow-artifacts:/{r.experiment_id}/{r.id}/artifacts")
+            for r in rows]
+
+
+def _write_params(s: Session, run_id: str, params: dict[str, str]) -> None:
+    existing = dict(s.execute(select(RunParamRow.key, RunParamRow.value).where(
+        RunParamRow.run_id == run_id, RunParamRow.key.in_(list(params)))).all())
+    for key, value in params.items():
+        if key in existing and existing[key] != value:
+            raise InvalidInput(
+                f"param {key!r} is already {existing[key]!r}; params cannot change "
+                f"(log {value!r} under another key or in a new run)",
+                code="param_changed", details={"key": key})
+    new = [{"run_id": run_id, "key": k, "value": v} for k, v in params.items()
+           if k not in existing]
+    if new:
+        s.execute(insert(RunParamRow), new)
+
+
+def _write_tags(s: Session, run: RunRow, tags: dict[str, str]) -> None:
+    keys = list(tags)
+    s.execute(delete(RunTagRow).where(RunTagRow.run_id == run.id, RunTagRow.key.in_(keys)))
+    s.execute(insert(RunTagRow), [{"run_id": run.id, "key": k, "value": str(v)}
+                                  for k, v in tags.items()])
+    if RUN_NAME_TAG in tags:
+        run.name = str(tags[RUN_NAME_TAG])[:256]
+
+
+def _write_metrics(s: Session, run_id: str, metrics: Sequence[Metric]) -> None:
+    stamp = now_ms()
+    rows: list[dict[str, Any]] = [{"run_id": run_id, "key": m.key, "value": m.value, "step": m.step,
+             "timestamp": m.timestamp or stamp, "model_id": m.model_id} for m in metrics]
+    s.execute(insert(MetricRow), rows)
+    latest: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        best = latest.get(r["key"])
+        if best is None or (r["step"], r["timestamp"]) >= (best["step"], best["timestamp"]):
+            latest[r["key"]] = r
+    _upsert_latest(s, [{k: r[k] for k in ("run_id", "key", "value", "step", "timestamp")}
+                       for r in latest.values()])
+
+
+def _upsert_latest(s: Session, rows: list[dict[str, Any]]) -> None:
+    """Keep the newer value per key, safely against concurrent writers (ON CONFLICT)."""
+    dialect = s.get_bind().dialect.name
+    mod: Any = postgresql if dialect == "postgresql" else sqlite
+    stmt = mod.insert(LatestMetricRow)
+    ex = stmt.excluded
+    table = LatestMetricRow.__table__.c
+    newer = (ex.step > table.step) | ((ex.step == table.step)
+                                      & (ex.timestamp >= table.timestamp))
+    s.execute(stmt.on_conflict_do_update(
+        index_elements=["run_id", "key"],
+        set_={"value": ex.value, "step": ex.step, "timestamp": ex.timestamp}, where=newer),
+        rows)
+
+
+def _check_batch(metrics: Sequence[Metric], params: dict[str, str],
+                 tags: dict[str, str]) -> None:
+    if len(metrics) > MAX_METRICS or len(params) + len(tags) > MAX_PARAMS_TAGS:
+        raise InvalidInput(f"a batch holds at most {MAX_METRICS} metrics and "
+                           f"{MAX_PARAMS_TAGS} params and tags; split it",
+                           code="batch_too_large")
+    for m in metrics:
+        check_key(m.key, "metric")
+        if isinstance(m.value, bool) or not isinstance(m.value, (int, float)):
+            raise InvalidInput(f"metric {m.key!r} needs a number", code="invalid_metric")
+    for key, value in params.items():
+        check_key(key, "param")
+        if len(str(value)) > MAX_PARAM_VALUE:
+            raise InvalidInput(f"param {key!r} is longer than {MAX_PARAM_VALUE} characters",
+                               code="param_too_long")
+    for key, value in tags.items():
+        check_key(key, "tag")
+        if len(str(value)) > MAX_TAG_VALUE:
+            raise InvalidInput(f"tag {key!r} is longer than {MAX_TAG_VALUE} characters",
+                               code="tag_too_long")
+
+
+def check_key(key: str, what: str) -> str:
+    if not isinstance(key, str) or not _KEY.match(key) or ".." in key.split("/"):
+        raise InvalidInput(
+            f"invalid {what} key {key!r}: use 1..250 letters, digits, '_', '-', '.', ' ', "
+            "'/' or ':'", code=f"invalid_{what}_key")
+    return key
+
+
+def _status(value: str) -> RunStatus:
+    try:
+        return RunStatus(str(value).upper())
+    except ValueError:
+        raise InvalidInput(f"unknown run status {value!r}; use one of "
+                           f"{', '.join(RunStatus)}", code="invalid_status") from None
+
+
+def _run_name() -> str:
+    return f"run-{uuid.uuid4().hex[:8]}"
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

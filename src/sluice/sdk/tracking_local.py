@@ -1,0 +1,147 @@
+"""Tracking and registry for the local client: direct service calls."""
+
+from __future__ import annotations
+
+import builtins
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sluice.core.registry.loading import LoadedModel
+from sluice.core.registry.models import AliasChange, ModelCard, ModelVersion, RegisteredModel
+from sluice.core.tracking.artifacts import join
+from sluice.core.tracking.models import (
+    ArtifactEntry,
+    Experiment,
+    Metric,
+    Run,
+    RunInput,
+    RunPage,
+    RunStatus,
+)
+from sluice.errors import NotFound
+from sluice.sdk.tracking import ExperimentsAPI, MetricsArg, ModelsAPI, RunsAPI, as_metrics
+
+if TYPE_CHECKING:
+    from sluice.core.context import Ctx
+    from sluice.platform import Platform
+
+
+class _Part:
+    def __init__(self, platform: Platform, ctx: Ctx) -> None:
+        self.platform = platform
+        self.ctx = ctx
+
+
+class LocalExperiments(_Part, ExperimentsAPI):
+    def list(self) -> builtins.list[Experiment]:
+        return self.platform.tracking.experiments.list(self.ctx)
+
+    def get(self, ref: str) -> Experiment:
+        return self.platform.tracking.experiments.get(self.ctx, ref)
+
+    def create(self, name: str, *, tags: dict[str, str] | None = None,
+               exist_ok: bool = False) -> Experiment:
+        experiments = self.platform.tracking.experiments
+        if exist_ok:
+            return experiments.ensure(self.ctx, name)
+        return experiments.create(self.ctx, name, tags=tags)
+
+
+class LocalRuns(_Part, RunsAPI):
+    def create(self, experiment: str, *, name: str | None = None,
+               tags: dict[str, str] | None = None, parent: str | None = None) -> Run:
+        return self.platform.tracking.runs.create(self.ctx, experiment, name=name, tags=tags,
+                                                  parent_id=parent)
+
+    def get(self, run_id: str) -> Run:
+        return self.platform.tracking.runs.get(self.ctx, run_id)
+
+    def end(self, run_id: str, status: RunStatus = RunStatus.FINISHED) -> Run:
+        return self.platform.tracking.runs.update(self.ctx, run_id, status=status)
+
+    def delete(self, run_id: str) -> None:
+        self.platform.tracking.runs.set_stage(self.ctx, run_id, "deleted")
+
+    def log_batch(self, run_id: str, *, metrics: MetricsArg = None,
+                  params: dict[str, str] | None = None,
+                  tags: dict[str, str] | None = None) -> None:
+        self.platform.tracking.runs.log_batch(self.ctx, run_id, metrics=as_metrics(metrics),
+                                              params=params, tags=tags)
+
+    def log_inputs(self, run_id: str, inputs: builtins.list[RunInput]) -> None:
+        self.platform.tracking.runs.log_inputs(self.ctx, run_id, inputs)
+
+    def history(self, run_id: str, key: str) -> builtins.list[Metric]:
+        out: builtins.list[Metric] = []
+        token = None
+        while True:
+            page = self.platform.tracking.runs.history(self.ctx, run_id, key, page_token=token)
+            out += page.metrics
+            token = page.next_page_token
+            if not token:
+                return out
+
+    def search(self, experiments: builtins.list[str] | None = None, *,
+               filter: str | None = None, order_by: builtins.list[str] | None = None,
+               max_results: int = 100, page_token: str | None = None) -> RunPage:
+        return self.platform.tracking.search(self.ctx, experiments, filter=filter,
+                                             order_by=order_by, max_results=max_results,
+                                             page_token=page_token)
+
+    def upload_artifact(self, run_id: str, local: str | os.PathLike[str],
+                        path: str) -> ArtifactEntry:
+        root = self.get(run_id).artifact_root
+        return self.platform.tracking.artifacts.put_file(self.ctx, join(root, path),
+                                                         Path(local))
+
+    def artifacts(self, run_id: str, path: str = "") -> builtins.list[ArtifactEntry]:
+        root = self.get(run_id).artifact_root
+        entries = self.platform.tracking.artifacts.list(self.ctx, join(root, path))
+        if entries is None:
+            raise NotFound(f"{path!r} is a file, not a folder", code="not_a_folder")
+        return entries
+
+    def download_artifact(self, run_id: str, path: str,
+                          dest: str | os.PathLike[str]) -> Path:
+        root = self.get(run_id).artifact_root
+        target = Path(dest)
+        with self.platform.tracking.artifacts.open(self.ctx, join(root, path)) as src, \
+                target.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+        return target
+
+
+class LocalModels(_Part, ModelsAPI):
+    def list(self) -> builtins.list[RegisteredModel]:
+        return self.platform.registry.list(self.ctx)
+
+    def get(self, name: str) -> RegisteredModel:
+        return self.platform.registry.get(self.ctx, name)
+
+    def versions(self, name: str) -> builtins.list[ModelVersion]:
+        return self.platform.registry.versions(self.ctx, name)
+
+    def version(self, name: str, ref: str | int = "latest") -> ModelVersion:
+        return self.platform.registry.version(self.ctx, name, ref)
+
+    def register(self, name: str, source: str, *, description: str = "",
+                 tags: dict[str, str] | None = None) -> ModelVersion:
+        return self.platform.hub.register(self.ctx, name, source, description=description,
+                                          tags=tags)
+
+    def set_alias(self, name: str, alias: str, version: int) -> ModelVersion:
+        return self.platform.registry.set_alias(self.ctx, name, alias, version)
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        self.platform.registry.delete_alias(self.ctx, name, alias)
+
+    def alias_history(self, name: str) -> builtins.list[AliasChange]:
+        return self.platform.registry.alias_history(self.ctx, name)
+
+    def card(self, name: str, ref: str | int = "latest") -> ModelCard:
+        return self.platform.hub.card(self.ctx, name, ref)
+
+    def load(self, uri: str, *, allow_pickle: bool = False) -> LoadedModel:
+        return self.platform.hub.load(self.ctx, uri, allow_pickle=allow_pickle)
