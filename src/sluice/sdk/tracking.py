@@ -222,8 +222,14 @@ class ActiveRun:
                       artifact_path: str | None = None) -> builtins.list[ArtifactEntry]:
         """Upload a folder's files; symbolic links are refused, not followed."""
         root = Path(folder)
+        files = sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink())
+        links = [str(p.relative_to(root)) for p in files if p.is_symlink()]
+        if links:
+            raise InvalidInput(f"{root} holds symbolic links ({', '.join(links[:5])}); "
+                               "artifacts are copied from regular files only, so nothing "
+                               "was uploaded", code="invalid_artifact_path")
         stored = []
-        for file in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
+        for file in files:
             rel = file.relative_to(root).parent.as_posix()
             sub = "/".join(p for p in (artifact_path or "", rel) if p and p != ".")
             stored.append(self.log_artifact(file, sub or None))

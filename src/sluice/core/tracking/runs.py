@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sluice.core.context import Ctx, Role
@@ -224,9 +224,12 @@ def _write_tags(s: Session, run: RunRow, tags: dict[str, str]) -> None:
 
 def _write_metrics(s: Session, run_id: str, metrics: Sequence[Metric]) -> None:
     stamp = now_ms()
-    rows: list[dict[str, Any]] = [{"run_id": run_id, "key": m.key, "value": m.value, "step": m.step,
-             "timestamp": m.timestamp or stamp, "model_id": m.model_id} for m in metrics]
-    s.execute(insert(MetricRow), rows)
+    rows: list[dict[str, Any]] = [
+        {"run_id": run_id, "key": m.key, "value": m.value, "step": m.step,
+         "timestamp": m.timestamp or stamp, "model_id": m.model_id} for m in metrics]
+    fresh = [r for r in rows if r["model_id"] is None or not _link_to_model(s, r)]
+    if fresh:
+        s.execute(insert(MetricRow), fresh)
     latest: dict[str, dict[str, Any]] = {}
     for r in rows:
         best = latest.get(r["key"])
@@ -234,6 +237,17 @@ def _write_metrics(s: Session, run_id: str, metrics: Sequence[Metric]) -> None:
             latest[r["key"]] = r
     _upsert_latest(s, [{k: r[k] for k in ("run_id", "key", "value", "step", "timestamp")}
                        for r in latest.values()])
+
+
+def _link_to_model(s: Session, row: dict[str, Any]) -> bool:
+    """A value logged again with a model id (as ``log_model`` does) links the stored value
+    to the model instead of duplicating it; False when there was no such value."""
+    result = s.execute(update(MetricRow).where(
+        MetricRow.run_id == row["run_id"], MetricRow.key == row["key"],
+        MetricRow.step == row["step"], MetricRow.timestamp == row["timestamp"],
+        MetricRow.value == row["value"], MetricRow.model_id.is_(None))
+        .values(model_id=row["model_id"]))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _upsert_latest(s: Session, rows: list[dict[str, Any]]) -> None:
