@@ -96,8 +96,8 @@ def test_escaping_artifact_paths_are_refused(case: str, path: str, live_server: 
 
 def test_literal_traversal_through_the_raw_socket(live_server: Any) -> None:
     """Clients normalise ``..`` away; a raw request keeps it, and it is still refused."""
-    status, body = _raw_request(
-        live_server, "GET", "/api/2.0/mlflow-artifacts/artifacts/1/x/artifacts/../../../../etc/passwd")
+    url = "/api/2.0/mlflow-artifacts/artifacts/1/x/artifacts/../../../../etc/passwd"
+    status, body = _raw_request(live_server, "GET", url)
     assert status in (400, 404) and "root:" not in body
 
 
