@@ -67,12 +67,14 @@ def _register() -> None:
         datasets,
         ingest,
         jobs,
+        models,
         quality,
         rag,
         search,
         sql,
         streams,
         tokens,
+        tracking,
         up,
         users,
     )
@@ -84,6 +86,11 @@ def _register() -> None:
     app.add_typer(tokens.app, name="tokens", help="Create, list and revoke API tokens.")
     app.add_typer(users.app, name="users", help="Add users with a role.")
     app.add_typer(streams.app, name="streams", help="Consume streams into datasets.")
+    app.add_typer(tracking.experiments_app, name="experiments", help="List and create experiments.")
+    app.add_typer(tracking.runs_app, name="runs",
+                  help="List, show and compare tracked runs; their metrics and artifacts.")
+    app.add_typer(models.app, name="models",
+                  help="The model registry: versions, aliases, history, model cards.")
 
 
 _register()
