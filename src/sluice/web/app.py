@@ -8,11 +8,22 @@ from fastapi.staticfiles import StaticFiles
 
 from sluice.errors import SluiceError
 from sluice.platform import Platform
-from sluice.web.routes import admin, auth, datasets, jobs, rag, search, sql, upload
+from sluice.web.routes import (
+    admin,
+    auth,
+    datasets,
+    jobs,
+    models,
+    rag,
+    search,
+    sql,
+    tracking,
+    upload,
+)
 from sluice.web.session import LoginRequired, login_url
 from sluice.web.templating import HERE, templates
 
-ROUTES = (auth, datasets, upload, search, rag, sql, jobs, admin)
+ROUTES = (auth, datasets, upload, search, rag, sql, tracking, models, jobs, admin)
 
 
 def mount_web(app: FastAPI, platform: Platform) -> None:

@@ -60,5 +60,27 @@ def highlight(text: Any, spans: Any) -> Markup:
     return Markup("".join(parts))
 
 
+def markdown(text: Any) -> Markup:
+    """Markdown as HTML, with raw HTML in the source escaped (never passed through)."""
+    from markdown_it import MarkdownIt
+
+    renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
+    return Markup(renderer.render("" if text is None else str(text)))
+
+
+def millis(value: Any) -> str:
+    """Epoch milliseconds as a UTC date and time."""
+    if not value:
+        return ""
+    from datetime import UTC
+
+    return datetime.fromtimestamp(int(value) / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def number(value: Any) -> str:
+    return "" if value is None else f"{float(value):.6g}"
+
+
 templates.env.filters.update(bytes=human_bytes, when=when, cell=cell, percent=percent,
-                             highlight=highlight)
+                             highlight=highlight, markdown=markdown, millis=millis,
+                             number=number)

@@ -83,6 +83,19 @@ class Experiments:
         with self.db.reader() as s:
             return [to_experiment(r) for r in s.scalars(q.order_by(ExperimentRow.id))]
 
+    def run_counts(self, ctx: Ctx) -> dict[str, int]:
+        """Active runs per experiment id."""
+        from sqlalchemy import func
+
+        from sluice.storage.metadata.schema import RunRow
+
+        with self.db.reader() as s:
+            rows = s.execute(select(RunRow.experiment_id, func.count()).join(ExperimentRow)
+                             .where(ExperimentRow.project_id == ctx.project_id,
+                                    RunRow.lifecycle_stage == "active")
+                             .group_by(RunRow.experiment_id)).all()
+        return {str(e): int(n) for e, n in rows}
+
     def update(self, ctx: Ctx, ref: str | int, *, name: str | None = None,
                tags: dict[str, str] | None = None, stage: str | None = None) -> Experiment:
         ctx.require(Role.EDITOR, "change experiments")

@@ -1,0 +1,44 @@
+"""Registered models: versions, aliases with a promote button, alias history, model card."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from sluice.api.deps import PlatformDep
+from sluice.web.session import WebCtx
+from sluice.web.twin import twin
+
+router = APIRouter(include_in_schema=False)
+
+
+@twin(router, "/models", "models.html")
+def models_page(request: Request, ctx: WebCtx, platform: PlatformDep) -> dict[str, Any]:
+    return {"title": "Models", "models": platform.registry.list(ctx)}
+
+
+@twin(router, "/models/{name}", "model.html")
+def model_page(request: Request, name: str, ctx: WebCtx, platform: PlatformDep) -> dict[str, Any]:
+    model = platform.registry.get(ctx, name)
+    return {"title": f"Model {model.name}", "model": model,
+            "versions": platform.registry.versions(ctx, name),
+            "history": platform.registry.alias_history(ctx, name),
+            "suggested_aliases": sorted({"production", "staging", *model.aliases})}
+
+
+@router.post("/models/{name}/promote")
+def promote(name: str, ctx: WebCtx, platform: PlatformDep, alias: Annotated[str, Form()],
+            version: Annotated[int, Form()]) -> RedirectResponse:
+    """Point an alias at a version (the button on the model page)."""
+    platform.registry.set_alias(ctx, name, alias.strip().lstrip("@"), version)
+    return RedirectResponse(f"/models/{quote(name, safe='')}", status_code=303)
+
+
+@twin(router, "/models/{name}/card", "model_card.html")
+def card_page(request: Request, name: str, ctx: WebCtx, platform: PlatformDep,
+              version: str = "latest") -> dict[str, Any]:
+    card = platform.hub.card(ctx, name, version)
+    return {"title": f"Model card: {name} v{card.version}", "card": card}

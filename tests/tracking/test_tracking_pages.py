@@ -1,0 +1,85 @@
+"""The tracking and registry pages and their JSON twins, rendered in-process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sluice.sdk.local import LocalClient
+
+
+@pytest.fixture
+def logged(platform: Any, tmp_path: Path) -> dict[str, Any]:
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    client = LocalClient(platform, platform.local_context(), owns_platform=False)
+    ids = []
+    for lr in (0.1, 0.5):
+        with client.run(experiment="pages", name=f"lr={lr}") as run:
+            run.log_params({"lr": lr, "layers": 2})
+            for step in range(10):
+                run.log_metrics({"loss": 1 / (step + 1 + lr), "acc": lr + step / 100}, step=step)
+            model = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+            sio.dump(model, tmp_path / "model.skops")
+            run.log_artifact(tmp_path / "model.skops", artifact_path="model")
+        ids.append(run.id)
+    client.models.register("pages-model", f"runs:/{ids[0]}/model", description="for pages")
+    client.models.set_alias("pages-model", "staging", 1)
+    return {"ids": ids, "experiment": client.experiments.get("pages")}
+
+
+def test_experiments_and_runs_table(http: Any, logged: dict[str, Any]) -> None:
+    exp = logged["experiment"]
+    listed = http.get("/experiments.json").json()
+    assert listed["experiments"][0]["name"] == "pages" and listed["experiments"][0]["runs"] == 2
+    html = http.get(f"/experiments/{exp.id}").text
+    assert "lr=0.1" in html and 'class="metric"' in html and 'class="param"' in html
+    table = http.get(f"/experiments/{exp.id}.json",
+                     params={"filter": "params.lr = '0.5'", "order": "metrics.acc DESC"}).json()
+    assert [r["name"] for r in table["runs"]] == ["lr=0.5"]
+    assert table["metric_keys"] == ["acc", "loss"] and table["param_keys"] == ["layers", "lr"]
+    bad = http.get(f"/experiments/{exp.id}", params={"filter": "metrics.acc >"})
+    assert bad.status_code == 200 and 'id="filter-error"' in bad.text
+
+
+def test_run_page_has_charts_and_artifacts(http: Any, logged: dict[str, Any]) -> None:
+    run_id = logged["ids"][0]
+    html = http.get(f"/runs/{run_id}").text
+    assert html.count("<polyline") == 2 and "model/model.skops" in html
+    twin = http.get(f"/runs/{run_id}.json").json()
+    assert len(twin["charts"]["loss"]["lines"][0]["points"].split()) == 10
+    file = http.get(f"/runs/{run_id}/files/model/model.skops")
+    assert file.status_code == 200 and len(file.content) > 100
+    assert http.get(f"/runs/{run_id}/files/../../etc/passwd").status_code in (400, 404)
+
+
+def test_compare_page_overlays_curves_and_diffs_params(http: Any,
+                                                       logged: dict[str, Any]) -> None:
+    a, b = logged["ids"]
+    page = http.get("/compare.json", params=[("ids", a), ("ids", b)]).json()
+    assert page["comparison"]["differing_params"] == ["lr"]
+    assert len(page["charts"]["loss"]["lines"]) == 2
+    html = http.get("/compare", params=[("ids", a), ("ids", b)]).text
+    assert 'class="differs"' in html and html.count("<polyline") == 4
+    one = http.get("/compare", params=[("ids", a)])
+    assert one.status_code == 400
+
+
+def test_model_pages_promote_and_card(http: Any, logged: dict[str, Any]) -> None:
+    assert http.get("/models.json").json()["models"][0]["aliases"] == {"staging": 1}
+    response = http.post("/models/pages-model/promote", data={"alias": "production",
+                                                              "version": "1"},
+                         follow_redirects=False)
+    assert response.status_code == 303
+    page = http.get("/models/pages-model.json").json()
+    assert page["model"]["aliases"] == {"production": 1, "staging": 1}
+    assert page["history"][0]["alias"] == "production"
+    card = http.get("/models/pages-model/card", params={"version": "1"}).text
+    assert "<h2>Metrics</h2>" in card and "safe to load" in card and "for pages" in card
+    http.post("/api/v1/models/pages-model/versions", json={
+        "source": f"runs:/{logged['ids'][1]}/model", "description": "<script>alert(1)</script>"})
+    hostile = http.get("/models/pages-model/card", params={"version": "2"}).text
+    assert "<script>alert(1)" not in hostile and "&lt;script&gt;alert(1)" in hostile
