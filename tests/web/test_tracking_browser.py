@@ -1,0 +1,82 @@
+"""Experiments, runs, compare and the registry in headless Chromium against `sluice up`."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.web.test_browser import browser, page  # noqa: F401 - shared fixtures
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def logged(live_server, tmp_path: Path):
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    from sluice.sdk.remote import RemoteClient
+
+    client = RemoteClient(live_server.url, live_server.token)
+    sio.dump(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), tmp_path / "model.skops")
+    ids = []
+    for lr in (0.1, 0.9):
+        with client.run(experiment="browser-exp", name=f"lr-{lr}") as run:
+            run.log_params({"lr": lr, "batch": 32})
+            for step in range(20):
+                run.log_metric("loss", 1 / (step + 1) + lr, step=step)
+            run.log_metric("acc", 1 - lr / 2)
+            run.log_artifact(tmp_path / "model.skops", artifact_path="model")
+        ids.append(run.id)
+    client.models.register("browser-model", f"runs:/{ids[0]}/model")
+    client.models.register("browser-model", f"runs:/{ids[1]}/model")
+    exp = client.experiments.get("browser-exp")
+    client.close()
+    return {"ids": ids, "experiment": exp.id}
+
+
+def test_runs_table_sort_filter_and_compare(page, logged):  # noqa: F811
+    page.goto("/experiments")
+    page.click("#experiments >> text=browser-exp")
+    page.wait_for_selector("#runs")
+    page.click("#runs th.metric >> text=acc")  # sort by acc, descending
+    page.wait_for_url("**order=metrics*")
+    names = page.locator("#runs tbody tr td:nth-child(2)").all_inner_texts()
+    assert names == ["lr-0.1", "lr-0.9"]
+    page.fill("#run-filter input[name=filter]", "params.lr = '0.9'")
+    page.click("#run-filter button[type=submit]")
+    page.wait_for_function("document.querySelectorAll('#runs tbody tr').length === 1")
+    assert "lr-0.9" in page.inner_text("#runs")
+    page.fill("#run-filter input[name=filter]", "")
+    page.click("#run-filter button[type=submit]")
+    page.wait_for_function("document.querySelectorAll('#runs tbody tr').length === 2")
+    for box in page.locator("#runs input[type=checkbox]").all():
+        box.check()
+    page.click("#compare")
+    page.wait_for_url("**/compare?**")
+    assert page.locator("#compare-charts polyline").count() == 4
+    assert "lr" in page.inner_text("#compare-params tr.differs")
+    page.goto(f"/runs/{logged['ids'][0]}")
+    assert page.locator("#metric-charts polyline").count() == 2
+    assert "model/model.skops" in page.inner_text("#artifacts")
+
+
+def test_mlflow_links_open_the_run_page(page, logged):  # noqa: F811
+    page.goto(f"/#/experiments/{logged['experiment']}/runs/{logged['ids'][1]}")
+    page.wait_for_url(f"**/runs/{logged['ids'][1]}")
+    assert "lr-0.9" in page.inner_text("h1")
+
+
+def test_promote_a_version_and_read_its_card(page, logged):  # noqa: F811
+    page.goto("/models")
+    page.click("#models >> text=browser-model")
+    page.wait_for_selector("#versions")
+    row = page.locator("#versions tr[data-version='2']")
+    row.locator("select[name=alias]").select_option("production")
+    row.locator("button[data-promote]").click()
+    page.wait_for_selector("[data-alias=production]")
+    assert "v2" in page.inner_text("[data-alias=production]")
+    assert "production" in page.inner_text("#alias-history")
+    page.click("#versions >> text=v1")
+    page.wait_for_selector("#model-card")
+    card = page.inner_text("#model-card")
+    assert "Metrics" in card and "acc" in card and "Training run" in card
