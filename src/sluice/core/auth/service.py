@@ -158,18 +158,22 @@ class AuthService:
                 "(create one with `sluice tokens create`)",
                 code="token_missing",
             )
-        with self.db.session() as s:
+        digest = hash_secret(secret)
+        with self.db.reader() as s:  # most calls only read; no writer lock taken
             found = s.execute(
-                select(TokenRow, UserRow).join(UserRow).where(
-                    TokenRow.token_hash == hash_secret(secret)
-                )
+                select(TokenRow, UserRow).join(UserRow).where(TokenRow.token_hash == digest)
             ).first()
             if found is None:
                 raise Unauthorized("the token is not valid", code="token_invalid")
             token, user = found
             _check_usable(token, user)
             principal = Principal(user_id=user.id, name=user.name, role=Role(user.role))
-            self._touch(s, token)
+            stale = token.last_used_at is None or utcnow() - token.last_used_at > _TOUCH_EVERY
+        if stale:
+            with self.db.session() as s:
+                row = s.get(TokenRow, token.id)
+                if row is not None:
+                    self._touch(s, row)
         return principal
 
     def login(self, api_token: str) -> str:

@@ -58,7 +58,7 @@ class ProjectService:
 
     def context(self, name: str, actor: Principal) -> Ctx:
         """The scope for ``actor`` working in project ``name``."""
-        with self.db.session() as s:
+        with self.db.reader() as s:
             row = s.scalar(select(ProjectRow).where(ProjectRow.name == name))
         if row is None:
             raise NotFound(f"project {name!r} does not exist", code="project_not_found")

@@ -5,16 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import APIRouter
-
 from sluice.api.compat.mlflow import shapes
+from sluice.api.compat.mlflow.fastjson import FastJsonRouter
 from sluice.api.compat.mlflow.tracking import OK, Payload, need
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.core.context import Ctx
 from sluice.errors import InvalidInput
 from sluice.platform import Platform
 
-router = APIRouter(prefix="/api/2.0/mlflow", tags=["mlflow"])
+router = FastJsonRouter(prefix="/api/2.0/mlflow", tags=["mlflow"])
 
 
 def _registered(platform: Platform, ctx: Ctx, name: str) -> dict[str, Any]:

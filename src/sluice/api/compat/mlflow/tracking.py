@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import Body
 
 from sluice.api.compat.mlflow import shapes
+from sluice.api.compat.mlflow.fastjson import FastJsonRouter
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.core.tracking.models import Metric, RunInput
 from sluice.errors import InvalidInput
 
-router = APIRouter(prefix="/api/2.0/mlflow", tags=["mlflow"])
+router = FastJsonRouter(prefix="/api/2.0/mlflow", tags=["mlflow"])
 Payload = Annotated[dict[str, Any], Body(default_factory=dict)]
 OK: dict[str, Any] = {}
 
@@ -207,12 +208,14 @@ def metric_history(metric_key: str, ctx: CtxDep, platform: PlatformDep,
                    run_id: str | None = None, run_uuid: str | None = None,
                    max_results: int = 25_000,
                    page_token: str | None = None) -> dict[str, Any]:
-    page = platform.tracking.runs.history(
+    rows, token = platform.tracking.runs.history_rows(
         ctx, run_id_of({"run_id": run_id, "run_uuid": run_uuid}), metric_key,
         max_results=max_results, page_token=page_token)
-    out: dict[str, Any] = {"metrics": [shapes.metric(m) for m in page.metrics]}
-    if page.next_page_token:
-        out["next_page_token"] = page.next_page_token
+    metrics = [{"key": metric_key, "value": v, "timestamp": t, "step": st,
+                **({"model_id": m} if m else {})} for v, st, t, m in rows]
+    out: dict[str, Any] = {"metrics": metrics}
+    if token:
+        out["next_page_token"] = token
     return out
 
 
