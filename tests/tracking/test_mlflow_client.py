@@ -91,16 +91,35 @@ def test_the_whole_mlflow_workflow_runs_unchanged(tracking: Any, tmp_path: Path)
         assert (loaded.predict(x) == expected).all(), uri
 
 
-def test_mlflow_runs_show_up_in_the_sluice_sdk(tracking: Any, sdk: Any) -> None:
+def test_mlflow_runs_show_up_in_the_sluice_sdk(tracking: Any, sdk: Any,
+                                               live_server: Any) -> None:
+    import math
+
+    import httpx
+    import pandas as pd
+
     mlflow.set_experiment("from-mlflow")
     with mlflow.start_run(run_name="mlflow-side") as run:
         mlflow.log_params({"lr": 0.01})
         for step in range(20):
             mlflow.log_metric("loss", 1 / (step + 1), step=step)
+        mlflow.log_metric("diverged", float("nan"))
+        frame = pd.DataFrame({"x": [1, 2, 3], "y": [0, 1, 0]})
+        mlflow.log_input(mlflow.data.from_pandas(frame, name="toy"), context="training")
+        with mlflow.start_run(run_name="child", nested=True) as child:
+            mlflow.log_metric("acc", 0.5)
     mine = sdk.runs.get(run.info.run_id)
     assert mine.name == "mlflow-side" and mine.params == {"lr": "0.01"}
+    assert math.isnan(mine.metrics["diverged"].value)
+    assert math.isnan(tracking.get_run(run.info.run_id).data.metrics["diverged"])
+    assert [(i.name, i.context) for i in mine.inputs] == [("toy", "training")]
+    assert sdk.runs.get(child.info.run_id).parent_id == run.info.run_id
+    page = httpx.get(f"{live_server.url}/runs/{run.info.run_id}.json",
+                     headers={"Authorization": f"Bearer {live_server.token}"}).json()
+    assert page["run"]["name"] == "mlflow-side" and "loss" in page["charts"]
     assert len(sdk.runs.history(run.info.run_id, "loss")) == 20
-    page = sdk.runs.search([sdk.experiments.get("from-mlflow").id], filter="params.lr = '0.01'")
+    page = sdk.runs.search([sdk.experiments.get("from-mlflow").id],
+                           filter="params.lr = '0.01'")
     assert [r.id for r in page.runs] == [run.info.run_id]
 
 

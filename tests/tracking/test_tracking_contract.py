@@ -203,3 +203,37 @@ def test_prediction_over_the_api_refuses_pickles(http: Any, platform: Any,
     served = http.post("/api/v1/models/safe/versions/latest/predict", json={"inputs": rows})
     assert served.status_code == 200, served.text
     assert served.json()["predictions"] == model.predict(x[:3]).tolist()
+
+
+def test_the_guide_example_runs(platform: Any, tmp_path: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Python block of the guide's "Experiments and models" section, as written."""
+    import contextlib
+    import io
+
+    from sluice.sdk.local import LocalClient
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "guide.md").read_text()
+    section = guide.split("## Experiments and models", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    client = LocalClient(platform, platform.local_context(), owns_platform=False)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "guide.md", "exec"), {"client": client})
+    assert "# churn v1" in printed.getvalue()
+
+
+def test_nan_and_infinite_metrics_survive(client: Any) -> None:
+    import math
+
+    with client.run(experiment="odd-values") as run:
+        for step, value in enumerate((math.nan, math.inf, -math.inf, 0.5)):
+            run.log_metric("loss", value, step=step)
+        run.log_metric("only-nan", math.nan)
+    values = [m.value for m in client.runs.history(run.id, "loss")]
+    assert math.isnan(values[0]) and values[1:] == [math.inf, -math.inf, 0.5]
+    stored = client.runs.get(run.id)
+    assert stored.metrics["loss"].value == 0.5 and math.isnan(stored.metrics["only-nan"].value)
+    found = client.runs.search([stored.experiment_id], filter="metrics.`only-nan` > 0")
+    assert found.runs == []  # NaN compares false, as in MLflow

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,9 +72,10 @@ class RemoteRuns(_Part, RunsAPI):
     def log_batch(self, run_id: str, *, metrics: MetricsArg = None,
                   params: dict[str, str] | None = None,
                   tags: dict[str, str] | None = None) -> None:
-        self.http.call("POST", f"/runs/{_q(run_id)}/log", json={
-            "metrics": [m.model_dump() for m in as_metrics(metrics)], "params": params or {},
-            "tags": tags or {}})
+        # pydantic writes NaN and infinities as strings; plain JSON cannot carry them
+        values = [json.loads(m.model_dump_json()) for m in as_metrics(metrics)]
+        self.http.call("POST", f"/runs/{_q(run_id)}/log",
+                       json={"metrics": values, "params": params or {}, "tags": tags or {}})
 
     def log_inputs(self, run_id: str, inputs: builtins.list[RunInput]) -> None:
         self.http.call("POST", f"/runs/{_q(run_id)}/inputs",

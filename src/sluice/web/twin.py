@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,17 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sluice.web.templating import templates
 
 View = Callable[..., dict[str, Any]]
+
+
+def finite(value: Any) -> Any:
+    """``value`` with NaN and infinite floats as null (JSON has no spelling for them)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    return value
 
 
 def twin(router: APIRouter, path: str, template: str) -> Callable[[View], View]:
@@ -29,7 +41,7 @@ def twin(router: APIRouter, path: str, template: str) -> Callable[[View], View]:
 
         @functools.wraps(view)
         def as_json(*args: Any, **kwargs: Any) -> JSONResponse:
-            return JSONResponse(jsonable_encoder(view(*args, **kwargs)))
+            return JSONResponse(finite(jsonable_encoder(view(*args, **kwargs))))
 
         @functools.wraps(view)
         def as_html(*args: Any, **kwargs: Any) -> HTMLResponse:

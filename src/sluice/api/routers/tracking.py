@@ -23,6 +23,7 @@ from sluice.core.tracking.models import (
     ArtifactEntry,
     Experiment,
     Metric,
+    MetricPage,
     Run,
     RunInput,
     RunPage,
@@ -31,6 +32,11 @@ from sluice.core.tracking.models import (
 from sluice.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["tracking"])
+
+
+def as_json(model: BaseModel) -> Response:
+    """Pydantic's own JSON (NaN and infinite metric values as strings, not an error)."""
+    return Response(model.model_dump_json(), media_type="application/json")
 
 
 class ExperimentCreate(BaseModel):
@@ -86,40 +92,45 @@ def get_experiment(ref: str, ctx: CtxDep, platform: PlatformDep) -> Experiment:
     return platform.tracking.experiments.get(ctx, ref)
 
 
-@router.post("/runs", status_code=201)
-def create_run(body: RunCreate, ctx: CtxDep, platform: PlatformDep) -> Run:
+@router.post("/runs", status_code=201, response_model=Run)
+def create_run(body: RunCreate, ctx: CtxDep, platform: PlatformDep) -> Response:
     """Start a run."""
-    return platform.tracking.runs.create(ctx, body.experiment, name=body.name,
-                                         tags=body.tags, parent_id=body.parent)
+    run = platform.tracking.runs.create(ctx, body.experiment, name=body.name,
+                                        tags=body.tags, parent_id=body.parent)
+    response = as_json(run)
+    response.status_code = 201
+    return response
 
 
-@router.post("/runs/search")
-def search_runs(body: RunSearch, ctx: CtxDep, platform: PlatformDep) -> RunPage:
+@router.post("/runs/search", response_model=RunPage)
+def search_runs(body: RunSearch, ctx: CtxDep, platform: PlatformDep) -> Response:
     """Runs matching a filter, ordered, one page at a time."""
-    return platform.tracking.search(ctx, body.experiments, filter=body.filter,
-                                    order_by=body.order_by, max_results=body.max_results,
-                                    page_token=body.page_token)
+    return as_json(platform.tracking.search(ctx, body.experiments, filter=body.filter,
+                                            order_by=body.order_by,
+                                            max_results=body.max_results,
+                                            page_token=body.page_token))
 
 
-@router.get("/runs/compare")
+@router.get("/runs/compare", response_model=RunComparison)
 def compare_runs(ctx: CtxDep, platform: PlatformDep,
-                 ids: Annotated[list[str], Query()]) -> RunComparison:
+                 ids: Annotated[list[str], Query()]) -> Response:
     """Runs side by side: params that differ, latest metrics."""
     if not 2 <= len(ids) <= MAX_COMPARE:
         raise InvalidInput(f"compare 2..{MAX_COMPARE} runs", code="invalid_compare")
-    return compare([platform.tracking.runs.get(ctx, i) for i in ids])
+    return as_json(compare([platform.tracking.runs.get(ctx, i) for i in ids]))
 
 
-@router.get("/runs/{run_id}")
-def get_run(run_id: str, ctx: CtxDep, platform: PlatformDep) -> Run:
+@router.get("/runs/{run_id}", response_model=Run)
+def get_run(run_id: str, ctx: CtxDep, platform: PlatformDep) -> Response:
     """A run with params, tags, latest metrics, inputs and outputs."""
-    return platform.tracking.runs.get(ctx, run_id)
+    return as_json(platform.tracking.runs.get(ctx, run_id))
 
 
-@router.patch("/runs/{run_id}")
-def update_run(run_id: str, body: RunUpdate, ctx: CtxDep, platform: PlatformDep) -> Run:
+@router.patch("/runs/{run_id}", response_model=Run)
+def update_run(run_id: str, body: RunUpdate, ctx: CtxDep, platform: PlatformDep) -> Response:
     """End a run (status) or rename it."""
-    return platform.tracking.runs.update(ctx, run_id, status=body.status, name=body.name)
+    return as_json(platform.tracking.runs.update(ctx, run_id, status=body.status,
+                                                 name=body.name))
 
 
 @router.delete("/runs/{run_id}", status_code=204)
@@ -145,13 +156,12 @@ def log_inputs(run_id: str, body: list[RunInput], ctx: CtxDep,
     return Response(status_code=204)
 
 
-@router.get("/runs/{run_id}/metrics/{key:path}")
+@router.get("/runs/{run_id}/metrics/{key:path}", response_model=MetricPage)
 def metric_history(run_id: str, key: str, ctx: CtxDep, platform: PlatformDep,
-                   max_results: int = 25_000, page_token: str | None = None) -> dict[str, object]:
+                   max_results: int = 25_000, page_token: str | None = None) -> Response:
     """Every value of one metric, by step."""
-    page = platform.tracking.runs.history(ctx, run_id, key, max_results=max_results,
-                                          page_token=page_token)
-    return page.model_dump()
+    return as_json(platform.tracking.runs.history(ctx, run_id, key, max_results=max_results,
+                                                  page_token=page_token))
 
 
 @router.get("/runs/{run_id}/artifacts")

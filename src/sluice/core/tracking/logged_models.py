@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sluice.core.context import Ctx, Role
 from sluice.core.tracking.experiments import Experiments, now_ms
 from sluice.core.tracking.models import LoggedModel, Metric
+from sluice.core.tracking.runs import nan_if_null
 from sluice.errors import InvalidInput, NotFound
 from sluice.storage.metadata.schema import ExperimentRow, LoggedModelRow, MetricRow
 
@@ -113,6 +114,7 @@ def _model(s: Session, row: LoggedModelRow) -> LoggedModel:
                        source_run_id=row.source_run_id, model_type=row.model_type,
                        status=row.status, status_message=row.status_message,
                        tags=dict(row.tags), params=dict(row.params),
-                       metrics=[Metric(key=k, value=v, step=st, timestamp=t, model_id=row.id)
+                       metrics=[Metric(key=k, value=nan_if_null(v), step=st, timestamp=t,
+                                       model_id=row.id)
                                 for k, v, st, t in metrics],
                        created_ms=row.created_ms, updated_ms=row.updated_ms)

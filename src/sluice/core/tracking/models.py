@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class RunStatus(StrEnum):
@@ -27,11 +28,19 @@ class Experiment(BaseModel):
 
 
 class Metric(BaseModel):
+    model_config = ConfigDict(ser_json_inf_nan="strings")
+
     key: str
-    value: float
+    value: float = Field(description="NaN and infinities are allowed (in JSON as the strings "
+                                     "\"NaN\", \"Infinity\", \"-Infinity\").")
     step: int = 0
     timestamp: int = 0
     model_id: str | None = None
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _null_is_nan(cls, value: Any) -> Any:
+        return math.nan if value is None else value
 
 
 class RunInput(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Iterable, Sequence
@@ -146,7 +147,7 @@ class Runs:
                 .order_by(MetricRow.step, MetricRow.timestamp, MetricRow.id)
                 .offset(offset).limit(limit + 1)).all()
         token = encode_token(offset + limit) if len(rows) > limit else None
-        return [tuple(r) for r in rows[:limit]], token  # type: ignore[misc]
+        return [(nan_if_null(v), st, t, m) for v, st, t, m in rows[:limit]], token
 
     def log_inputs(self, ctx: Ctx, run_id: str, inputs: Iterable[RunInput]) -> None:
         ctx.require(Role.EDITOR, "log to runs")
@@ -195,7 +196,8 @@ def load_runs(s: Session, rows: Sequence[RunRow]) -> list[Run]:
         for run_id, key, number, step, stamp in s.execute(
                 select(lm.run_id, lm.key, lm.value, lm.step, lm.timestamp)
                 .where(lm.run_id.in_(chunk))):
-            metrics[run_id][key] = Metric(key=key, value=number, step=step, timestamp=stamp)
+            metrics[run_id][key] = Metric(key=key, value=nan_if_null(number), step=step,
+                                          timestamp=stamp)
         for i in s.scalars(select(ri).where(ri.run_id.in_(chunk))):
             inputs[i.run_id].append(RunInput(name=i.name, digest=i.digest,
                                              source_type=i.source_type, source=i.source,
@@ -210,6 +212,11 @@ def load_runs(s: Session, rows: Sequence[RunRow]) -> list[Run]:
                 inputs=inputs[r.id], outputs=outputs[r.id],
                 artifact_uri=f"mlflow-artifacts:/{r.experiment_id}/{r.id}/artifacts")
             for r in rows]
+
+
+def nan_if_null(value: float | None) -> float:
+    """Metric values are stored with NULL for NaN (SQLite cannot hold a NaN)."""
+    return math.nan if value is None else value
 
 
 def _write_params(s: Session, run_id: str, params: dict[str, str]) -> None:
@@ -239,7 +246,8 @@ def _write_tags(s: Session, run: RunRow, tags: dict[str, str]) -> None:
 def _write_metrics(s: Session, run_id: str, metrics: Sequence[Metric]) -> None:
     stamp = now_ms()
     rows: list[dict[str, Any]] = [
-        {"run_id": run_id, "key": m.key, "value": m.value, "step": m.step,
+        {"run_id": run_id, "key": m.key, "value": None if math.isnan(m.value) else m.value,
+         "step": m.step,
          "timestamp": m.timestamp or stamp, "model_id": m.model_id} for m in metrics]
     fresh = [r for r in rows if r["model_id"] is None or not _link_to_model(s, r)]
     if fresh:
@@ -259,7 +267,8 @@ def _link_to_model(s: Session, row: dict[str, Any]) -> bool:
     result = s.execute(update(MetricRow).where(
         MetricRow.run_id == row["run_id"], MetricRow.key == row["key"],
         MetricRow.step == row["step"], MetricRow.timestamp == row["timestamp"],
-        MetricRow.value == row["value"], MetricRow.model_id.is_(None))
+        MetricRow.value.is_(None) if row["value"] is None else MetricRow.value == row["value"],
+        MetricRow.model_id.is_(None))
         .values(model_id=row["model_id"]))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

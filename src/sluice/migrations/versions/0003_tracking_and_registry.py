@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-27 16:07:41.248699
+Create Date: 2026-11-27 16:31:18.953963
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def upgrade() -> None:
     op.create_table('latest_metrics',
     sa.Column('run_id', sa.String(length=32), nullable=False),
     sa.Column('key', sa.String(length=250), nullable=False),
-    sa.Column('value', sa.Float(), nullable=False),
+    sa.Column('value', sa.Float(), nullable=True),
     sa.Column('step', sa.BigInteger(), nullable=False),
     sa.Column('timestamp', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['runs.id'], name=op.f('fk_latest_metrics_run_id_runs')),
@@ -140,7 +140,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('run_id', sa.String(length=32), nullable=False),
     sa.Column('key', sa.String(length=250), nullable=False),
-    sa.Column('value', sa.Float(), nullable=False),
+    sa.Column('value', sa.Float(), nullable=True),
     sa.Column('step', sa.BigInteger(), nullable=False),
     sa.Column('timestamp', sa.BigInteger(), nullable=False),
     sa.Column('model_id', sa.String(length=40), nullable=True),

@@ -278,7 +278,7 @@ class MetricRow(Base):
                                     primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"))
     key: Mapped[str] = mapped_column(String(250))
-    value: Mapped[float] = mapped_column(Float)
+    value: Mapped[float | None] = mapped_column(Float)  # NULL is NaN (SQLite has no NaN)
     step: Mapped[int] = mapped_column(BigInteger)
     timestamp: Mapped[int] = mapped_column(BigInteger)
     model_id: Mapped[str | None] = mapped_column(String(40))
@@ -291,7 +291,7 @@ class LatestMetricRow(Base):
     __table_args__ = (Index("ix_latest_metrics_key_value", "key", "value"),)
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), primary_key=True)
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
-    value: Mapped[float] = mapped_column(Float)
+    value: Mapped[float | None] = mapped_column(Float)  # NULL is NaN
     step: Mapped[int] = mapped_column(BigInteger)
     timestamp: Mapped[int] = mapped_column(BigInteger)
 

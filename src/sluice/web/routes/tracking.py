@@ -3,6 +3,7 @@ step-metric charts and artifacts, and the compare page (overlaid curves, param d
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -90,4 +91,4 @@ def _history(platform: Platform, ctx: Ctx, run_id: str, key: str) -> list[tuple[
         page = platform.tracking.runs.history(ctx, run_id, key)
     except SluiceError:
         return []
-    return [(float(m.step), m.value) for m in page.metrics]
+    return [(float(m.step), m.value) for m in page.metrics if math.isfinite(m.value)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sluice.core.registry.models import ModelVersion, RegisteredModel
@@ -24,8 +25,15 @@ def experiment(e: Experiment) -> dict[str, Any]:
             "creation_time": e.created_ms, "tags": pairs(e.tags)}
 
 
+def number(value: float) -> float | str:
+    """A double as protobuf JSON writes it: NaN and infinities as quoted strings."""
+    if math.isfinite(value):
+        return value
+    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+
+
 def metric(m: Metric) -> dict[str, Any]:
-    out: dict[str, Any] = {"key": m.key, "value": m.value, "timestamp": m.timestamp,
+    out: dict[str, Any] = {"key": m.key, "value": number(m.value), "timestamp": m.timestamp,
                            "step": m.step}
     if m.model_id:
         out["model_id"] = m.model_id

@@ -211,7 +211,7 @@ def metric_history(metric_key: str, ctx: CtxDep, platform: PlatformDep,
     rows, token = platform.tracking.runs.history_rows(
         ctx, run_id_of({"run_id": run_id, "run_uuid": run_uuid}), metric_key,
         max_results=max_results, page_token=page_token)
-    metrics = [{"key": metric_key, "value": v, "timestamp": t, "step": st,
+    metrics = [{"key": metric_key, "value": shapes.number(v), "timestamp": t, "step": st,
                 **({"model_id": m} if m else {})} for v, st, t, m in rows]
     out: dict[str, Any] = {"metrics": metrics}
     if token:
