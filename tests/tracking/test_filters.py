@@ -22,6 +22,8 @@ from sluice.errors import InvalidInput
       Condition("attribute", "start_time", ">=", 1.7e12)]),
     ("tags.owner IS NULL", [Condition("tag", "owner", "IS NULL", None)]),
     ("params.x ILIKE '%A%'", [Condition("param", "x", "ILIKE", "%A%")]),
+    ("tags.mlflow.parentRunId = 'abc'", [Condition("tag", "mlflow.parentRunId", "=", "abc")]),
+    ("metrics.val.loss < 1", [Condition("metric", "val.loss", "<", 1.0)]),
     ("", []),
 ])
 def test_valid_filters(text: str, expected: list[Condition]) -> None:

@@ -237,3 +237,17 @@ def test_nan_and_infinite_metrics_survive(client: Any) -> None:
     assert stored.metrics["loss"].value == 0.5 and math.isnan(stored.metrics["only-nan"].value)
     found = client.runs.search([stored.experiment_id], filter="metrics.`only-nan` > 0")
     assert found.runs == []  # NaN compares false, as in MLflow
+
+
+def test_nested_runs(client: Any) -> None:
+    with client.run(experiment="sweep", name="parent") as parent:
+        for lr in (0.1, 0.2):
+            with client.run(experiment="sweep", name=f"trial-{lr}", parent=parent.id) as child:
+                child.log_metric("acc", lr)
+    exp = client.experiments.get("sweep").id
+    children = client.runs.search([exp], filter=f"tags.mlflow.parentRunId = '{parent.id}'",
+                                  order_by=["metrics.acc DESC"])
+    assert [r.name for r in children.runs] == ["trial-0.2", "trial-0.1"]
+    assert {r.parent_id for r in children.runs} == {parent.id}
+    with pytest.raises(NotFound):
+        client.runs.create(exp, parent="0" * 32)

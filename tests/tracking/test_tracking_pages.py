@@ -49,6 +49,7 @@ def test_run_page_has_charts_and_artifacts(http: Any, logged: dict[str, Any]) ->
     run_id = logged["ids"][0]
     html = http.get(f"/runs/{run_id}").text
     assert html.count("<polyline") == 2 and "model/model.skops" in html
+    assert 'id="registered"' in html and "pages-model v1" in html
     twin = http.get(f"/runs/{run_id}.json").json()
     assert len(twin["charts"]["loss"]["lines"][0]["points"].split()) == 10
     file = http.get(f"/runs/{run_id}/files/model/model.skops")

@@ -156,6 +156,15 @@ class RegistryService:
                              .order_by(ModelVersionRow.version.desc()))
             return [_version(s, model, r) for r in rows]
 
+    def versions_of_run(self, ctx: Ctx, run_id: str) -> builtins.list[ModelVersion]:
+        """The model versions registered from a run (its outputs in the registry)."""
+        with self.db.reader() as s:
+            rows = s.execute(select(ModelVersionRow, RegisteredModelRow)
+                             .join(RegisteredModelRow)
+                             .where(ModelVersionRow.run_id == run_id,
+                                    RegisteredModelRow.project_id == ctx.project_id)).all()
+            return [_version(s, model, row) for row, model in rows]
+
     def update_version(self, ctx: Ctx, name: str, version: int, *,
                        description: str | None = None,
                        tags: dict[str, str] | None = None) -> ModelVersion:

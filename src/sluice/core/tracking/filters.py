@@ -122,6 +122,13 @@ class _Parser:
         return (self.pos < len(self.tokens) and self.tokens[self.pos][0] == "word"
                 and self.tokens[self.pos][1].upper() == word)
 
+    def _at(self, text: str) -> bool:
+        return self.pos < len(self.tokens) and self.tokens[self.pos][1] == text
+
+    def _next_is_word(self) -> bool:
+        return self.pos + 1 < len(self.tokens) and self.tokens[self.pos + 1][0] in ("word",
+                                                                                   "num")
+
     def entity(self) -> tuple[Kind, str]:
         kind_tok, first = self.take()
         if kind_tok != "word":
@@ -132,7 +139,11 @@ class _Parser:
             kind = _KINDS.get(first.lower())
             if kind is None:
                 raise _error(self.text, f"unknown entity type {first!r}")
-            key = _key(self.take(), self.text)
+            token = self.take()
+            key = _key(token, self.text)
+            while token[0] == "word" and self._at(".") and self._next_is_word():
+                self.take()  # an unquoted key may hold dots: tags.mlflow.parentRunId
+                key += "." + self.take()[1]
         else:
             kind, key = "attribute", first
         if kind == "attribute" and key.lower() not in ATTRIBUTES:

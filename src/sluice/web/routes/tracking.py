@@ -60,7 +60,7 @@ def run_page(request: Request, run_id: str, ctx: WebCtx, platform: PlatformDep) 
               for key in sorted(run.metrics)}
     files = platform.tracking.artifacts.files(ctx, run.artifact_root)
     return {"title": f"Run {run.name}", "run": run, "experiment": exp, "charts": charts,
-            "artifacts": files}
+            "artifacts": files, "registered": platform.registry.versions_of_run(ctx, run.id)}
 
 
 @router.get("/runs/{run_id}/files/{path:path}")
