@@ -1,7 +1,8 @@
 """Run every benchmark; results go to bench/results/*.json (see docs/benchmarks.md)."""
 
-from bench import ingest, sql
+from bench import ingest, sql, tracking
 
 if __name__ == "__main__":
     sql.main()
     ingest.main()
+    tracking.main()
