@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from sluice.core.tracking.models import (
     ArtifactEntry,
     Experiment,
     Metric,
+    MetricPage,
     Run,
     RunInput,
     RunPage,
@@ -41,6 +43,18 @@ FLUSH_SECONDS = 1.0
 def as_metrics(metrics: MetricsArg) -> builtins.list[Metric]:
     """Metrics given as objects or as ``{"key", "value", "step"}`` dicts."""
     return [m if isinstance(m, Metric) else Metric.model_validate(m) for m in metrics or []]
+
+
+def all_pages(fetch: Callable[[str | None], MetricPage]) -> builtins.list[Metric]:
+    """Every metric of a paginated history: ``fetch(page_token)`` until no token is left."""
+    out: builtins.list[Metric] = []
+    token: str | None = None
+    while True:
+        page = fetch(token)
+        out += page.metrics
+        token = page.next_page_token
+        if not token:
+            return out
 
 
 class ExperimentsAPI(ABC):

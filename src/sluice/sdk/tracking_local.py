@@ -21,7 +21,14 @@ from sluice.core.tracking.models import (
     RunStatus,
 )
 from sluice.errors import NotFound
-from sluice.sdk.tracking import ExperimentsAPI, MetricsArg, ModelsAPI, RunsAPI, as_metrics
+from sluice.sdk.tracking import (
+    ExperimentsAPI,
+    MetricsArg,
+    ModelsAPI,
+    RunsAPI,
+    all_pages,
+    as_metrics,
+)
 
 if TYPE_CHECKING:
     from sluice.core.context import Ctx
@@ -74,14 +81,8 @@ class LocalRuns(_Part, RunsAPI):
         self.platform.tracking.runs.log_inputs(self.ctx, run_id, inputs)
 
     def history(self, run_id: str, key: str) -> builtins.list[Metric]:
-        out: builtins.list[Metric] = []
-        token = None
-        while True:
-            page = self.platform.tracking.runs.history(self.ctx, run_id, key, page_token=token)
-            out += page.metrics
-            token = page.next_page_token
-            if not token:
-                return out
+        return all_pages(lambda token: self.platform.tracking.runs.history(
+            self.ctx, run_id, key, page_token=token))
 
     def search(self, experiments: builtins.list[str] | None = None, *,
                filter: str | None = None, order_by: builtins.list[str] | None = None,

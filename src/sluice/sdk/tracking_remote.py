@@ -23,7 +23,14 @@ from sluice.core.tracking.models import (
     RunStatus,
 )
 from sluice.errors import InvalidInput
-from sluice.sdk.tracking import ExperimentsAPI, MetricsArg, ModelsAPI, RunsAPI, as_metrics
+from sluice.sdk.tracking import (
+    ExperimentsAPI,
+    MetricsArg,
+    ModelsAPI,
+    RunsAPI,
+    all_pages,
+    as_metrics,
+)
 
 if TYPE_CHECKING:
     from sluice.sdk.remote import Http
@@ -82,17 +89,9 @@ class RemoteRuns(_Part, RunsAPI):
                        json=[i.model_dump() for i in inputs])
 
     def history(self, run_id: str, key: str) -> builtins.list[Metric]:
-        out: builtins.list[Metric] = []
-        token: str | None = None
-        while True:
-            params = {"page_token": token} if token else {}
-            page = self.http.model(MetricPage, "GET",
-                                   f"/runs/{_q(run_id)}/metrics/{quote(key, safe='/')}",
-                                   params=params)
-            out += page.metrics
-            token = page.next_page_token
-            if not token:
-                return out
+        url = f"/runs/{_q(run_id)}/metrics/{quote(key, safe='/')}"
+        return all_pages(lambda token: self.http.model(
+            MetricPage, "GET", url, params={"page_token": token} if token else {}))
 
     def search(self, experiments: builtins.list[str] | None = None, *,
                filter: str | None = None, order_by: builtins.list[str] | None = None,

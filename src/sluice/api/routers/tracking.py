@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -13,8 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from sluice.api.body import stream_to_file
-from sluice.api.compat.mlflow.artifacts import file_response
+from sluice.api.compat.mlflow.artifacts import file_response, received_file
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.core.context import Role
 from sluice.core.tracking.artifacts import join, safe_relpath
@@ -182,16 +178,9 @@ async def upload_artifact(run_id: str, path: str, request: Request, ctx: CtxDep,
     ctx.require(Role.EDITOR, "write artifacts")
     safe_relpath(path)
     run = await run_in_threadpool(platform.tracking.runs.get, ctx, run_id)
-    tmp_dir = platform.settings.home / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix="artifact-")
-    os.close(fd)
-    try:
-        await stream_to_file(request, tmp, platform.settings.max_artifact_bytes)
+    async with received_file(request, platform) as tmp:
         return await run_in_threadpool(platform.tracking.artifacts.put_file, ctx,
-                                       join(run.artifact_root, path), Path(tmp))
-    finally:
-        os.unlink(tmp)
+                                       join(run.artifact_root, path), tmp)
 
 
 @router.get("/runs/{run_id}/artifacts/{path:path}")

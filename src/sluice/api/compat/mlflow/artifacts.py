@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +32,24 @@ async def upload(path: str, request: Request, ctx: CtxDep, platform: PlatformDep
     ctx.require(Role.EDITOR, "write artifacts")
     artifacts = platform.tracking.artifacts
     await run_in_threadpool(artifacts.owner, ctx, safe_relpath(path))
+    async with received_file(request, platform) as tmp:
+        await run_in_threadpool(artifacts.put_file, ctx, path, tmp)
+    return Response(status_code=200)
+
+
+@asynccontextmanager
+async def received_file(request: Request, platform: Platform) -> AsyncIterator[Path]:
+    """The request body in a temporary file (streamed, at most ``max_artifact_bytes``),
+    removed afterwards."""
     tmp_dir = platform.settings.home / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix="artifact-")
     os.close(fd)
     try:
         await stream_to_file(request, tmp, platform.settings.max_artifact_bytes)
-        await run_in_threadpool(artifacts.put_file, ctx, path, Path(tmp))
+        yield Path(tmp)
     finally:
         os.unlink(tmp)
-    return Response(status_code=200)
 
 
 @router.get(PREFIX + "/{path:path}")
