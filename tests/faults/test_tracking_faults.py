@@ -167,3 +167,36 @@ def test_a_gigabyte_artifact_streams_both_ways(live_server: Any, tmp_path: Path)
     assert client_growth < 200, f"client peak memory grew {client_growth:.0f} MB"
     client.close()
     os.sync()
+
+
+def test_racing_writers_of_one_param_get_clear_answers(db_platform: Any) -> None:
+    """Eight threads log the same param key at once: one value wins, the others hear
+    ``param_changed``; the same value from everyone is fine. Never a database error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sluice.errors import SluiceError
+
+    ctx = db_platform.local_context()
+    tracking = db_platform.tracking
+    run = tracking.runs.create(ctx, tracking.experiments.create(ctx, "race").id)
+
+    def write(value: str) -> str:
+        try:
+            tracking.runs.log_batch(ctx, run.id, params={"seed": value},
+                                    tags={"writer": value})
+            return "ok"
+        except SluiceError as exc:
+            return exc.code
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(write, [str(i) for i in range(8)]))
+        same = list(pool.map(lambda _: write_same(tracking, ctx, run.id), range(8)))
+    assert outcomes.count("ok") == 1 and set(outcomes) <= {"ok", "param_changed"}, outcomes
+    winner = tracking.runs.get(ctx, run.id).params["seed"]
+    assert outcomes[int(winner)] == "ok"
+    assert same == ["ok"] * 8
+
+
+def write_same(tracking: Any, ctx: Any, run_id: str) -> str:
+    tracking.runs.log_batch(ctx, run_id, params={"lr": "0.1"})
+    return "ok"

@@ -104,7 +104,7 @@ def test_mlflow_runs_show_up_in_the_sluice_sdk(tracking: Any, sdk: Any,
         for step in range(20):
             mlflow.log_metric("loss", 1 / (step + 1), step=step)
         mlflow.log_metric("diverged", float("nan"))
-        frame = pd.DataFrame({"x": [1, 2, 3], "y": [0, 1, 0]})
+        frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [0.0, 1.0, 0.0]})
         mlflow.log_input(mlflow.data.from_pandas(frame, name="toy"), context="training")
         with mlflow.start_run(run_name="child", nested=True) as child:
             mlflow.log_metric("acc", 0.5)

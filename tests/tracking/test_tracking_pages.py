@@ -84,3 +84,28 @@ def test_model_pages_promote_and_card(http: Any, logged: dict[str, Any]) -> None
         "source": f"runs:/{logged['ids'][1]}/model", "description": "<script>alert(1)</script>"})
     hostile = http.get("/models/pages-model/card", params={"version": "2"}).text
     assert "<script>alert(1)" not in hostile and "&lt;script&gt;alert(1)" in hostile
+
+
+def test_viewers_read_runs_but_cannot_log_or_promote(platform: Any, app: Any,
+                                                     logged: dict[str, Any]) -> None:
+    from fastapi.testclient import TestClient
+
+    from sluice.core.context import Role
+
+    ctx = platform.local_context()
+    platform.auth.create_user(ctx, "vic", Role.VIEWER)
+    token = platform.auth.create_token(ctx, "vic-token", user="vic").token
+    run_id = logged["ids"][0]
+    with TestClient(app) as tc:
+        tc.headers["Authorization"] = f"Bearer {token}"
+        assert tc.get(f"/api/v1/runs/{run_id}").status_code == 200
+        assert tc.get(f"/api/2.0/mlflow/runs/get?run_id={run_id}").status_code == 200
+        denied = tc.post("/api/2.0/mlflow/runs/log-metric",
+                         json={"run_id": run_id, "key": "x", "value": 1, "timestamp": 1})
+        assert denied.status_code == 403
+        assert denied.json()["error_code"] == "PERMISSION_DENIED"
+        alias = tc.put("/api/v1/models/pages-model/aliases/production", json={"version": 1})
+        assert alias.status_code == 403 and alias.json()["error"]["code"] == "forbidden"
+        upload = tc.put(f"/api/v1/runs/{run_id}/artifacts/x.txt", content=b"x")
+        assert upload.status_code == 403
+    assert platform.registry.get(ctx, "pages-model").aliases == {"staging": 1}

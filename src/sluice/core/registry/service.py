@@ -183,7 +183,7 @@ class RegistryService:
     def set_alias(self, ctx: Ctx, name: str, alias: str, version: int) -> ModelVersion:
         ctx.require(Role.EDITOR, "move model aliases")
         alias = _check_alias(alias)
-        with self.db.session() as s:
+        with self.db.lock(f"model-alias:{ctx.project_id}:{name}"), self.db.session() as s:
             model = self.row(s, ctx, name)
             target = self._version_row(s, model, int(version))
             row = s.get(ModelAliasRow, (model.id, alias))

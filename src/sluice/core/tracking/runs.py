@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from sluice.core.context import Ctx, Role
 from sluice.core.tracking.experiments import Experiments, now_ms
 from sluice.core.tracking.models import Metric, MetricPage, Run, RunInput, RunStatus
 from sluice.core.tracking.pages import decode_token, encode_token
-from sluice.errors import InvalidInput, NotFound
+from sluice.errors import Conflict, InvalidInput, NotFound
 from sluice.ids import new_id
 from sluice.storage.metadata.schema import (
     ExperimentRow,
@@ -108,14 +109,23 @@ class Runs:
         ctx.require(Role.EDITOR, "log to runs")
         params, tags = dict(params or {}), dict(tags or {})
         _check_batch(metrics, params, tags)
-        with self.db.session() as s:
-            row = self._row(s, ctx, run_id)
-            if params:
-                _write_params(s, run_id, params)
-            if tags:
-                _write_tags(s, row, tags)
-            if metrics:
-                _write_metrics(s, run_id, metrics)
+        for attempt in range(3):
+            try:
+                with self.db.session() as s:
+                    row = self._row(s, ctx, run_id)
+                    if params:
+                        _write_params(s, run_id, params)
+                    if tags:
+                        _write_tags(s, row, tags)
+                    if metrics:
+                        _write_metrics(s, run_id, metrics)
+                return
+            except IntegrityError:
+                # a concurrent writer inserted the same param or tag key first (PostgreSQL
+                # checks at insert); the retry sees its value and decides again
+                if attempt == 2:
+                    raise Conflict(f"run {run_id} was being changed by another writer; "
+                                   "retry", code="concurrent_write") from None
 
     def delete_tag(self, ctx: Ctx, run_id: str, key: str) -> None:
         ctx.require(Role.EDITOR, "change runs")
