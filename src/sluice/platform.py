@@ -18,6 +18,7 @@ from sluice.core.datasets.service import DatasetService
 from sluice.core.ingest.service import IngestService
 from sluice.core.jobs.executors import Executor, make_executor
 from sluice.core.jobs.service import JobService
+from sluice.core.labels.service import LabelService
 from sluice.core.projects.service import DEFAULT_PROJECT, ProjectService
 from sluice.core.quality.service import QualityService
 from sluice.core.rag.service import RagService
@@ -71,6 +72,7 @@ class Platform:
         self.tracking = TrackingService(self)
         self.registry = RegistryService(self.db, self.audit, self.tracking)
         self.hub = ModelHub(self.registry, self.tracking)
+        self.labels = LabelService(self)
         committer.listeners.append(self.views.on_commit)
         self.datasets.delete_hooks.append(self.views.forget)
         self._executor_lock = threading.Lock()

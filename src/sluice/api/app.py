@@ -18,6 +18,7 @@ from sluice.api.routers import (
     datasets,
     ingest,
     jobs,
+    labels,
     models,
     quality,
     rag,
@@ -33,7 +34,7 @@ from sluice.platform import Platform
 
 log = logging.getLogger("sluice.api")
 ROUTERS = (system, datasets, ingest, sql, search, rag, quality, jobs, tokens, users, streams,
-           audit, tracking, models, openai_compat, mlflow_compat)
+           audit, tracking, models, labels, openai_compat, mlflow_compat)
 REAP_EVERY = 5.0
 
 

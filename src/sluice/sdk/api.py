@@ -39,6 +39,7 @@ from sluice.core.search.models import SearchResults, ViewInfo
 from sluice.core.sql.models import QueryResult
 from sluice.core.streams.append import AppendResult
 from sluice.errors import NotFound
+from sluice.sdk.labels import LabelsAPI
 from sluice.sdk.tracking import ActiveRun, ExperimentsAPI, ModelsAPI, RunsAPI, start_run
 
 if TYPE_CHECKING:
@@ -280,6 +281,7 @@ class Client(ABC):
     experiments: ExperimentsAPI
     runs: RunsAPI
     models: ModelsAPI
+    labels: LabelsAPI
 
     def run(self, experiment: str = "Default", *, name: str | None = None,
             tags: dict[str, str] | None = None, parent: str | None = None) -> ActiveRun:

@@ -42,6 +42,7 @@ from sluice.sdk.api import (
     as_paths,
     raise_if_failed,
 )
+from sluice.sdk.labels import LocalLabels
 from sluice.sdk.tracking_local import LocalExperiments, LocalModels, LocalRuns
 
 
@@ -213,6 +214,7 @@ class LocalClient(Client):
         self.experiments = LocalExperiments(platform, ctx)
         self.runs = LocalRuns(platform, ctx)
         self.models = LocalModels(platform, ctx)
+        self.labels = LocalLabels(platform, ctx)
 
     def whoami(self) -> dict[str, Any]:
         actor = self.ctx.actor

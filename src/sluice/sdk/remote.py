@@ -50,6 +50,7 @@ from sluice.sdk.api import (
     as_paths,
     raise_if_failed,
 )
+from sluice.sdk.labels import RemoteLabels
 from sluice.sdk.tracking_remote import RemoteExperiments, RemoteModels, RemoteRuns
 from sluice.storage.blobs import sha256_file
 
@@ -340,6 +341,7 @@ class RemoteClient(Client):
         self.experiments = RemoteExperiments(self.http)
         self.runs = RemoteRuns(self.http)
         self.models = RemoteModels(self.http)
+        self.labels = RemoteLabels(self.http)
 
     def whoami(self) -> dict[str, Any]:
         return dict(self.http.json("GET", "/whoami"))

@@ -378,3 +378,41 @@ class ModelAliasRow(Base):
     model_id: Mapped[str] = mapped_column(ForeignKey("registered_models.id"), primary_key=True)
     alias: Mapped[str] = mapped_column(String(128), primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
+
+
+class LabelSchemaRow(Base):
+    """What to label in a dataset: the classes (or span labels) and the text column shown."""
+
+    __tablename__ = "label_schemas"
+    __table_args__ = (UniqueConstraint("dataset_id", "name"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), index=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    column: Mapped[str] = mapped_column(String(128))
+    classes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    overlap: Mapped[int] = mapped_column(Integer, default=1)
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(128))
+
+
+class AnnotationRow(Base):
+    """One answer about one row, from a person, a labeling function or a model.
+
+    Append-only: a new answer never overwrites another; undo marks the answer retracted.
+    """
+
+    __tablename__ = "annotations"
+    __table_args__ = (Index("ix_annotations_schema_row", "schema_id", "row_key"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    schema_id: Mapped[str] = mapped_column(ForeignKey("label_schemas.id"))
+    row_key: Mapped[str] = mapped_column(String(256))
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source_kind: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(128))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    dataset_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    retracted_at: Mapped[datetime | None]

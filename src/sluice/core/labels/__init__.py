@@ -1,0 +1,1 @@
+"""Labeling: schemas, annotations by people, labeling functions, a label model."""

@@ -1,0 +1,91 @@
+"""What labeling returns: schemas, annotations, queue items, agreement."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class SchemaKind(StrEnum):
+    SINGLE = "single"
+    MULTI = "multi"
+    SPANS = "spans"
+
+
+class SourceKind(StrEnum):
+    HUMAN = "human"
+    REVIEW = "review"
+    LF = "lf"
+    MODEL = "model"
+
+
+class LabelSchema(BaseModel):
+    dataset: str
+    name: str
+    kind: SchemaKind
+    column: str = Field(description="The text column annotators read.")
+    classes: list[str]
+    overlap: int = Field(1, description="How many people label each item.")
+    instructions: str = ""
+    created_at: datetime
+    created_by: str
+
+
+class Span(BaseModel):
+    start: int
+    end: int
+    label: str
+
+
+class Annotation(BaseModel):
+    id: str
+    row_key: str
+    label: str | None = None
+    labels: list[str] | None = None
+    spans: list[Span] | None = None
+    skipped: bool = False
+    source_kind: SourceKind
+    source: str
+    confidence: float | None = None
+    dataset_version: int
+    created_at: datetime
+    retracted: bool = False
+
+
+class QueueItem(BaseModel):
+    key: str
+    text: str
+    answers: int = Field(description="Human answers this item has so far.")
+
+
+class Queue(BaseModel):
+    schema_name: str
+    classes: list[str]
+    kind: SchemaKind
+    items: list[QueueItem]
+    done: int = Field(description="Items with enough human answers.")
+    total: int
+    mine: int = Field(description="Items this annotator has answered.")
+
+
+class ClassAgreement(BaseModel):
+    label: str
+    alpha: float | None = Field(None, description="Krippendorff's alpha, this class vs rest.")
+    positive_agreement: float | None = None
+    items: int = 0
+
+
+class Agreement(BaseModel):
+    schema_name: str
+    annotators: list[str]
+    items_compared: int
+    krippendorff_alpha: float | None = None
+    fleiss_kappa: float | None = None
+    cohen_kappa: dict[str, float] = Field(default_factory=dict,
+                                          description="Per pair of annotators (a|b).")
+    per_class: list[ClassAgreement] = Field(default_factory=list)
+    disagreements: list[dict[str, Any]] = Field(default_factory=list,
+                                                description="Items whose answers differ.")

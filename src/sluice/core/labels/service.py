@@ -1,0 +1,329 @@
+"""Label schemas, annotations from people (append-only, several per item), the annotation
+queue, undo, agreement and the review of disagreements."""
+
+from __future__ import annotations
+
+import builtins
+import random
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from sluice.core.context import Ctx, Role
+from sluice.core.labels import agreement as ag
+from sluice.core.labels.models import (
+    Agreement,
+    Annotation,
+    ClassAgreement,
+    LabelSchema,
+    Queue,
+    QueueItem,
+    SchemaKind,
+    SourceKind,
+    Span,
+)
+from sluice.errors import AlreadyExists, InvalidInput, NotFound
+from sluice.ids import new_id, utcnow
+from sluice.storage.metadata.schema import AnnotationRow, DatasetRow, LabelSchemaRow
+
+if TYPE_CHECKING:
+    from sluice.platform import Platform
+
+MAX_CLASSES = 200
+MAX_QUEUE = 200
+PEOPLE = (SourceKind.HUMAN.value, SourceKind.REVIEW.value)
+
+
+class LabelService:
+    def __init__(self, platform: Platform) -> None:
+        self.db = platform.db
+        self.datasets = platform.datasets
+        self.audit = platform.audit
+
+    # schemas
+    def create_schema(self, ctx: Ctx, dataset: str, name: str, classes: list[str], *,
+                      kind: SchemaKind = SchemaKind.SINGLE, column: str | None = None,
+                      overlap: int = 1, instructions: str = "") -> LabelSchema:
+        """A label schema on a dataset's text column (the first string column by default).
+
+        Raises:
+            InvalidInput: bad classes, column or overlap. AlreadyExists: the name is taken.
+        """
+        ctx.require(Role.EDITOR, "create label schemas")
+        classes = _check_classes(classes, SchemaKind(kind))
+        if not 1 <= overlap <= 10:
+            raise InvalidInput("overlap must be 1..10 annotators per item",
+                               code="invalid_overlap")
+        column = self._text_column(ctx, dataset, column)
+        row_ds, _ = self.datasets.resolve(ctx, dataset)
+        row = LabelSchemaRow(id=new_id(), project_id=ctx.project_id, dataset_id=row_ds.id,
+                             name=_check_name(name), kind=SchemaKind(kind).value, column=column,
+                             classes={"classes": classes}, overlap=overlap,
+                             instructions=instructions, created_at=utcnow(),
+                             created_by=ctx.actor.name)
+        try:
+            with self.db.session() as s:
+                s.add(row)
+        except IntegrityError:
+            raise AlreadyExists(f"{dataset} already has a label schema {name!r}",
+                                code="label_schema_exists") from None
+        self.audit.record(ctx, "labels.schema.create", f"{dataset}:{name}", classes=classes)
+        return _schema(row, row_ds.name)
+
+    def schemas(self, ctx: Ctx, dataset: str | None = None) -> builtins.list[LabelSchema]:
+        q = select(LabelSchemaRow, DatasetRow.name).join(DatasetRow).where(
+            LabelSchemaRow.project_id == ctx.project_id)
+        if dataset:
+            q = q.where(DatasetRow.name == dataset)
+        with self.db.reader() as s:
+            return [_schema(r, n) for r, n in s.execute(q.order_by(LabelSchemaRow.name))]
+
+    def schema(self, ctx: Ctx, dataset: str, name: str) -> LabelSchema:
+        with self.db.reader() as s:
+            return _schema(self._schema_row(s, ctx, dataset, name), dataset)
+
+    # annotations
+    def annotate(self, ctx: Ctx, dataset: str, name: str, key: str, *,
+                 label: str | None = None, labels: builtins.list[str] | None = None,
+                 spans: builtins.list[Span] | None = None, skip: bool = False,
+                 source_kind: SourceKind = SourceKind.HUMAN, source: str | None = None,
+                 confidence: float | None = None) -> Annotation:
+        """Record one answer about row ``key``. Answers are never overwritten: two people
+        answering the same item at once both keep theirs.
+
+        Raises:
+            InvalidInput: a class outside the schema, spans outside the text, or no answer.
+            NotFound: no such schema or row.
+        """
+        ctx.require(Role.EDITOR, "label rows")
+        schema = self.schema(ctx, dataset, name)
+        row = self.datasets.row(ctx, dataset, key)
+        value = _value(schema, str(row.get(schema.column) or ""), label, labels, spans, skip)
+        if confidence is not None and not 0 <= confidence <= 1:
+            raise InvalidInput("confidence must be 0..1", code="invalid_confidence")
+        version = self.datasets.version(ctx, dataset).number
+        with self.db.session() as s:
+            schema_row = self._schema_row(s, ctx, dataset, name)
+            saved = AnnotationRow(id=new_id(), schema_id=schema_row.id, row_key=key,
+                                  value=value, source_kind=SourceKind(source_kind).value,
+                                  source=(source or ctx.actor.name)[:128], confidence=confidence,
+                                  dataset_version=version, created_at=utcnow())
+            s.add(saved)
+        return _annotation(saved)
+
+    def annotations(self, ctx: Ctx, dataset: str, name: str, *, key: str | None = None,
+                    include_retracted: bool = False) -> builtins.list[Annotation]:
+        with self.db.reader() as s:
+            schema_row = self._schema_row(s, ctx, dataset, name)
+            q = select(AnnotationRow).where(AnnotationRow.schema_id == schema_row.id)
+            if key is not None:
+                q = q.where(AnnotationRow.row_key == key)
+            if not include_retracted:
+                q = q.where(AnnotationRow.retracted_at.is_(None))
+            return [_annotation(r) for r in s.scalars(q.order_by(AnnotationRow.id))]
+
+    def undo(self, ctx: Ctx, dataset: str, name: str) -> Annotation:
+        """Retract your newest answer in this schema (it stays in the history)."""
+        ctx.require(Role.EDITOR, "label rows")
+        with self.db.session() as s:
+            schema_row = self._schema_row(s, ctx, dataset, name)
+            row = s.scalars(select(AnnotationRow).where(
+                AnnotationRow.schema_id == schema_row.id,
+                AnnotationRow.source == ctx.actor.name,
+                AnnotationRow.source_kind.in_(PEOPLE),
+                AnnotationRow.retracted_at.is_(None))
+                .order_by(AnnotationRow.id.desc()).limit(1)).first()
+            if row is None:
+                raise NotFound("you have no answer to undo in this schema",
+                               code="nothing_to_undo")
+            row.retracted_at = utcnow()
+            return _annotation(row)
+
+    # the queue
+    def queue(self, ctx: Ctx, dataset: str, name: str, *, limit: int = 10,
+              order: str = "sequential", seed: int = 0) -> Queue:
+        """The next items for the caller: rows short of ``overlap`` human answers that the
+        caller has not answered (or skipped), in dataset order or shuffled."""
+        if not 1 <= limit <= MAX_QUEUE:
+            raise InvalidInput(f"limit must be 1..{MAX_QUEUE}", code="invalid_limit")
+        if order not in ("sequential", "random"):
+            raise InvalidInput("order must be sequential or random", code="invalid_order")
+        schema = self.schema(ctx, dataset, name)
+        table = self.datasets.to_arrow(ctx, dataset, columns=["_key", schema.column])
+        counts, mine = self._answer_counts(ctx, dataset, name)
+        keys = table.column("_key").to_pylist()
+        pending = [i for i, k in enumerate(keys)
+                   if counts.get(k, 0) < schema.overlap and k not in mine]
+        if order == "random":
+            random.Random(f"{seed}:{ctx.actor.name}").shuffle(pending)
+        texts = table.column(schema.column)
+        items = [QueueItem(key=keys[i], text=_text(texts, i), answers=counts.get(keys[i], 0))
+                 for i in pending[:limit]]
+        done = sum(1 for k in keys if counts.get(k, 0) >= schema.overlap)
+        return Queue(schema_name=name, classes=schema.classes, kind=schema.kind, items=items,
+                     done=done, total=len(keys), mine=len(mine))
+
+    def _answer_counts(self, ctx: Ctx, dataset: str,
+                       name: str) -> tuple[dict[str, int], set[str]]:
+        people: dict[str, set[str]] = {}
+        mine: set[str] = set()
+        for a in self.annotations(ctx, dataset, name):
+            if a.source_kind.value not in PEOPLE:
+                continue
+            if a.source == ctx.actor.name:
+                mine.add(a.row_key)
+            if not a.skipped:
+                people.setdefault(a.row_key, set()).add(a.source)
+        return {k: len(v) for k, v in people.items()}, mine
+
+    # agreement and review
+    def agreement(self, ctx: Ctx, dataset: str, name: str) -> Agreement:
+        """Agreement between people (each person's newest answer per item)."""
+        schema = self.schema(ctx, dataset, name)
+        if schema.kind == SchemaKind.SPANS:
+            raise InvalidInput("agreement is computed for class labels, not spans",
+                               code="unsupported_schema_kind")
+        answers = self.human_answers(ctx, dataset, name)
+        annotators = sorted({who for a in answers.values() for who in a})
+        per_class = []
+        for label in schema.classes:
+            alpha, positive, items = ag.per_class(answers, label)
+            per_class.append(ClassAgreement(label=label, alpha=alpha,
+                                            positive_agreement=positive, items=items))
+        disagreements = [{"key": k, "answers": a} for k, a in answers.items()
+                         if len(set(a.values())) > 1]
+        return Agreement(schema_name=name, annotators=annotators,
+                         items_compared=sum(1 for a in answers.values() if len(a) >= 2),
+                         krippendorff_alpha=ag.krippendorff_alpha(answers),
+                         fleiss_kappa=ag.fleiss_kappa(answers, schema.classes),
+                         cohen_kappa=ag.cohen_kappa(answers), per_class=per_class,
+                         disagreements=disagreements)
+
+    def human_answers(self, ctx: Ctx, dataset: str, name: str) -> dict[str, dict[str, str]]:
+        """item -> person -> label (newest answer each; skips and reviews left out)."""
+        answers: dict[str, dict[str, str]] = {}
+        for a in self.annotations(ctx, dataset, name):
+            if a.source_kind == SourceKind.HUMAN and not a.skipped:
+                value = a.label if a.label is not None else ",".join(sorted(a.labels or []))
+                answers.setdefault(a.row_key, {})[a.source] = value
+        return answers
+
+    def resolve(self, ctx: Ctx, dataset: str, name: str, key: str, label: str) -> Annotation:
+        """Settle a disagreement: a reviewer's answer outranks the annotators'."""
+        return self.annotate(ctx, dataset, name, key, label=label,
+                             source_kind=SourceKind.REVIEW)
+
+    def resolved_labels(self, ctx: Ctx, dataset: str, name: str) -> dict[str, str]:
+        """One label per item from people: the newest review, else the majority (ties:
+        the earliest answer among the tied classes)."""
+        reviews: dict[str, str] = {}
+        votes: dict[str, list[str]] = {}
+        for a in self.annotations(ctx, dataset, name):
+            if a.label is None or a.skipped:
+                continue
+            if a.source_kind == SourceKind.REVIEW:
+                reviews[a.row_key] = a.label
+            elif a.source_kind == SourceKind.HUMAN:
+                votes.setdefault(a.row_key, []).append(a.label)
+        out = {k: max(v, key=lambda c, v=v: (v.count(c), -v.index(c)))  # type: ignore[misc]
+               for k, v in votes.items()}
+        out.update(reviews)
+        return out
+
+    # helpers
+    def _schema_row(self, s: Any, ctx: Ctx, dataset: str, name: str) -> LabelSchemaRow:
+        found = s.execute(select(LabelSchemaRow).join(DatasetRow).where(
+            LabelSchemaRow.project_id == ctx.project_id, DatasetRow.name == dataset,
+            LabelSchemaRow.name == name)).scalars().first()
+        if found is None:
+            raise NotFound(f"{dataset} has no label schema {name!r}; "
+                           "`sluice label schema list` shows them",
+                           code="label_schema_not_found",
+                           details={"dataset": dataset, "schema": name})
+        return found  # type: ignore[no-any-return]
+
+    def _text_column(self, ctx: Ctx, dataset: str, column: str | None) -> str:
+        columns = self.datasets.schema(ctx, dataset)
+        texts = [c.name for c in columns if c.type in ("string", "large_string")
+                 and not c.name.startswith("_")]
+        if column is None:
+            if not texts:
+                raise InvalidInput(f"{dataset} has no text column to label",
+                                   code="no_text_column")
+            return texts[0]
+        if column not in texts:
+            raise InvalidInput(f"{dataset} has no text column {column!r}; text columns: "
+                               f"{', '.join(texts) or 'none'}", code="column_not_found")
+        return column
+
+
+def _check_name(name: str) -> str:
+    if not name or len(name) > 128 or not name.replace("_", "").replace("-", "").isalnum():
+        raise InvalidInput("a schema name needs 1..128 letters, digits, '_' or '-'",
+                           code="invalid_schema_name")
+    return name
+
+
+def _check_classes(classes: builtins.list[str], kind: SchemaKind) -> builtins.list[str]:
+    cleaned = [str(c).strip() for c in classes]
+    least = 2 if kind == SchemaKind.SINGLE else 1
+    if (len(cleaned) < least or len(cleaned) > MAX_CLASSES or len(set(cleaned)) != len(cleaned)
+            or any(not c or len(c) > 64 for c in cleaned)):
+        raise InvalidInput(f"give {least}..{MAX_CLASSES} distinct class names of 1..64 "
+                           "characters", code="invalid_classes")
+    return cleaned
+
+
+def _value(schema: LabelSchema, text: str, label: str | None, labels: list[str] | None,
+           spans: list[Span] | None, skip: bool) -> dict[str, Any]:
+    if skip:
+        return {"skip": True}
+    if schema.kind == SchemaKind.SINGLE:
+        if label is None:
+            raise InvalidInput("give a label (or skip)", code="missing_label")
+        return {"label": _known(schema, label)}
+    if schema.kind == SchemaKind.MULTI:
+        if labels is None:
+            raise InvalidInput("give labels, possibly empty (or skip)", code="missing_label")
+        return {"labels": sorted({_known(schema, x) for x in labels})}
+    checked = []
+    for span in spans or []:
+        if not 0 <= span.start < span.end <= len(text):
+            raise InvalidInput(f"span {span.start}..{span.end} is outside the text "
+                               f"(0..{len(text)})", code="invalid_span")
+        checked.append({"start": span.start, "end": span.end,
+                        "label": _known(schema, span.label)})
+    return {"spans": checked}
+
+
+def _known(schema: LabelSchema, label: str) -> str:
+    if label not in schema.classes:
+        raise InvalidInput(f"{label!r} is not a class of {schema.name}; classes: "
+                           f"{', '.join(schema.classes)}", code="unknown_class",
+                           details={"classes": schema.classes})
+    return label
+
+
+def _text(column: pa.ChunkedArray, i: int) -> str:
+    value = column[i].as_py()
+    return "" if value is None else str(value)
+
+
+def _schema(row: LabelSchemaRow, dataset: str) -> LabelSchema:
+    return LabelSchema(dataset=dataset, name=row.name, kind=SchemaKind(row.kind),
+                       column=row.column, classes=list(row.classes["classes"]),
+                       overlap=row.overlap, instructions=row.instructions,
+                       created_at=row.created_at, created_by=row.created_by)
+
+
+def _annotation(row: AnnotationRow) -> Annotation:
+    v = row.value
+    return Annotation(id=row.id, row_key=row.row_key, label=v.get("label"),
+                      labels=v.get("labels"),
+                      spans=[Span(**x) for x in v["spans"]] if "spans" in v else None,
+                      skipped=bool(v.get("skip")), source_kind=SourceKind(row.source_kind),
+                      source=row.source, confidence=row.confidence,
+                      dataset_version=row.dataset_version, created_at=row.created_at,
+                      retracted=row.retracted_at is not None)

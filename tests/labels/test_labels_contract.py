@@ -1,0 +1,104 @@
+"""Label schemas, answers, the queue, undo, agreement and review through every client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sluice.core.labels.models import Span
+from sluice.errors import AlreadyExists, InvalidInput, NotFound
+
+COMMENTS = ["check out my channel", "great song", "subscribe plz", "love this",
+            "free money http://x", "best video ever"]
+
+
+@pytest.fixture
+def keys(client: Any) -> list[str]:
+    client.datasets.append("comments", [{"text": t, "n": i} for i, t in enumerate(COMMENTS)])
+    client.labels.create_schema("comments", "spam", ["ham", "spam"], overlap=2)
+    return [i.key for i in client.labels.queue("comments", "spam", limit=10).items]
+
+
+def test_schema_rules(client: Any, keys: list[str]) -> None:
+    schema = client.labels.schemas("comments")[0]
+    assert (schema.name, schema.column, schema.classes, schema.overlap) == (
+        "spam", "text", ["ham", "spam"], 2)
+    with pytest.raises(AlreadyExists):
+        client.labels.create_schema("comments", "spam", ["a", "b"])
+    with pytest.raises(InvalidInput) as one:
+        client.labels.create_schema("comments", "x", ["only"])
+    assert one.value.code == "invalid_classes"
+    with pytest.raises(InvalidInput) as col:
+        client.labels.create_schema("comments", "y", ["a", "b"], column="n")
+    assert col.value.code == "column_not_found"
+    with pytest.raises(NotFound):
+        client.labels.queue("comments", "nope")
+
+
+def test_queue_answers_progress_and_undo(client: Any, keys: list[str]) -> None:
+    assert len(keys) == 6
+    client.labels.annotate("comments", "spam", keys[0], label="spam")
+    client.labels.annotate("comments", "spam", keys[1], label="ham")
+    client.labels.annotate("comments", "spam", keys[2], skip=True)
+    queue = client.labels.queue("comments", "spam", limit=10)
+    assert [i.key for i in queue.items] == keys[3:]  # mine are done, skipped ones too
+    assert (queue.mine, queue.done, queue.total) == (3, 0, 6)
+    undone = client.labels.undo("comments", "spam")
+    assert undone.skipped and undone.retracted
+    assert client.labels.queue("comments", "spam").items[0].key == keys[2]
+    with pytest.raises(InvalidInput) as bad:
+        client.labels.annotate("comments", "spam", keys[3], label="eggs")
+    assert bad.value.code == "unknown_class"
+    with pytest.raises(NotFound) as missing:
+        client.labels.annotate("comments", "spam", "no-such-key", label="ham")
+    assert missing.value.code == "row_not_found"
+
+
+def test_spans_and_multi_label(client: Any, keys: list[str]) -> None:
+    client.labels.create_schema("comments", "entities", ["URL", "ASK"], kind="spans")
+    client.labels.create_schema("comments", "topics", ["music", "promo"], kind="multi")
+    text = COMMENTS[4]
+    start = text.index("http")
+    saved = client.labels.annotate("comments", "entities", keys[4],
+                                   spans=[Span(start=start, end=len(text), label="URL")])
+    assert saved.spans[0].label == "URL"
+    with pytest.raises(InvalidInput) as outside:
+        client.labels.annotate("comments", "entities", keys[4],
+                               spans=[Span(start=0, end=999, label="URL")])
+    assert outside.value.code == "invalid_span"
+    multi = client.labels.annotate("comments", "topics", keys[0], labels=["promo", "music"])
+    assert multi.labels == ["music", "promo"]
+
+
+def test_local_answers_keep_every_answer_and_review_settles(platform: Any) -> None:
+    """Two people on the same items: both answers kept; agreement; a review decides."""
+    from sluice.core.context import Role
+    from sluice.sdk.local import LocalClient
+
+    owner = platform.local_context()
+    platform.appends.append(owner, "comments", [{"text": t} for t in COMMENTS])
+    platform.labels.create_schema(owner, "comments", "spam", ["ham", "spam"], overlap=2)
+    for name in ("ann", "bob"):
+        platform.auth.create_user(owner, name, Role.EDITOR)
+    ann = platform.context(platform.auth.authenticate(
+        platform.auth.create_token(owner, "a", user="ann").token))
+    bob = platform.context(platform.auth.authenticate(
+        platform.auth.create_token(owner, "b", user="bob").token))
+    keys = [i.key for i in platform.labels.queue(ann, "comments", "spam", limit=6).items]
+    truth = ["spam", "ham", "spam", "ham", "spam", "ham"]
+    bobs = ["spam", "ham", "spam", "ham", "ham", "ham"]  # disagrees on item 4
+    for key, a, b in zip(keys, truth, bobs, strict=True):
+        platform.labels.annotate(ann, "comments", "spam", key, label=a)
+        platform.labels.annotate(bob, "comments", "spam", key, label=b)
+    answers = platform.labels.annotations(owner, "comments", "spam", key=keys[4])
+    assert sorted((a.source, a.label) for a in answers) == [("ann", "spam"), ("bob", "ham")]
+    result = platform.labels.agreement(owner, "comments", "spam")
+    assert result.items_compared == 6 and result.annotators == ["ann", "bob"]
+    assert 0 < result.krippendorff_alpha < 1 and "ann|bob" in result.cohen_kappa
+    assert [d["key"] for d in result.disagreements] == [keys[4]]
+    queue = platform.labels.queue(owner, "comments", "spam")
+    assert queue.done == 6 and queue.items == []  # two answers each: done
+    platform.labels.resolve(owner, "comments", "spam", keys[4], "spam")
+    local = LocalClient(platform, owner, owns_platform=False)
+    assert local.labels.resolved("comments", "spam") == dict(zip(keys, truth, strict=True))
