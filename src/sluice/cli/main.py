@@ -67,6 +67,7 @@ def _register() -> None:
         datasets,
         ingest,
         jobs,
+        labels,
         models,
         quality,
         rag,
@@ -89,6 +90,8 @@ def _register() -> None:
     app.add_typer(tracking.experiments_app, name="experiments", help="List and create experiments.")
     app.add_typer(tracking.runs_app, name="runs",
                   help="List, show and compare tracked runs; their metrics and artifacts.")
+    app.add_typer(labels.app, name="label",
+                  help="Label rows: schemas, the queue, answers, agreement, review, export.")
     app.add_typer(models.app, name="models",
                   help="The model registry: versions, aliases, history, model cards.")
 

@@ -13,6 +13,7 @@ from sluice.web.routes import (
     auth,
     datasets,
     jobs,
+    labels,
     models,
     rag,
     search,
@@ -23,7 +24,7 @@ from sluice.web.routes import (
 from sluice.web.session import LoginRequired, login_url
 from sluice.web.templating import HERE, templates
 
-ROUTES = (auth, datasets, upload, search, rag, sql, tracking, models, jobs, admin)
+ROUTES = (auth, datasets, upload, search, rag, sql, labels, tracking, models, jobs, admin)
 
 
 def mount_web(app: FastAPI, platform: Platform) -> None:

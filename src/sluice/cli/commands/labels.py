@@ -1,0 +1,134 @@
+"""``sluice label schema|queue|annotate|undo|agreement|resolve|export``."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from typing import Annotated
+
+import typer
+
+from sluice.cli.main import JsonOpt, state
+from sluice.cli.output import kv, out, print_json, short, table
+from sluice.core.labels.models import SchemaKind
+
+app = typer.Typer(no_args_is_help=True)
+schema_app = typer.Typer(no_args_is_help=True)
+app.add_typer(schema_app, name="schema", help="Create and list label schemas.")
+
+DatasetArg = Annotated[str, typer.Argument(help="The dataset.")]
+SchemaArg = Annotated[str, typer.Argument(help="The label schema.")]
+
+
+@schema_app.command("create")
+def create_schema(
+    dataset: DatasetArg, name: str,
+    classes: Annotated[str, typer.Option(help="Comma-separated classes, e.g. ham,spam.")],
+    kind: Annotated[SchemaKind, typer.Option(help="single, multi or spans.")] =
+        SchemaKind.SINGLE,
+    column: Annotated[str | None, typer.Option(help="Text column to show.")] = None,
+    overlap: Annotated[int, typer.Option(help="People per item.")] = 1,
+    as_json: JsonOpt = False,
+) -> None:
+    """Define what to label in a dataset."""
+    s = state(as_json)
+    schema = s.client().labels.create_schema(
+        dataset, name, [c for c in classes.split(",") if c.strip()], kind=kind, column=column,
+        overlap=overlap)
+    if s.json:
+        return print_json(schema)
+    out.print(f"{dataset}:{schema.name} ({schema.kind}) on {schema.column}: "
+              f"{', '.join(schema.classes)}")
+    return None
+
+
+@schema_app.command("list")
+def list_schemas(dataset: DatasetArg, as_json: JsonOpt = False) -> None:
+    """The dataset's label schemas."""
+    s = state(as_json)
+    schemas = s.client().labels.schemas(dataset)
+    if s.json:
+        return print_json(schemas)
+    table("Label schemas", ["name", "kind", "column", "classes", "overlap"],
+          [(x.name, x.kind.value, x.column, ", ".join(x.classes), x.overlap) for x in schemas])
+    return None
+
+
+@app.command("queue")
+def queue(dataset: DatasetArg, schema: SchemaArg, limit: int = 10,
+          order: Annotated[str, typer.Option(help="sequential or random.")] = "sequential",
+          as_json: JsonOpt = False) -> None:
+    """Your next items to label, with progress."""
+    s = state(as_json)
+    result = s.client().labels.queue(dataset, schema, limit=limit, order=order)
+    if s.json:
+        return print_json(result)
+    kv([("progress", f"{result.done}/{result.total} done, {result.mine} answered by you"),
+        ("classes", ", ".join(result.classes))])
+    table(None, ["key", "text"], [(i.key, short(i.text, 90)) for i in result.items])
+    return None
+
+
+@app.command("annotate")
+def annotate(dataset: DatasetArg, schema: SchemaArg, key: str,
+             label: Annotated[str | None, typer.Argument(help="The class.")] = None,
+             skip: bool = False, as_json: JsonOpt = False) -> None:
+    """Record your answer about one row."""
+    s = state(as_json)
+    saved = s.client().labels.annotate(dataset, schema, key, label=label, skip=skip)
+    if s.json:
+        return print_json(saved)
+    out.print(f"{key}: {'skipped' if saved.skipped else saved.label}")
+    return None
+
+
+@app.command("undo")
+def undo(dataset: DatasetArg, schema: SchemaArg, as_json: JsonOpt = False) -> None:
+    """Retract your newest answer."""
+    s = state(as_json)
+    undone = s.client().labels.undo(dataset, schema)
+    return print_json(undone) if s.json else out.print(f"retracted your answer on {undone.row_key}")
+
+
+@app.command("agreement")
+def agreement(dataset: DatasetArg, schema: SchemaArg, as_json: JsonOpt = False) -> None:
+    """Agreement between annotators, overall and per class."""
+    s = state(as_json)
+    result = s.client().labels.agreement(dataset, schema)
+    if s.json:
+        return print_json(result)
+    kv([("annotators", ", ".join(result.annotators)), ("items compared", result.items_compared),
+        ("Krippendorff's alpha", _num(result.krippendorff_alpha)),
+        ("Fleiss' kappa", _num(result.fleiss_kappa))]
+       + [(f"Cohen's kappa {pair}", _num(v)) for pair, v in result.cohen_kappa.items()])
+    table("Per class", ["class", "alpha", "positive agreement", "items"],
+          [(c.label, _num(c.alpha), _num(c.positive_agreement), c.items)
+           for c in result.per_class])
+    out.print(f"{len(result.disagreements)} items disagree (`sluice label resolve`)")
+    return None
+
+
+@app.command("resolve")
+def resolve(dataset: DatasetArg, schema: SchemaArg, key: str, label: str,
+            as_json: JsonOpt = False) -> None:
+    """Settle a disagreement as a reviewer."""
+    s = state(as_json)
+    saved = s.client().labels.resolve(dataset, schema, key, label)
+    return print_json(saved) if s.json else out.print(f"{key}: {label} (review)")
+
+
+@app.command("export")
+def export(dataset: DatasetArg, schema: SchemaArg, as_json: JsonOpt = False) -> None:
+    """One label per item from people (review, else majority), as CSV or JSON."""
+    s = state(as_json)
+    labels = s.client().labels.resolved(dataset, schema)
+    if s.json:
+        return print_json([{"key": k, "label": v} for k, v in labels.items()])
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["key", "label"])
+    writer.writerows(labels.items())
+    return None
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"

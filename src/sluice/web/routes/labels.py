@@ -1,0 +1,100 @@
+"""Labeling pages: schemas, the annotation page (keyboard-driven, the next items already
+loaded), agreement with the review of disagreements."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel
+
+from sluice.api.deps import PlatformDep
+from sluice.core.labels.models import SchemaKind
+from sluice.errors import SluiceError
+from sluice.web.session import WebCtx
+from sluice.web.templating import markdown
+from sluice.web.twin import twin
+
+router = APIRouter(include_in_schema=False)
+
+
+class WebAnswer(BaseModel):
+    key: str
+    label: str | None = None
+    skip: bool = False
+
+
+@twin(router, "/label", "label_schemas.html")
+def schemas_page(request: Request, ctx: WebCtx, platform: PlatformDep) -> dict[str, Any]:
+    return {"title": "Labeling", "schemas": platform.labels.schemas(ctx),
+            "datasets": [d.name for d in platform.datasets.list(ctx)]}
+
+
+@router.post("/label")
+def create_schema(ctx: WebCtx, platform: PlatformDep, dataset: Annotated[str, Form()],
+                  name: Annotated[str, Form()], classes: Annotated[str, Form()],
+                  kind: Annotated[SchemaKind, Form()] = SchemaKind.SINGLE,
+                  overlap: Annotated[int, Form()] = 1) -> RedirectResponse:
+    platform.labels.create_schema(ctx, dataset, name,
+                                  [c for c in classes.split(",") if c.strip()], kind=kind,
+                                  overlap=overlap)
+    return RedirectResponse(f"/label/{quote(dataset, safe='')}/{quote(name, safe='')}",
+                            status_code=303)
+
+
+@twin(router, "/label/{dataset}/{schema}", "annotate.html")
+def annotate_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
+                  platform: PlatformDep, limit: int = 20) -> dict[str, Any]:
+    """The page and, as JSON, the caller's next items (the page fetches more from it)."""
+    found = platform.labels.schema(ctx, dataset, schema)
+    queue = platform.labels.queue(ctx, dataset, schema, limit=limit)
+    rendered = {item.key: str(markdown(item.text)) for item in queue.items}
+    return {"title": f"Label {dataset}: {schema}", "dataset": dataset, "schema": found,
+            "queue": queue, "rendered": rendered}
+
+
+@router.post("/label/{dataset}/{schema}/answer")
+def answer(dataset: str, schema: str, body: WebAnswer, ctx: WebCtx,
+           platform: PlatformDep) -> JSONResponse:
+    try:
+        saved = platform.labels.annotate(ctx, dataset, schema, body.key, label=body.label,
+                                         skip=body.skip)
+    except SluiceError as exc:
+        return JSONResponse(exc.to_payload(), status_code=exc.http_status)
+    return JSONResponse(saved.model_dump(mode="json"), status_code=201)
+
+
+@router.post("/label/{dataset}/{schema}/undo")
+def undo(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep) -> JSONResponse:
+    try:
+        undone = platform.labels.undo(ctx, dataset, schema)
+    except SluiceError as exc:
+        return JSONResponse(exc.to_payload(), status_code=exc.http_status)
+    return JSONResponse(undone.model_dump(mode="json"))
+
+
+@twin(router, "/label/{dataset}/{schema}/agreement", "agreement.html")
+def agreement_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
+                   platform: PlatformDep) -> dict[str, Any]:
+    """Agreement and the review of items people disagree on."""
+    result = platform.labels.agreement(ctx, dataset, schema)
+    resolved = platform.labels.resolved_labels(ctx, dataset, schema)
+    texts = {}
+    if result.disagreements:
+        column = platform.labels.schema(ctx, dataset, schema).column
+        for item in result.disagreements[:200]:
+            texts[item["key"]] = str(platform.datasets.row(ctx, dataset, item["key"])
+                                     .get(column) or "")
+    return {"title": f"Agreement: {dataset} {schema}", "dataset": dataset,
+            "schema": platform.labels.schema(ctx, dataset, schema), "agreement": result,
+            "resolved": resolved, "texts": texts}
+
+
+@router.post("/label/{dataset}/{schema}/resolve")
+def resolve(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep,
+            key: Annotated[str, Form()], label: Annotated[str, Form()]) -> RedirectResponse:
+    platform.labels.resolve(ctx, dataset, schema, key, label)
+    return RedirectResponse(f"/label/{quote(dataset, safe='')}/{quote(schema, safe='')}"
+                            "/agreement", status_code=303)

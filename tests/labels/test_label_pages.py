@@ -1,0 +1,57 @@
+"""Labeling pages and their JSON twins, in-process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _setup(platform: Any) -> list[str]:
+    ctx = platform.local_context()
+    platform.appends.append(ctx, "notes", [{"text": f"# Note {i}\n\nSome *text* <b>{i}</b>"}
+                                           for i in range(4)])
+    platform.labels.create_schema(ctx, "notes", "mood", ["calm", "angry"], overlap=1)
+    return [i.key for i in platform.labels.queue(ctx, "notes", "mood").items]
+
+
+def test_create_schema_in_the_page_and_annotate(http: Any, platform: Any) -> None:
+    _setup(platform)
+    created = http.post("/label", data={"dataset": "notes", "name": "topic",
+                                        "classes": "a, b ,c", "kind": "single", "overlap": "1"},
+                        follow_redirects=False)
+    assert created.status_code == 303 and created.headers["location"] == "/label/notes/topic"
+    listed = http.get("/label.json").json()
+    assert {s["name"] for s in listed["schemas"]} == {"mood", "topic"}
+    page = http.get("/label/notes/mood")
+    assert page.status_code == 200 and "annotate.js" in page.text
+    assert "<kbd>1</kbd> calm" in page.text
+    twin = http.get("/label/notes/mood.json").json()
+    key = twin["queue"]["items"][0]["key"]
+    html = twin["rendered"][key]
+    assert "<h1>Note 0</h1>" in html and "<em>text</em>" in html and "<b>" not in html
+    saved = http.post("/label/notes/mood/answer", json={"key": key, "label": "calm"})
+    assert saved.status_code == 201 and saved.json()["label"] == "calm"
+    bad = http.post("/label/notes/mood/answer", json={"key": key, "label": "sad"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "unknown_class"
+    assert http.post("/label/notes/mood/undo").json()["row_key"] == key
+
+
+def test_agreement_page_and_review(http: Any, platform: Any) -> None:
+    from sluice.core.context import Role
+
+    keys = _setup(platform)
+    owner = platform.local_context()
+    for name, labels in (("ann", ["calm", "angry"]), ("bob", ["calm", "calm"])):
+        platform.auth.create_user(owner, name, Role.EDITOR)
+        person = platform.context(platform.auth.authenticate(
+            platform.auth.create_token(owner, "t", user=name).token))
+        for key, label in zip(keys[:2], labels, strict=True):
+            platform.labels.annotate(person, "notes", "mood", key, label=label)
+    twin = http.get("/label/notes/mood/agreement.json").json()
+    assert twin["agreement"]["items_compared"] == 2
+    assert [d["key"] for d in twin["agreement"]["disagreements"]] == [keys[1]]
+    page = http.get("/label/notes/mood/agreement").text
+    assert 'id="review"' in page and "ann: angry" in page
+    settled = http.post("/label/notes/mood/resolve", data={"key": keys[1], "label": "angry"},
+                        follow_redirects=False)
+    assert settled.status_code == 303
+    assert http.get("/label/notes/mood/agreement.json").json()["resolved"][keys[1]] == "angry"

@@ -1,0 +1,45 @@
+"""Labeling in headless Chromium: five items with the keyboard, undo, skip."""
+
+import httpx
+import pytest
+
+from tests.web.test_browser import browser, page  # noqa: F401 - shared fixtures
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_label_five_items_with_the_keyboard(page, live_server):  # noqa: F811
+    headers = {"Authorization": f"Bearer {live_server.token}"}
+    rows = [{"text": f"comment number {i}: " + ("buy now" if i % 2 else "nice song")}
+            for i in range(8)]
+    httpx.post(f"{live_server.url}/api/v1/datasets/kbd/rows", json={"rows": rows},
+               headers=headers).raise_for_status()
+    page.goto("/label")
+    page.select_option("#schema-form select[name=dataset]", "kbd")
+    page.fill("#schema-form input[name=name]", "spam")
+    page.fill("#schema-form input[name=classes]", "ham,spam")
+    page.click("#schema-form button[type=submit]")
+    page.wait_for_url("**/label/kbd/spam")
+    page.wait_for_selector("#item p")
+    expected = {}
+    for n in range(5):
+        text = page.inner_text("#item")
+        key = page.get_attribute("#annotate", "data-current")
+        choice = "2" if "buy now" in text else "1"
+        expected[key] = "spam" if choice == "2" else "ham"
+        page.keyboard.press(choice)
+        page.wait_for_function(f"document.getElementById('annotate').dataset.saved === '{n + 1}'")
+    assert "5 answered by you" in page.inner_text("#progress")
+    page.keyboard.press("u")  # undo the fifth
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('undone')")
+    undone = page.get_attribute("#annotate", "data-current")
+    page.keyboard.press("s")  # skip it instead
+    page.wait_for_function("document.getElementById('annotate').dataset.saved === '6'")
+    page.keyboard.press("ArrowLeft")
+    assert "your answer: skipped" in page.inner_text("#item-key")
+    answers = httpx.get(f"{live_server.url}/api/v1/datasets/kbd/labels/spam/annotations",
+                        headers=headers).json()
+    labelled = {a["row_key"]: a["label"] for a in answers if not a["skipped"]}
+    del expected[undone]
+    assert labelled == expected
+    assert [a["row_key"] for a in answers if a["skipped"]] == [undone]
