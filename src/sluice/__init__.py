@@ -45,6 +45,7 @@ _EXPORTS = {
     "TokenInfo": "sluice.core.auth.service",
     "VersionInfo": "sluice.core.datasets.models",
     "connect": "sluice.sdk.connect",
+    "labeling_function": "sluice.sdk.labels",
 }
 
 
@@ -75,6 +76,7 @@ if TYPE_CHECKING:
     from sluice.core.streams.append import AppendResult
     from sluice.sdk.api import Client
     from sluice.sdk.connect import connect
+    from sluice.sdk.labels import labeling_function
 
 
 __all__ = [
@@ -107,4 +109,5 @@ __all__ = [
     "VersionInfo",
     "__version__",
     "connect",
+    "labeling_function",
 ]

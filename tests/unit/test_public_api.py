@@ -13,7 +13,7 @@ EXPECTED = [
     "DatasetInfo", "DatasetKind", "DiffResult", "ExternalService", "Forbidden", "InvalidInput",
     "JobInfo", "JobLog", "JobState", "NewToken", "NotFound", "PayloadTooLarge", "QualityReport",
     "QueryResult", "RowsPage", "SluiceError", "Timeout", "TokenInfo", "Unauthorized",
-    "Unavailable", "VersionInfo", "__version__", "connect",
+    "Unavailable", "VersionInfo", "__version__", "connect", "labeling_function",
 ]
 
 

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
+import inspect
+import time
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import pyarrow as pa
+
+from sluice.core.labels.functions import Outcome
+from sluice.core.labels.guard import LabelingFn, run_guarded
 from sluice.core.labels.models import (
     Agreement,
     Annotation,
+    LabelingFunction,
     LabelSchema,
+    LFAnalysis,
     Queue,
     SchemaKind,
     Span,
 )
+from sluice.errors import AlreadyExists, NotFound
 
 if TYPE_CHECKING:
     from sluice.core.context import Ctx
@@ -22,8 +33,78 @@ if TYPE_CHECKING:
     from sluice.sdk.remote import Http
 
 
+def labeling_function(name: str | None = None) -> Callable[[LabelingFn], LabelingFn]:
+    """Mark a Python function ``text -> class name or None`` as a labeling function::
+
+        @sluice.labeling_function()
+        def mentions_link(text):
+            return "spam" if "http" in text else None
+
+        client.labels.apply_python("comments", "spam", [mentions_link])
+    """
+
+    def mark(fn: LabelingFn) -> LabelingFn:
+        fn.lf_name = name or fn.__name__  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
 class LabelsAPI(ABC):
     """``client.labels``."""
+
+    def apply_python(self, dataset: str, schema: str, functions: Sequence[LabelingFn], *,
+                     timeout: float = 60.0) -> builtins.list[LabelingFunction]:
+        """Run Python labeling functions here, each in a child process with a time limit,
+        and store their votes. A function that raises or returns an unknown class fails
+        that row only; one that runs past ``timeout`` seconds is stopped."""
+        found = next((x for x in self.schemas(dataset) if x.name == schema), None)
+        if found is None:
+            raise NotFound(f"{dataset} has no label schema {schema!r}",
+                           code="label_schema_not_found")
+        table = self._rows(dataset, found.column)
+        keys = table.column("_key").to_pylist()
+        texts = [t or "" for t in table.column(found.column).to_pylist()]
+        for fn in functions:
+            name = getattr(fn, "lf_name", fn.__name__)
+            started = time.perf_counter()
+            outcome = run_guarded(fn, keys, texts, found.classes, timeout=timeout)
+            self.store_votes(dataset, schema, name, outcome.votes, outcome.errors,
+                             source=_source(fn), seconds=time.perf_counter() - started,
+                             rows=len(keys))
+        return self.functions(dataset, schema)
+
+    @abstractmethod
+    def _rows(self, dataset: str, column: str) -> pa.Table: ...
+
+    @abstractmethod
+    def create_function(self, dataset: str, schema: str, name: str, kind: str, *,
+                        label: str | None = None,
+                        config: dict[str, Any] | None = None) -> LabelingFunction:
+        """A no-code labeling function: ``keyword`` ({"keywords": [...]}), ``regex``
+        ({"pattern": ...}), ``sql`` ({"predicate": ...}) or ``similarity``
+        ({"examples": [row keys], "threshold": 0.6}), voting ``label``."""
+
+    @abstractmethod
+    def functions(self, dataset: str, schema: str) -> builtins.list[LabelingFunction]: ...
+
+    @abstractmethod
+    def delete_function(self, dataset: str, schema: str, name: str) -> None: ...
+
+    @abstractmethod
+    def apply(self, dataset: str, schema: str,
+              names: builtins.list[str] | None = None) -> builtins.list[LabelingFunction]:
+        """Run the no-code functions over the newest version and store their votes."""
+
+    @abstractmethod
+    def store_votes(self, dataset: str, schema: str, name: str, votes: dict[str, str],
+                    errors: dict[str, str] | None = None, *, source: str = "",
+                    seconds: float = 0.0, rows: int = 0) -> None:
+        """Store a Python function's votes (created as kind ``python`` on first use)."""
+
+    @abstractmethod
+    def analysis(self, dataset: str, schema: str) -> LFAnalysis:
+        """Coverage, overlap, conflict and accuracy on people's labels, per function."""
 
     @abstractmethod
     def create_schema(self, dataset: str, name: str, classes: builtins.list[str], *,
@@ -68,6 +149,7 @@ class LabelsAPI(ABC):
 
 class LocalLabels(LabelsAPI):
     def __init__(self, platform: Platform, ctx: Ctx) -> None:
+        self.platform = platform
         self.service = platform.labels
         self.ctx = ctx
 
@@ -108,6 +190,38 @@ class LocalLabels(LabelsAPI):
 
     def resolved(self, dataset: str, schema: str) -> dict[str, str]:
         return self.service.resolved_labels(self.ctx, dataset, schema)
+
+    def _rows(self, dataset: str, column: str) -> pa.Table:
+        return self.platform.datasets.to_arrow(self.ctx, dataset, columns=["_key", column])
+
+    def create_function(self, dataset: str, schema: str, name: str, kind: str, *,
+                        label: str | None = None,
+                        config: dict[str, Any] | None = None) -> LabelingFunction:
+        return self.service.functions.create(self.ctx, dataset, schema, name, kind,
+                                             label=label, config=config)
+
+    def functions(self, dataset: str, schema: str) -> builtins.list[LabelingFunction]:
+        return self.service.functions.list(self.ctx, dataset, schema)
+
+    def delete_function(self, dataset: str, schema: str, name: str) -> None:
+        self.service.functions.delete(self.ctx, dataset, schema, name)
+
+    def apply(self, dataset: str, schema: str,
+              names: builtins.list[str] | None = None) -> builtins.list[LabelingFunction]:
+        return self.service.functions.apply(self.ctx, dataset, schema, names)
+
+    def store_votes(self, dataset: str, schema: str, name: str, votes: dict[str, str],
+                    errors: dict[str, str] | None = None, *, source: str = "",
+                    seconds: float = 0.0, rows: int = 0) -> None:
+        functions = self.service.functions
+        with contextlib.suppress(AlreadyExists):  # stored before: replace its votes
+            functions.create(self.ctx, dataset, schema, name, "python",
+                             config={"source": source})
+        functions.store(self.ctx, dataset, schema, name,
+                        Outcome(votes=votes, errors=errors or {}), seconds=seconds, rows=rows)
+
+    def analysis(self, dataset: str, schema: str) -> LFAnalysis:
+        return self.service.functions.analysis(self.ctx, dataset, schema)
 
 
 class RemoteLabels(LabelsAPI):
@@ -162,3 +276,47 @@ class RemoteLabels(LabelsAPI):
     def resolved(self, dataset: str, schema: str) -> dict[str, str]:
         rows = self.http.json("GET", self._base(dataset, schema) + "/resolved")
         return {r["key"]: r["label"] for r in rows}
+
+    def _rows(self, dataset: str, column: str) -> pa.Table:
+        from sluice.core.sql.export import from_arrow_ipc
+
+        data = self.http.call("GET", f"/datasets/{quote(dataset, safe='')}/export",
+                              params={"format": "arrow"}).content
+        return from_arrow_ipc(data).select(["_key", column])
+
+    def create_function(self, dataset: str, schema: str, name: str, kind: str, *,
+                        label: str | None = None,
+                        config: dict[str, Any] | None = None) -> LabelingFunction:
+        return self.http.model(LabelingFunction, "POST", self._base(dataset, schema) + "/lfs",
+                               json={"name": name, "kind": kind, "label": label,
+                                     "config": config or {}})
+
+    def functions(self, dataset: str, schema: str) -> builtins.list[LabelingFunction]:
+        return self.http.model(builtins.list[LabelingFunction], "GET",
+                               self._base(dataset, schema) + "/lfs")
+
+    def delete_function(self, dataset: str, schema: str, name: str) -> None:
+        self.http.call("DELETE", self._base(dataset, schema) + f"/lfs/{quote(name, safe='')}")
+
+    def apply(self, dataset: str, schema: str,
+              names: builtins.list[str] | None = None) -> builtins.list[LabelingFunction]:
+        return self.http.model(builtins.list[LabelingFunction], "POST",
+                               self._base(dataset, schema) + "/apply",
+                               json={"names": names})
+
+    def store_votes(self, dataset: str, schema: str, name: str, votes: dict[str, str],
+                    errors: dict[str, str] | None = None, *, source: str = "",
+                    seconds: float = 0.0, rows: int = 0) -> None:
+        self.http.call("PUT", self._base(dataset, schema) + f"/lfs/{quote(name, safe='')}/votes",
+                       json={"votes": votes, "errors": errors or {}, "source": source,
+                             "seconds": seconds, "rows": rows})
+
+    def analysis(self, dataset: str, schema: str) -> LFAnalysis:
+        return self.http.model(LFAnalysis, "GET", self._base(dataset, schema) + "/analysis")
+
+
+def _source(fn: LabelingFn) -> str:
+    try:
+        return inspect.getsource(fn)
+    except (OSError, TypeError):
+        return ""

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any
+
 from fastapi import APIRouter
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from sluice.api.deps import CtxDep, PlatformDep
+from sluice.core.labels.functions import Outcome
 from sluice.core.labels.models import (
     Agreement,
     Annotation,
+    LabelingFunction,
     LabelSchema,
+    LFAnalysis,
     Queue,
     SchemaKind,
     Span,
 )
+from sluice.errors import AlreadyExists
 
 router = APIRouter(prefix="/api/v1/datasets/{dataset}/labels", tags=["labels"])
 
@@ -113,3 +121,77 @@ def resolved(dataset: str, schema: str, ctx: CtxDep,
     """One label per item from people: the review, else the majority."""
     return [ResolvedLabel(key=k, label=v)
             for k, v in platform.labels.resolved_labels(ctx, dataset, schema).items()]
+
+
+class FunctionCreate(BaseModel):
+    name: str
+    kind: str = Field(description="keyword, regex, sql or similarity (python functions run "
+                                  "in the client and upload their votes).")
+    label: str | None = Field(None, description="The class it votes.")
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class ApplyRequest(BaseModel):
+    names: list[str] | None = Field(None, description="Only these functions (all no-code "
+                                                      "ones by default).")
+
+
+class VotesIn(BaseModel):
+    votes: dict[str, str] = Field(description="Row key -> class; absent keys abstained.")
+    errors: dict[str, str] = Field(default_factory=dict, description="Row key -> failure.")
+    source: str = ""
+    seconds: float = 0.0
+    rows: int = 0
+
+
+@router.post("/{schema}/lfs", status_code=201)
+def create_function(dataset: str, schema: str, body: FunctionCreate, ctx: CtxDep,
+                    platform: PlatformDep) -> LabelingFunction:
+    """A no-code labeling function."""
+    return platform.labels.functions.create(ctx, dataset, schema, body.name, body.kind,
+                                            label=body.label, config=body.config)
+
+
+@router.get("/{schema}/lfs")
+def list_functions(dataset: str, schema: str, ctx: CtxDep,
+                   platform: PlatformDep) -> list[LabelingFunction]:
+    return platform.labels.functions.list(ctx, dataset, schema)
+
+
+@router.delete("/{schema}/lfs/{name}", status_code=204)
+def delete_function(dataset: str, schema: str, name: str, ctx: CtxDep,
+                    platform: PlatformDep) -> Response:
+    platform.labels.functions.delete(ctx, dataset, schema, name)
+    return Response(status_code=204)
+
+
+@router.put("/{schema}/lfs/{name}/votes", status_code=204)
+def store_votes(dataset: str, schema: str, name: str, body: VotesIn, ctx: CtxDep,
+                platform: PlatformDep) -> Response:
+    """Votes of a Python function run by the client (created on first upload)."""
+    functions = platform.labels.functions
+    with contextlib.suppress(AlreadyExists):
+        functions.create(ctx, dataset, schema, name, "python", config={"source": body.source})
+    functions.store(ctx, dataset, schema, name, Outcome(votes=body.votes, errors=body.errors),
+                    seconds=body.seconds, rows=body.rows)
+    return Response(status_code=204)
+
+
+@router.get("/{schema}/lfs/{name}/failures")
+def function_failures(dataset: str, schema: str, name: str, ctx: CtxDep,
+                      platform: PlatformDep) -> dict[str, str]:
+    """Rows where the function failed, with the error (at most 100)."""
+    return platform.labels.functions.failures(ctx, dataset, schema, name)
+
+
+@router.post("/{schema}/apply")
+def apply(dataset: str, schema: str, body: ApplyRequest, ctx: CtxDep,
+          platform: PlatformDep) -> list[LabelingFunction]:
+    """Run the no-code functions over the newest version and store their votes."""
+    return platform.labels.functions.apply(ctx, dataset, schema, body.names)
+
+
+@router.get("/{schema}/analysis")
+def analysis(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep) -> LFAnalysis:
+    """Coverage, overlap, conflict and accuracy on people's labels, per function."""
+    return platform.labels.functions.analysis(ctx, dataset, schema)

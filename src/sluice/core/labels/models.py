@@ -89,3 +89,39 @@ class Agreement(BaseModel):
     per_class: list[ClassAgreement] = Field(default_factory=list)
     disagreements: list[dict[str, Any]] = Field(default_factory=list,
                                                 description="Items whose answers differ.")
+
+
+class LabelingFunction(BaseModel):
+    name: str
+    kind: str
+    label: str | None = Field(None, description="The class it votes (no-code kinds).")
+    config: dict[str, Any] = Field(default_factory=dict)
+    created_by: str
+    created_at: datetime
+    applied: dict[str, Any] = Field(default_factory=dict,
+                                    description="The last run: version, votes, failures, ms.")
+
+
+class LFStats(BaseModel):
+    """Snorkel-style analysis of one function over the dataset's rows."""
+
+    name: str
+    kind: str
+    polarity: list[str]
+    coverage: float = Field(description="Share of rows it votes on.")
+    overlap: float = Field(description="Share of rows it and another function vote on.")
+    conflict: float = Field(description="Share of rows where another function votes "
+                                        "differently.")
+    failures: int
+    correct: int = 0
+    incorrect: int = 0
+    accuracy: float | None = Field(None, description="On rows people have labeled.")
+
+
+class LFAnalysis(BaseModel):
+    schema_name: str
+    rows: int
+    labeled_by_people: int
+    functions: list[LFStats]
+    coverage: float = Field(description="Share of rows at least one function votes on.")
+    majority_vote_accuracy: float | None = None

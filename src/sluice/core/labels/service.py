@@ -41,6 +41,9 @@ class LabelService:
         self.db = platform.db
         self.datasets = platform.datasets
         self.audit = platform.audit
+        from sluice.core.labels.lfs import LabelingFunctions
+
+        self.functions = LabelingFunctions(platform, self)
 
     # schemas
     def create_schema(self, ctx: Ctx, dataset: str, name: str, classes: list[str], *,

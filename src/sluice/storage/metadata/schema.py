@@ -416,3 +416,30 @@ class AnnotationRow(Base):
     dataset_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
     retracted_at: Mapped[datetime | None]
+
+
+class LabelingFunctionRow(Base):
+    """A rule that votes a class for rows (or abstains): keyword, regex, SQL predicate,
+    similarity to examples, or Python run by a client who uploads its votes."""
+
+    __tablename__ = "labeling_functions"
+    __table_args__ = (UniqueConstraint("schema_id", "name"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    schema_id: Mapped[str] = mapped_column(ForeignKey("label_schemas.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str | None] = mapped_column(String(64))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(128))
+    applied: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class LabelVoteRow(Base):
+    """A labeling function's vote (or failure) on one row; abstentions are not stored."""
+
+    __tablename__ = "label_votes"
+    lf_id: Mapped[str] = mapped_column(ForeignKey("labeling_functions.id"), primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(256), primary_key=True)
+    vote: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)

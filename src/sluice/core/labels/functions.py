@@ -1,0 +1,99 @@
+"""No-code labeling functions, evaluated on the server: keywords, a regular expression, a
+SQL predicate, or similarity to example rows. Each votes its class or abstains."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+from sluice.errors import InvalidInput
+
+KINDS = ("keyword", "regex", "sql", "similarity", "python")
+REGEX_TIMEOUT_S = 0.05
+
+
+@dataclass
+class Outcome:
+    """Votes (row key -> class) and failures (row key -> error) of one function."""
+
+    votes: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def check_config(kind: str, config: dict[str, Any]) -> dict[str, Any]:
+    """The config a kind needs, cleaned; InvalidInput says what is missing."""
+    checker = _CHECKS.get(kind)
+    if checker is None:
+        raise InvalidInput(f"unknown labeling function kind {kind!r}; use "
+                           f"{', '.join(KINDS)}", code="invalid_lf_kind")
+    return checker(config)
+
+
+def _keyword(config: dict[str, Any]) -> dict[str, Any]:
+    words = [str(w).strip() for w in config.get("keywords", []) if str(w).strip()]
+    if not words:
+        raise _bad("a keyword function needs keywords")
+    return {"keywords": words, "case_sensitive": bool(config.get("case_sensitive"))}
+
+
+def _regex(config: dict[str, Any]) -> dict[str, Any]:
+    pattern = str(config.get("pattern") or "")
+    if not pattern:
+        raise _bad("a regex function needs a pattern")
+    try:
+        regex.compile(pattern)
+    except regex.error as exc:
+        raise _bad(f"invalid regular expression: {exc}") from exc
+    return {"pattern": pattern, "case_sensitive": bool(config.get("case_sensitive"))}
+
+
+def _sql(config: dict[str, Any]) -> dict[str, Any]:
+    predicate = str(config.get("predicate") or "").strip()
+    if not predicate or ";" in predicate:
+        raise _bad("a SQL function needs one boolean predicate (no ';')")
+    return {"predicate": predicate}
+
+
+def _similarity(config: dict[str, Any]) -> dict[str, Any]:
+    examples = [str(k) for k in config.get("examples", [])]
+    threshold = float(config.get("threshold", 0.6))
+    if not examples or not 0 < threshold < 1:
+        raise _bad("a similarity function needs example row keys and a threshold in (0, 1)")
+    return {"examples": examples, "threshold": threshold}
+
+
+def _python(config: dict[str, Any]) -> dict[str, Any]:
+    return {"source": str(config.get("source", ""))[:20_000]}
+
+
+def _bad(message: str) -> InvalidInput:
+    return InvalidInput(message, code="invalid_lf_config")
+
+
+_CHECKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "keyword": _keyword, "regex": _regex, "sql": _sql, "similarity": _similarity,
+    "python": _python}
+
+
+def text_rule(kind: str, config: dict[str, Any]) -> regex.Pattern[str]:
+    flags = 0 if config.get("case_sensitive") else regex.IGNORECASE
+    if kind == "keyword":
+        words = "|".join(regex.escape(w) for w in config["keywords"])
+        return regex.compile(rf"(?<!\w)(?:{words})(?!\w)", flags)
+    return regex.compile(config["pattern"], flags)
+
+
+def apply_text_rule(rule: regex.Pattern[str], label: str, keys: list[str],
+                    texts: list[str]) -> Outcome:
+    """Vote ``label`` where the rule matches; a match that runs too long fails that row."""
+    out = Outcome()
+    for key, text in zip(keys, texts, strict=True):
+        try:
+            if rule.search(text or "", timeout=REGEX_TIMEOUT_S):
+                out.votes[key] = label
+        except TimeoutError:
+            out.errors[key] = f"the pattern ran longer than {REGEX_TIMEOUT_S * 1000:.0f} ms"
+    return out

@@ -1,0 +1,214 @@
+"""Labeling functions: define, apply (no-code kinds run here; Python ones run in the
+client, which uploads their votes), and analyse against what people labeled."""
+
+from __future__ import annotations
+
+import builtins
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from sluice.core.context import Ctx, Role
+from sluice.core.labels.functions import Outcome, apply_text_rule, check_config, text_rule
+from sluice.core.labels.models import LabelingFunction, LFAnalysis
+from sluice.errors import AlreadyExists, InvalidInput, NotFound
+from sluice.ids import new_id, utcnow
+from sluice.storage.metadata.schema import LabelingFunctionRow, LabelVoteRow
+
+if TYPE_CHECKING:
+    from sluice.core.labels.service import LabelService
+    from sluice.platform import Platform
+
+SERVER_KINDS = ("keyword", "regex", "sql", "similarity")
+
+
+class LabelingFunctions:
+    def __init__(self, platform: Platform, labels: LabelService) -> None:
+        self.platform = platform
+        self.db = platform.db
+        self.labels = labels
+
+    def create(self, ctx: Ctx, dataset: str, schema: str, name: str, kind: str, *,
+               label: str | None = None, config: dict[str, Any] | None = None
+               ) -> LabelingFunction:
+        """Raises InvalidInput (bad kind, config or class) or AlreadyExists."""
+        ctx.require(Role.EDITOR, "create labeling functions")
+        found = self.labels.schema(ctx, dataset, schema)
+        config = check_config(kind, config or {})
+        if kind != "python" and label not in found.classes:
+            raise InvalidInput(f"{label!r} is not a class of {schema}; classes: "
+                               f"{', '.join(found.classes)}", code="unknown_class")
+        if not name or len(name) > 128:
+            raise InvalidInput("a function name needs 1..128 characters",
+                               code="invalid_lf_name")
+        with self.db.session() as s:
+            schema_row = self.labels._schema_row(s, ctx, dataset, schema)
+            row = LabelingFunctionRow(id=new_id(), schema_id=schema_row.id, name=name,
+                                      kind=kind, label=label, config=config,
+                                      created_at=utcnow(), created_by=ctx.actor.name,
+                                      applied={})
+            s.add(row)
+            try:
+                s.flush()
+            except IntegrityError:
+                raise AlreadyExists(f"{schema} already has a labeling function {name!r}",
+                                    code="lf_exists") from None
+            return _lf(row)
+
+    def list(self, ctx: Ctx, dataset: str, schema: str) -> builtins.list[LabelingFunction]:
+        with self.db.reader() as s:
+            schema_row = self.labels._schema_row(s, ctx, dataset, schema)
+            rows = s.scalars(select(LabelingFunctionRow).where(
+                LabelingFunctionRow.schema_id == schema_row.id)
+                .order_by(LabelingFunctionRow.created_at))
+            return [_lf(r) for r in rows]
+
+    def delete(self, ctx: Ctx, dataset: str, schema: str, name: str) -> None:
+        ctx.require(Role.EDITOR, "delete labeling functions")
+        with self.db.session() as s:
+            row = self._row(s, ctx, dataset, schema, name)
+            s.execute(delete(LabelVoteRow).where(LabelVoteRow.lf_id == row.id))
+            s.delete(row)
+
+    def apply(self, ctx: Ctx, dataset: str, schema: str,
+              names: builtins.list[str] | None = None) -> builtins.list[LabelingFunction]:
+        """Run the no-code functions (all, or ``names``) over the newest version."""
+        ctx.require(Role.EDITOR, "apply labeling functions")
+        found = self.labels.schema(ctx, dataset, schema)
+        chosen = [f for f in self.list(ctx, dataset, schema)
+                  if f.kind in SERVER_KINDS and (not names or f.name in names)]
+        if names and len(chosen) != len(set(names)):
+            missing = set(names) - {f.name for f in chosen}
+            raise NotFound(f"no no-code labeling function {sorted(missing)} in {schema}",
+                           code="lf_not_found")
+        table = self.platform.datasets.to_arrow(ctx, dataset, columns=["_key", found.column])
+        keys = table.column("_key").to_pylist()
+        texts = [t or "" for t in table.column(found.column).to_pylist()]
+        version = self.platform.datasets.version(ctx, dataset).number
+        for fn in chosen:
+            started = time.perf_counter()
+            outcome = self._evaluate(ctx, dataset, fn, keys, texts)
+            self.store(ctx, dataset, schema, fn.name, outcome, version=version,
+                       seconds=time.perf_counter() - started, rows=len(keys))
+        return self.list(ctx, dataset, schema)
+
+    def _evaluate(self, ctx: Ctx, dataset: str, fn: LabelingFunction, keys: builtins.list[str],
+                  texts: builtins.list[str]) -> Outcome:
+        assert fn.label is not None
+        if fn.kind in ("keyword", "regex"):
+            return apply_text_rule(text_rule(fn.kind, fn.config), fn.label, keys, texts)
+        if fn.kind == "sql":
+            return self._sql(ctx, dataset, fn)
+        return self._similarity(ctx, dataset, fn, keys, texts)
+
+    def _sql(self, ctx: Ctx, dataset: str, fn: LabelingFunction) -> Outcome:
+        page = self.platform.settings.sql_max_rows
+        votes: dict[str, str] = {}
+        offset = 0
+        while True:  # the predicate runs as the user's read-only, bounded SQL, page by page
+            query = (f'SELECT _key FROM "{dataset}" WHERE ({fn.config["predicate"]}) '
+                     f"ORDER BY _key LIMIT {page} OFFSET {offset}")
+            found = self.platform.sql.query(ctx, query, limit=page).table.column(0).to_pylist()
+            votes.update({k: str(fn.label) for k in found})
+            if len(found) < page:
+                return Outcome(votes=votes)
+            offset += page
+
+    def _similarity(self, ctx: Ctx, dataset: str, fn: LabelingFunction, keys: builtins.list[str],
+                    texts: builtins.list[str]) -> Outcome:
+        from sluice.models.embedders import get_embedder
+
+        index = {k: i for i, k in enumerate(keys)}
+        missing = [k for k in fn.config["examples"] if k not in index]
+        if missing:
+            raise InvalidInput(f"example rows not in {dataset}: {missing[:3]}",
+                               code="invalid_lf_config")
+        vectors = np.asarray(get_embedder("minilm", self.platform.settings).embed(texts))
+        centroid = vectors[[index[k] for k in fn.config["examples"]]].mean(axis=0)
+        centroid /= np.linalg.norm(centroid) or 1.0
+        scores = vectors @ centroid
+        return Outcome(votes={k: str(fn.label) for k, score in zip(keys, scores, strict=True)
+                              if score >= fn.config["threshold"]})
+
+    def store(self, ctx: Ctx, dataset: str, schema: str, name: str, outcome: Outcome, *,
+              version: int | None = None, seconds: float = 0.0, rows: int = 0) -> None:
+        """Replace a function's votes and failures (Python functions upload them here)."""
+        ctx.require(Role.EDITOR, "store labeling function votes")
+        found = self.labels.schema(ctx, dataset, schema)
+        unknown = {v for v in outcome.votes.values() if v not in found.classes}
+        if unknown:
+            raise InvalidInput(f"votes for unknown classes {sorted(unknown)}",
+                               code="unknown_class")
+        version = version or self.platform.datasets.version(ctx, dataset).number
+        with self.db.session() as s:
+            row = self._row(s, ctx, dataset, schema, name)
+            s.execute(delete(LabelVoteRow).where(LabelVoteRow.lf_id == row.id))
+            payload = [{"lf_id": row.id, "row_key": k, "vote": v, "error": None}
+                       for k, v in outcome.votes.items()]
+            payload += [{"lf_id": row.id, "row_key": k, "vote": None, "error": e[:1000]}
+                        for k, e in outcome.errors.items() if k not in outcome.votes]
+            if payload:
+                s.execute(insert(LabelVoteRow), payload)
+            row.applied = {"version": version, "votes": len(outcome.votes),
+                           "failures": len(outcome.errors), "rows": rows,
+                           "ms": round(seconds * 1000, 1), "at": utcnow().isoformat()}
+
+    def failures(self, ctx: Ctx, dataset: str, schema: str, name: str,
+                 limit: int = 100) -> dict[str, str]:
+        with self.db.reader() as s:
+            row = self._row(s, ctx, dataset, schema, name)
+            found = s.execute(select(LabelVoteRow.row_key, LabelVoteRow.error).where(
+                LabelVoteRow.lf_id == row.id, LabelVoteRow.error.is_not(None)).limit(limit))
+            return {k: e for k, e in found if e}
+
+    def matrix(self, ctx: Ctx, dataset: str, schema: str
+               ) -> tuple[builtins.list[str], builtins.list[str], np.ndarray]:
+        """(row keys, function names, votes as class indexes with -1 for abstain)."""
+        found = self.labels.schema(ctx, dataset, schema)
+        keys = self.platform.datasets.to_arrow(ctx, dataset, columns=["_key"]) \
+            .column("_key").to_pylist()
+        functions = self.list(ctx, dataset, schema)
+        index = {k: i for i, k in enumerate(keys)}
+        classes = {c: i for i, c in enumerate(found.classes)}
+        votes = np.full((len(keys), len(functions)), -1, dtype=np.int64)
+        with self.db.reader() as s:
+            schema_row = self.labels._schema_row(s, ctx, dataset, schema)
+            ids = {r.id: j for j, r in enumerate(s.scalars(select(LabelingFunctionRow).where(
+                LabelingFunctionRow.schema_id == schema_row.id)
+                .order_by(LabelingFunctionRow.created_at)))}
+            for lf_id, key, vote in s.execute(select(
+                    LabelVoteRow.lf_id, LabelVoteRow.row_key, LabelVoteRow.vote)
+                    .where(LabelVoteRow.lf_id.in_(list(ids)), LabelVoteRow.vote.is_not(None))):
+                if key in index and vote in classes:
+                    votes[index[key], ids[lf_id]] = classes[vote]
+        return keys, [f.name for f in functions], votes
+
+    def analysis(self, ctx: Ctx, dataset: str, schema: str) -> LFAnalysis:
+        from sluice.core.labels.analysis import analyse
+
+        found = self.labels.schema(ctx, dataset, schema)
+        keys, _, votes = self.matrix(ctx, dataset, schema)
+        functions = self.list(ctx, dataset, schema)
+        gold = self.labels.resolved_labels(ctx, dataset, schema)
+        return analyse(found.name, found.classes, keys, functions, votes, gold,
+                       failures=[int(f.applied.get("failures", 0)) for f in functions])
+
+    def _row(self, s: Any, ctx: Ctx, dataset: str, schema: str,
+             name: str) -> LabelingFunctionRow:
+        schema_row = self.labels._schema_row(s, ctx, dataset, schema)
+        row = s.scalars(select(LabelingFunctionRow).where(
+            LabelingFunctionRow.schema_id == schema_row.id,
+            LabelingFunctionRow.name == name)).first()
+        if row is None:
+            raise NotFound(f"{schema} has no labeling function {name!r}",
+                           code="lf_not_found", details={"name": name})
+        return row  # type: ignore[no-any-return]
+
+
+def _lf(row: LabelingFunctionRow) -> LabelingFunction:
+    return LabelingFunction(name=row.name, kind=row.kind, label=row.label, config=row.config,
+                            created_by=row.created_by, created_at=row.created_at,
+                            applied=dict(row.applied or {}))

@@ -1,0 +1,97 @@
+"""Labeling functions through every client: no-code kinds, Python functions that fail,
+loop or answer nonsense, and the analysis table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import sluice
+from sluice.errors import InvalidInput
+
+ROWS = ["check out my channel http://x", "great song", "subscribe to my channel",
+        "love this song so much", "free money http://y", "best song ever",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"]
+SPAMMY = {0, 2, 4}
+
+
+@pytest.fixture
+def ready(client: Any) -> list[str]:
+    client.datasets.append("yt", [{"text": t, "len": len(t)} for t in ROWS])
+    client.labels.create_schema("yt", "spam", ["ham", "spam"])
+    keys = client.datasets.to_arrow("yt").column("_key").to_pylist()
+    for i in (0, 1, 2, 3):  # people labeled four rows
+        client.labels.annotate("yt", "spam", keys[i], label="spam" if i in SPAMMY else "ham")
+    return keys
+
+
+def test_no_code_functions_and_analysis(client: Any, ready: list[str]) -> None:
+    labels = client.labels
+    labels.create_function("yt", "spam", "kw_channel", "keyword", label="spam",
+                           config={"keywords": ["channel", "subscribe"]})
+    labels.create_function("yt", "spam", "re_link", "regex", label="spam",
+                           config={"pattern": r"https?://"})
+    labels.create_function("yt", "spam", "sql_song", "sql", label="ham",
+                           config={"predicate": "text LIKE '%song%'"})
+    with pytest.raises(InvalidInput) as bad:
+        labels.create_function("yt", "spam", "bad", "regex", label="spam",
+                               config={"pattern": "(unclosed"})
+    assert bad.value.code == "invalid_lf_config"
+    with pytest.raises(InvalidInput):
+        labels.create_function("yt", "spam", "eggs", "keyword", label="eggs",
+                               config={"keywords": ["x"]})
+    applied = {f.name: f.applied for f in labels.apply("yt", "spam")}
+    assert {k: v["votes"] for k, v in applied.items()} == {
+        "kw_channel": 2, "re_link": 2, "sql_song": 3}
+    report = labels.analysis("yt", "spam")
+    stats = {s.name: s for s in report.functions}
+    assert stats["kw_channel"].coverage == pytest.approx(2 / 7)
+    assert stats["kw_channel"].polarity == ["spam"]
+    assert stats["re_link"].overlap == pytest.approx(1 / 7)  # row 0: link and channel
+    assert stats["sql_song"].accuracy == 1.0 and stats["kw_channel"].accuracy == 1.0
+    assert report.coverage == pytest.approx(6 / 7) and report.labeled_by_people == 4
+    assert report.majority_vote_accuracy == 1.0
+
+
+def test_python_functions_fail_per_row_and_stop_when_too_slow(client: Any,
+                                                              ready: list[str]) -> None:
+    @sluice.labeling_function()
+    def shouting(text: str) -> str | None:
+        if text.startswith("a"):
+            raise ValueError("no vowels allowed")
+        return "spam" if "!" in text or "http" in text else None
+
+    @sluice.labeling_function(name="nonsense")
+    def says_eggs(text: str) -> str | None:
+        return "eggs" if "song" in text else None
+
+    @sluice.labeling_function()
+    def forever(text: str) -> str | None:
+        while "song" in text:
+            pass
+        return None
+
+    result = {f.name: f.applied for f in client.labels.apply_python(
+        "yt", "spam", [shouting, says_eggs, forever], timeout=3)}
+    assert result["shouting"]["votes"] == 2 and result["shouting"]["failures"] == 1
+    assert result["nonsense"]["votes"] == 0 and result["nonsense"]["failures"] == 3
+    assert result["forever"]["failures"] >= 5  # stopped at the first song, rows after fail
+    report = {s.name: s for s in client.labels.analysis("yt", "spam").functions}
+    assert report["shouting"].failures == 1 and report["shouting"].coverage == pytest.approx(2 / 7)
+    kinds = {f.name: f.kind for f in client.labels.functions("yt", "spam")}
+    assert kinds == {"shouting": "python", "nonsense": "python", "forever": "python"}
+    client.labels.delete_function("yt", "spam", "forever")
+    assert len(client.labels.functions("yt", "spam")) == 2
+
+
+def test_similarity_to_examples(door_client: Any) -> None:
+    door_client.datasets.append("msgs", [{"text": t} for t in ROWS])
+    door_client.labels.create_schema("msgs", "spam", ["ham", "spam"])
+    keys = door_client.datasets.to_arrow("msgs").column("_key").to_pylist()
+    door_client.labels.create_function("msgs", "spam", "like_ads", "similarity", label="spam",
+                                       config={"examples": [keys[0], keys[4]],
+                                               "threshold": 0.45})
+    door_client.labels.apply("msgs", "spam")
+    report = {s.name: s for s in door_client.labels.analysis("msgs", "spam").functions}
+    assert 2 / 7 <= report["like_ads"].coverage <= 4 / 7
