@@ -28,3 +28,24 @@ def test_label_from_the_cli(tmp_path: Path) -> None:
     bad = run(home, "label", "annotate", "comments", "spam", keys[0], "eggs", "--json",
               check=False)
     assert bad.returncode != 0 and "unknown_class" in bad.stdout
+
+
+def test_labeling_functions_from_the_cli(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    data = tmp_path / "c.csv"
+    data.write_text("text\ncheck out my channel\ngreat song\nsubscribe plz\nnice song\n")
+    run(home, "ingest", str(data), "--dataset", "c", "--json")
+    run(home, "label", "schema", "create", "c", "spam", "--classes", "ham,spam")
+    run(home, "label", "lf", "create", "c", "spam", "kw", "--label", "spam",
+        "--keywords", "channel,subscribe")
+    run(home, "label", "lf", "create", "c", "spam", "songs", "--label", "ham",
+        "--sql", "text LIKE '%song%'")
+    bad = run(home, "label", "lf", "create", "c", "spam", "two", "--label", "ham",
+              "--sql", "1=1", "--regex", "x", "--json", check=False)
+    assert bad.returncode != 0 and "invalid_lf_config" in bad.stdout
+    report = js(run(home, "label", "apply", "c", "spam", "--json"))
+    coverage = {f["name"]: f["coverage"] for f in report["functions"]}
+    assert coverage == {"kw": 0.5, "songs": 0.5} and report["coverage"] == 1.0
+    human = run(home, "label", "analysis", "c", "spam").stdout
+    assert "50.0%" in human and "kw" in human
+    assert len(js(run(home, "label", "lf", "list", "c", "spam", "--json"))) == 2

@@ -55,3 +55,18 @@ def test_agreement_page_and_review(http: Any, platform: Any) -> None:
                         follow_redirects=False)
     assert settled.status_code == 303
     assert http.get("/label/notes/mood/agreement.json").json()["resolved"][keys[1]] == "angry"
+
+
+def test_functions_page_creates_and_analyses(http: Any, platform: Any) -> None:
+    _setup(platform)
+    made = http.post("/label/notes/mood/functions", data={
+        "name": "shouty", "kind": "regex", "label": "angry", "rule": r"<b>[0-2]</b>"},
+        follow_redirects=False)
+    assert made.status_code == 303
+    twin = http.get("/label/notes/mood/functions.json").json()
+    assert twin["stats"]["shouty"]["coverage"] == 0.75
+    page = http.get("/label/notes/mood/functions").text
+    assert 'data-function="shouty"' in page and "75.0%" in page
+    bad = http.post("/label/notes/mood/functions", data={
+        "name": "broken", "kind": "regex", "label": "angry", "rule": "(unclosed"})
+    assert bad.status_code == 400 and "invalid regular expression" in bad.text

@@ -43,3 +43,26 @@ def test_label_five_items_with_the_keyboard(page, live_server):  # noqa: F811
     del expected[undone]
     assert labelled == expected
     assert [a["row_key"] for a in answers if a["skipped"]] == [undone]
+
+
+def test_create_a_keyword_function_in_the_page_and_see_its_coverage(page, live_server):  # noqa: F811
+    headers = {"Authorization": f"Bearer {live_server.token}"}
+    rows = [{"text": t} for t in ("check out my channel", "great song", "subscribe now",
+                                  "love it")]
+    httpx.post(f"{live_server.url}/api/v1/datasets/lfpage/rows", json={"rows": rows},
+               headers=headers).raise_for_status()
+    httpx.post(f"{live_server.url}/api/v1/datasets/lfpage/labels",
+               json={"name": "spam", "classes": ["ham", "spam"]},
+               headers=headers).raise_for_status()
+    page.goto("/label")
+    page.click("#schemas tr:has-text('lfpage') >> text=functions")
+    page.wait_for_url("**/label/lfpage/spam/functions")
+    page.wait_for_selector("#lf-form")
+    page.fill("#lf-form input[name=name]", "promo_words")
+    page.select_option("#lf-form select[name=kind]", "keyword")
+    page.fill("#lf-form input[name=rule]", "channel, subscribe")
+    page.select_option("#lf-form select[name=label]", "spam")
+    page.click("#lf-form button[type=submit]")
+    page.wait_for_selector("tr[data-function=promo_words]")
+    assert page.inner_text("tr[data-function=promo_words] td.coverage") == "50.0%"
+    assert "spam" in page.inner_text("tr[data-function=promo_words]")

@@ -132,3 +132,103 @@ def export(dataset: DatasetArg, schema: SchemaArg, as_json: JsonOpt = False) -> 
 
 def _num(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
+
+
+lf_app = typer.Typer(no_args_is_help=True)
+app.add_typer(lf_app, name="lf", help="No-code labeling functions: create, list, delete.")
+
+
+@lf_app.command("create")
+def create_function(
+    dataset: DatasetArg, schema: SchemaArg, name: str,
+    label: Annotated[str, typer.Option(help="The class it votes.")],
+    keywords: Annotated[str | None, typer.Option(help="Comma-separated keywords.")] = None,
+    regex: Annotated[str | None, typer.Option(help="A regular expression.")] = None,
+    sql: Annotated[str | None, typer.Option(help="A SQL predicate on the row.")] = None,
+    examples: Annotated[str | None, typer.Option(
+        help="Comma-separated row keys: vote for rows similar to these.")] = None,
+    threshold: Annotated[float, typer.Option(help="Similarity threshold.")] = 0.6,
+    as_json: JsonOpt = False,
+) -> None:
+    """A keyword, regex, SQL or similarity labeling function (give exactly one)."""
+    s = state(as_json)
+    kind, config = _function_config(keywords, regex, sql, examples, threshold)
+    made = s.client().labels.create_function(dataset, schema, name, kind, label=label,
+                                             config=config)
+    return print_json(made) if s.json else out.print(f"{name}: {kind} -> {label}")
+
+
+def _function_config(keywords: str | None, regex: str | None, sql: str | None,
+                     examples: str | None, threshold: float) -> tuple[str, dict[str, object]]:
+    given = [(k, v) for k, v in (("keyword", keywords), ("regex", regex), ("sql", sql),
+                                 ("similarity", examples)) if v]
+    if len(given) != 1:
+        from sluice.errors import InvalidInput
+
+        raise InvalidInput("give exactly one of --keywords, --regex, --sql, --examples",
+                           code="invalid_lf_config")
+    kind, value = given[0]
+    configs: dict[str, dict[str, object]] = {
+        "keyword": {"keywords": value.split(",")}, "regex": {"pattern": value},
+        "sql": {"predicate": value},
+        "similarity": {"examples": value.split(","), "threshold": threshold}}
+    return kind, configs[kind]
+
+
+@lf_app.command("list")
+def list_functions(dataset: DatasetArg, schema: SchemaArg, as_json: JsonOpt = False) -> None:
+    """The schema's labeling functions and their last run."""
+    s = state(as_json)
+    functions = s.client().labels.functions(dataset, schema)
+    if s.json:
+        return print_json(functions)
+    table("Labeling functions", ["name", "kind", "votes", "rule", "last run"],
+          [(f.name, f.kind, f.label or "", short(f.config, 50),
+            f"{f.applied.get('votes', '')} votes, {f.applied.get('failures', '')} failed"
+            if f.applied else "never") for f in functions])
+    return None
+
+
+@lf_app.command("delete")
+def delete_function(dataset: DatasetArg, schema: SchemaArg, name: str,
+                    as_json: JsonOpt = False) -> None:
+    """Remove a labeling function and its votes."""
+    s = state(as_json)
+    s.client().labels.delete_function(dataset, schema, name)
+    info = {"deleted": name}
+    return print_json(info) if s.json else out.print(f"deleted {name}")
+
+
+@app.command("apply")
+def apply(dataset: DatasetArg, schema: SchemaArg,
+          only: Annotated[list[str] | None, typer.Option(help="Only these functions.")] = None,
+          as_json: JsonOpt = False) -> None:
+    """Run the no-code labeling functions and show their analysis."""
+    from sluice.cli.progress import progress_bar
+
+    s = state(as_json)
+    client = s.client()
+    with progress_bar("applying labeling functions", quiet=s.json):
+        client.labels.apply(dataset, schema, only)
+    return analysis(dataset, schema, as_json)
+
+
+@app.command("analysis")
+def analysis(dataset: DatasetArg, schema: SchemaArg, as_json: JsonOpt = False) -> None:
+    """Coverage, overlap, conflict and accuracy on people's labels, per function."""
+    s = state(as_json)
+    report = s.client().labels.analysis(dataset, schema)
+    if s.json:
+        return print_json(report)
+    table(f"{dataset}:{schema} ({report.rows} rows, {report.labeled_by_people} labeled by "
+          f"people)", ["function", "polarity", "coverage", "overlap", "conflict", "accuracy",
+                       "failures"],
+          [(f.name, ", ".join(f.polarity), _pct(f.coverage), _pct(f.overlap),
+            _pct(f.conflict), _pct(f.accuracy), f.failures) for f in report.functions])
+    out.print(f"any function votes on {_pct(report.coverage)} of rows; majority vote "
+              f"accuracy on people's labels: {_pct(report.majority_vote_accuracy)}")
+    return None
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.1f}%"

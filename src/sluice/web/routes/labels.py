@@ -98,3 +98,40 @@ def resolve(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep,
     platform.labels.resolve(ctx, dataset, schema, key, label)
     return RedirectResponse(f"/label/{quote(dataset, safe='')}/{quote(schema, safe='')}"
                             "/agreement", status_code=303)
+
+
+@twin(router, "/label/{dataset}/{schema}/functions", "label_functions.html")
+def functions_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
+                   platform: PlatformDep) -> dict[str, Any]:
+    """Labeling functions with their analysis table; make no-code ones in the page."""
+    found = platform.labels.schema(ctx, dataset, schema)
+    functions = platform.labels.functions.list(ctx, dataset, schema)
+    report = platform.labels.functions.analysis(ctx, dataset, schema)
+    return {"title": f"Labeling functions: {dataset} {schema}", "dataset": dataset,
+            "schema": found, "functions": functions, "analysis": report,
+            "stats": {s.name: s for s in report.functions}}
+
+
+@router.post("/label/{dataset}/{schema}/functions")
+def create_function(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep,
+                    name: Annotated[str, Form()], kind: Annotated[str, Form()],
+                    label: Annotated[str, Form()],
+                    rule: Annotated[str, Form()]) -> RedirectResponse:
+    """Make a keyword, regex or SQL function from the form and apply it at once."""
+    configs: dict[str, dict[str, Any]] = {
+        "keyword": {"keywords": [w for w in rule.split(",") if w.strip()]},
+               "regex": {"pattern": rule}, "sql": {"predicate": rule}}
+    functions = platform.labels.functions
+    functions.create(ctx, dataset, schema, name, kind, label=label,
+                     config=configs.get(kind, {}))
+    functions.apply(ctx, dataset, schema, [name])
+    return RedirectResponse(f"/label/{quote(dataset, safe='')}/{quote(schema, safe='')}"
+                            "/functions", status_code=303)
+
+
+@router.post("/label/{dataset}/{schema}/apply")
+def apply_functions(dataset: str, schema: str, ctx: WebCtx,
+                    platform: PlatformDep) -> RedirectResponse:
+    platform.labels.functions.apply(ctx, dataset, schema)
+    return RedirectResponse(f"/label/{quote(dataset, safe='')}/{quote(schema, safe='')}"
+                            "/functions", status_code=303)
