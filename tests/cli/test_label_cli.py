@@ -49,3 +49,7 @@ def test_labeling_functions_from_the_cli(tmp_path: Path) -> None:
     human = run(home, "label", "analysis", "c", "spam").stdout
     assert "50.0%" in human and "kw" in human
     assert len(js(run(home, "label", "lf", "list", "c", "spam", "--json"))) == 2
+    model = run(home, "label", "model", "c", "spam").stdout
+    assert "label model" in model and "majority vote" in model
+    exported = run(home, "label", "model", "c", "spam", "--export").stdout.splitlines()
+    assert exported[0] == "key,label,confidence,votes" and len(exported) == 5

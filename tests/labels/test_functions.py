@@ -95,3 +95,22 @@ def test_similarity_to_examples(door_client: Any) -> None:
     door_client.labels.apply("msgs", "spam")
     report = {s.name: s for s in door_client.labels.analysis("msgs", "spam").functions}
     assert 2 / 7 <= report["like_ads"].coverage <= 4 / 7
+
+
+def test_label_model_report_and_labels(client: Any, ready: list[str]) -> None:
+    labels = client.labels
+    with pytest.raises(InvalidInput) as none:
+        labels.label_model("yt", "spam")
+    assert none.value.code == "no_labeling_functions"
+    labels.create_function("yt", "spam", "kw", "keyword", label="spam",
+                           config={"keywords": ["channel", "subscribe", "money"]})
+    labels.create_function("yt", "spam", "song", "keyword", label="ham",
+                           config={"keywords": ["song", "love"]})
+    labels.apply("yt", "spam")
+    report = labels.label_model("yt", "spam", include_labels=True)
+    assert report.rows == 7 and report.labeled_by_people == 4
+    assert report.label_model_accuracy == 1.0 and report.majority_vote_accuracy == 1.0
+    assert set(report.functions) == {"kw", "song"}
+    by_key = {x.key: x for x in report.labels}
+    assert by_key[ready[2]].label == "spam" and by_key[ready[1]].label == "ham"
+    assert by_key[ready[6]].votes == 0 and 0.5 <= by_key[ready[6]].confidence < 0.9

@@ -19,6 +19,7 @@ from sluice.core.labels.models import (
     Agreement,
     Annotation,
     LabelingFunction,
+    LabelModelReport,
     LabelSchema,
     LFAnalysis,
     Queue,
@@ -105,6 +106,12 @@ class LabelsAPI(ABC):
     @abstractmethod
     def analysis(self, dataset: str, schema: str) -> LFAnalysis:
         """Coverage, overlap, conflict and accuracy on people's labels, per function."""
+
+    @abstractmethod
+    def label_model(self, dataset: str, schema: str, *,
+                    include_labels: bool = False) -> LabelModelReport:
+        """Fit the label model on the functions' votes; compare with majority vote; with
+        ``include_labels``, every row's probabilistic label."""
 
     @abstractmethod
     def create_schema(self, dataset: str, name: str, classes: builtins.list[str], *,
@@ -223,6 +230,11 @@ class LocalLabels(LabelsAPI):
     def analysis(self, dataset: str, schema: str) -> LFAnalysis:
         return self.service.functions.analysis(self.ctx, dataset, schema)
 
+    def label_model(self, dataset: str, schema: str, *,
+                    include_labels: bool = False) -> LabelModelReport:
+        return self.service.functions.label_model(self.ctx, dataset, schema,
+                                                  include_labels=include_labels)
+
 
 class RemoteLabels(LabelsAPI):
     def __init__(self, http: Http) -> None:
@@ -313,6 +325,12 @@ class RemoteLabels(LabelsAPI):
 
     def analysis(self, dataset: str, schema: str) -> LFAnalysis:
         return self.http.model(LFAnalysis, "GET", self._base(dataset, schema) + "/analysis")
+
+    def label_model(self, dataset: str, schema: str, *,
+                    include_labels: bool = False) -> LabelModelReport:
+        return self.http.model(LabelModelReport, "GET",
+                               self._base(dataset, schema) + "/label-model",
+                               params={"include_labels": include_labels})
 
 
 def _source(fn: LabelingFn) -> str:

@@ -15,6 +15,7 @@ from sluice.core.labels.models import (
     Agreement,
     Annotation,
     LabelingFunction,
+    LabelModelReport,
     LabelSchema,
     LFAnalysis,
     Queue,
@@ -195,3 +196,12 @@ def apply(dataset: str, schema: str, body: ApplyRequest, ctx: CtxDep,
 def analysis(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep) -> LFAnalysis:
     """Coverage, overlap, conflict and accuracy on people's labels, per function."""
     return platform.labels.functions.analysis(ctx, dataset, schema)
+
+
+@router.get("/{schema}/label-model")
+def label_model(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep,
+                include_labels: bool = False) -> LabelModelReport:
+    """Fit the label model on the functions' votes, compare it with majority vote on
+    people's labels, and (``include_labels``) give every row's probabilistic label."""
+    return platform.labels.functions.label_model(ctx, dataset, schema,
+                                                 include_labels=include_labels)

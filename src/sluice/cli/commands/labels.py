@@ -232,3 +232,27 @@ def analysis(dataset: DatasetArg, schema: SchemaArg, as_json: JsonOpt = False) -
 
 def _pct(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
+
+
+@app.command("model")
+def label_model(dataset: DatasetArg, schema: SchemaArg,
+                export: Annotated[bool, typer.Option(
+                    help="Print every row's probabilistic label as CSV.")] = False,
+                as_json: JsonOpt = False) -> None:
+    """Fit the label model on the functions' votes and compare it with majority vote."""
+    s = state(as_json)
+    report = s.client().labels.label_model(dataset, schema, include_labels=export)
+    if s.json:
+        return print_json(report)
+    if export:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["key", "label", "confidence", "votes"])
+        writer.writerows((x.key, x.label, f"{x.confidence:.4f}", x.votes)
+                         for x in report.labels or [])
+        return None
+    table("Estimated accuracy (no gold labels used)", ["function", "accuracy"],
+          [(name, _pct(acc)) for name, acc in report.functions.items()])
+    out.print(f"on {report.labeled_by_people} rows people labeled: label model "
+              f"{_pct(report.label_model_accuracy)}, majority vote "
+              f"{_pct(report.majority_vote_accuracy)} (ties broken at random)")
+    return None

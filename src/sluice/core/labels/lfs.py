@@ -13,7 +13,12 @@ from sqlalchemy.exc import IntegrityError
 
 from sluice.core.context import Ctx, Role
 from sluice.core.labels.functions import Outcome, apply_text_rule, check_config, text_rule
-from sluice.core.labels.models import LabelingFunction, LFAnalysis
+from sluice.core.labels.models import (
+    LabelingFunction,
+    LabelModelReport,
+    LFAnalysis,
+    ProbabilisticLabel,
+)
 from sluice.errors import AlreadyExists, InvalidInput, NotFound
 from sluice.ids import new_id, utcnow
 from sluice.storage.metadata.schema import LabelingFunctionRow, LabelVoteRow
@@ -196,6 +201,40 @@ class LabelingFunctions:
         return analyse(found.name, found.classes, keys, functions, votes, gold,
                        failures=[int(f.applied.get("failures", 0)) for f in functions])
 
+    def label_model(self, ctx: Ctx, dataset: str, schema: str, *,
+                    include_labels: bool = False) -> LabelModelReport:
+        """Fit the label model on the functions' votes; compare it with majority vote on
+        the rows people labeled; optionally return every row's probabilistic label."""
+        from sluice.core.labels.labelmodel import LabelModel, majority_counts
+
+        found = self.labels.schema(ctx, dataset, schema)
+        keys, names, votes = self.matrix(ctx, dataset, schema)
+        if not names:
+            raise InvalidInput("no labeling functions yet: create and apply some first",
+                               code="no_labeling_functions")
+        model = LabelModel(len(found.classes)).fit(votes)
+        probs = model.predict_proba(votes)
+        gold = self.labels.resolved_labels(ctx, dataset, schema)
+        rows = [i for i, k in enumerate(keys) if gold.get(k) in found.classes]
+        truth = np.array([found.classes.index(gold[keys[i]]) for i in rows], dtype=np.int64)
+        fired = (votes != -1).sum(axis=1)
+        report = LabelModelReport(
+            schema_name=found.name, rows=len(keys), labeled_by_people=len(rows),
+            functions={n: (None if np.isnan(a) else float(a))
+                       for n, a in zip(names, model.accuracies(votes), strict=True)},
+            label_model_accuracy=_tie_accuracy(probs[rows], truth) if rows else None,
+            majority_vote_accuracy=_tie_accuracy(majority_counts(votes[rows],
+                                                                 len(found.classes)), truth)
+            if rows else None,
+            coverage=float((fired > 0).mean()) if len(keys) else 0.0)
+        if include_labels:
+            best = probs.argmax(axis=1)
+            report.labels = [ProbabilisticLabel(key=k, label=found.classes[int(best[i])],
+                                                confidence=float(probs[i, best[i]]),
+                                                votes=int(fired[i]))
+                             for i, k in enumerate(keys)]
+        return report
+
     def _row(self, s: Any, ctx: Ctx, dataset: str, schema: str,
              name: str) -> LabelingFunctionRow:
         schema_row = self.labels._schema_row(s, ctx, dataset, schema)
@@ -206,6 +245,13 @@ class LabelingFunctions:
             raise NotFound(f"{schema} has no labeling function {name!r}",
                            code="lf_not_found", details={"name": name})
         return row  # type: ignore[no-any-return]
+
+
+def _tie_accuracy(scores: np.ndarray, truth: np.ndarray) -> float:
+    """Accuracy with ties broken at random (fixed seed), as Snorkel scores label models."""
+    jitter = np.random.default_rng(0).random(scores.shape) * 1e-9
+    tied = np.isclose(scores, scores.max(axis=1, keepdims=True))
+    return float(((scores + jitter * tied).argmax(axis=1) == truth).mean())
 
 
 def _lf(row: LabelingFunctionRow) -> LabelingFunction:

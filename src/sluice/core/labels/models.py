@@ -125,3 +125,23 @@ class LFAnalysis(BaseModel):
     functions: list[LFStats]
     coverage: float = Field(description="Share of rows at least one function votes on.")
     majority_vote_accuracy: float | None = None
+
+
+class ProbabilisticLabel(BaseModel):
+    key: str
+    label: str
+    confidence: float
+    votes: int = Field(description="How many functions voted on the row.")
+
+
+class LabelModelReport(BaseModel):
+    schema_name: str
+    rows: int
+    functions: dict[str, float | None] = Field(
+        default_factory=dict, description="Each function's estimated accuracy (no gold).")
+    labeled_by_people: int
+    label_model_accuracy: float | None = Field(None, description="On people's labels, "
+                                                                 "ties broken at random.")
+    majority_vote_accuracy: float | None = None
+    coverage: float
+    labels: list[ProbabilisticLabel] | None = None

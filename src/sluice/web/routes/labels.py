@@ -107,9 +107,11 @@ def functions_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
     found = platform.labels.schema(ctx, dataset, schema)
     functions = platform.labels.functions.list(ctx, dataset, schema)
     report = platform.labels.functions.analysis(ctx, dataset, schema)
+    model = (platform.labels.functions.label_model(ctx, dataset, schema)
+             if functions else None)
     return {"title": f"Labeling functions: {dataset} {schema}", "dataset": dataset,
             "schema": found, "functions": functions, "analysis": report,
-            "stats": {s.name: s for s in report.functions}}
+            "stats": {s.name: s for s in report.functions}, "label_model": model}
 
 
 @router.post("/label/{dataset}/{schema}/functions")
