@@ -1,8 +1,9 @@
 """Run every benchmark; results go to bench/results/*.json (see docs/benchmarks.md)."""
 
-from bench import ingest, sql, tracking
+from bench import ingest, labeling, sql, tracking
 
 if __name__ == "__main__":
     sql.main()
     ingest.main()
     tracking.main()
+    labeling.main()
