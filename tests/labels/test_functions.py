@@ -114,3 +114,21 @@ def test_label_model_report_and_labels(client: Any, ready: list[str]) -> None:
     by_key = {x.key: x for x in report.labels}
     assert by_key[ready[2]].label == "spam" and by_key[ready[1]].label == "ham"
     assert by_key[ready[6]].votes == 0 and 0.5 <= by_key[ready[6]].confidence < 0.9
+
+
+def test_the_guide_example_runs(platform: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Python block of the guide's Labeling section, as written."""
+    import contextlib
+    import io
+    from pathlib import Path
+
+    from sluice.sdk.local import LocalClient
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "guide.md").read_text()
+    code = guide.split("## Labeling", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    client = LocalClient(platform, platform.local_context(), owns_platform=False)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "guide.md", "exec"), {"client": client})  # noqa: S102
+    lines = printed.getvalue().splitlines()
+    assert lines[0].startswith("promo 0.5") and len(lines) == 4
