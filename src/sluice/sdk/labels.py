@@ -21,6 +21,7 @@ from sluice.core.labels.models import (
     LabelingFunction,
     LabelModelReport,
     LabelSchema,
+    LearningCurve,
     LFAnalysis,
     Queue,
     SchemaKind,
@@ -106,6 +107,11 @@ class LabelsAPI(ABC):
     @abstractmethod
     def analysis(self, dataset: str, schema: str) -> LFAnalysis:
         """Coverage, overlap, conflict and accuracy on people's labels, per function."""
+
+    @abstractmethod
+    def learning_curve(self, dataset: str, schema: str, *, strategy: str = "uncertainty",
+                       batch: int = 10) -> LearningCurve:
+        """Accuracy against labels for a strategy vs random order (people as oracle)."""
 
     @abstractmethod
     def label_model(self, dataset: str, schema: str, *,
@@ -230,6 +236,11 @@ class LocalLabels(LabelsAPI):
     def analysis(self, dataset: str, schema: str) -> LFAnalysis:
         return self.service.functions.analysis(self.ctx, dataset, schema)
 
+    def learning_curve(self, dataset: str, schema: str, *, strategy: str = "uncertainty",
+                       batch: int = 10) -> LearningCurve:
+        return self.service.learning_curve(self.ctx, dataset, schema, strategy=strategy,
+                                           batch=batch)
+
     def label_model(self, dataset: str, schema: str, *,
                     include_labels: bool = False) -> LabelModelReport:
         return self.service.functions.label_model(self.ctx, dataset, schema,
@@ -325,6 +336,12 @@ class RemoteLabels(LabelsAPI):
 
     def analysis(self, dataset: str, schema: str) -> LFAnalysis:
         return self.http.model(LFAnalysis, "GET", self._base(dataset, schema) + "/analysis")
+
+    def learning_curve(self, dataset: str, schema: str, *, strategy: str = "uncertainty",
+                       batch: int = 10) -> LearningCurve:
+        return self.http.model(LearningCurve, "GET",
+                               self._base(dataset, schema) + "/learning-curve",
+                               params={"strategy": strategy, "batch": batch})
 
     def label_model(self, dataset: str, schema: str, *,
                     include_labels: bool = False) -> LabelModelReport:

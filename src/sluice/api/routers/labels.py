@@ -17,6 +17,7 @@ from sluice.core.labels.models import (
     LabelingFunction,
     LabelModelReport,
     LabelSchema,
+    LearningCurve,
     LFAnalysis,
     Queue,
     SchemaKind,
@@ -77,7 +78,8 @@ def get_schema(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep) ->
 @router.get("/{schema}/queue")
 def queue(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep, limit: int = 10,
           order: str = "sequential") -> Queue:
-    """The caller's next items to label, with progress."""
+    """The caller's next items to label, with progress. ``order``: sequential, random, or
+    an active-learning strategy (uncertainty, margin, entropy, diversity)."""
     return platform.labels.queue(ctx, dataset, schema, limit=limit, order=order)
 
 
@@ -205,3 +207,12 @@ def label_model(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep,
     people's labels, and (``include_labels``) give every row's probabilistic label."""
     return platform.labels.functions.label_model(ctx, dataset, schema,
                                                  include_labels=include_labels)
+
+
+@router.get("/{schema}/learning-curve")
+def learning_curve(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep,
+                   strategy: str = "uncertainty", batch: int = 10) -> LearningCurve:
+    """Accuracy against number of labels for a strategy and for random order, replayed
+    with people's labels as the oracle."""
+    return platform.labels.learning_curve(ctx, dataset, schema, strategy=strategy,
+                                          batch=batch)

@@ -56,7 +56,9 @@ def list_schemas(dataset: DatasetArg, as_json: JsonOpt = False) -> None:
 
 @app.command("queue")
 def queue(dataset: DatasetArg, schema: SchemaArg, limit: int = 10,
-          order: Annotated[str, typer.Option(help="sequential or random.")] = "sequential",
+          order: Annotated[str, typer.Option(
+              help="sequential, random, or uncertainty|margin|entropy|diversity "
+                   "(active learning).")] = "sequential",
           as_json: JsonOpt = False) -> None:
     """Your next items to label, with progress."""
     s = state(as_json)
@@ -255,4 +257,23 @@ def label_model(dataset: DatasetArg, schema: SchemaArg,
     out.print(f"on {report.labeled_by_people} rows people labeled: label model "
               f"{_pct(report.label_model_accuracy)}, majority vote "
               f"{_pct(report.majority_vote_accuracy)} (ties broken at random)")
+    return None
+
+
+@app.command("curve")
+def learning_curve(dataset: DatasetArg, schema: SchemaArg,
+                   strategy: Annotated[str, typer.Option(
+                       help="uncertainty, margin, entropy or diversity.")] = "uncertainty",
+                   batch: int = 10, as_json: JsonOpt = False) -> None:
+    """Accuracy against number of labels: a strategy vs random order, replayed with
+    people's labels as the oracle."""
+    s = state(as_json)
+    result = s.client().labels.learning_curve(dataset, schema, strategy=strategy,
+                                              batch=batch)
+    if s.json:
+        return print_json(result)
+    random_by_n = dict(result.random)
+    table(f"Learning curve ({result.test_rows} held-out rows)",
+          ["labels", strategy, "random"],
+          [(n, _pct(acc), _pct(random_by_n.get(n))) for n, acc in result.curve])
     return None

@@ -145,3 +145,15 @@ class LabelModelReport(BaseModel):
     majority_vote_accuracy: float | None = None
     coverage: float
     labels: list[ProbabilisticLabel] | None = None
+
+
+class LearningCurve(BaseModel):
+    """Accuracy of the quick model against the number of labels, simulated with people's
+    labels as the oracle, for a query strategy and for random order."""
+
+    schema_name: str
+    strategy: str
+    batch: int
+    test_rows: int
+    curve: list[tuple[int, float]]
+    random: list[tuple[int, float]]

@@ -7,6 +7,7 @@ import builtins
 import random
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,7 @@ from sluice.core.labels.models import (
     Annotation,
     ClassAgreement,
     LabelSchema,
+    LearningCurve,
     Queue,
     QueueItem,
     SchemaKind,
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
     from sluice.platform import Platform
 
 MAX_CLASSES = 200
+ORDERS = ("sequential", "random", "uncertainty", "margin", "entropy", "diversity")
+VECTOR_CACHE = 4
 MAX_QUEUE = 200
 PEOPLE = (SourceKind.HUMAN.value, SourceKind.REVIEW.value)
 
@@ -41,6 +45,8 @@ class LabelService:
         self.db = platform.db
         self.datasets = platform.datasets
         self.audit = platform.audit
+        self.settings = platform.settings
+        self._vectors: dict[tuple[str, str, int, str], np.ndarray] = {}
         from sluice.core.labels.lfs import LabelingFunctions
 
         self.functions = LabelingFunctions(platform, self)
@@ -151,8 +157,9 @@ class LabelService:
         caller has not answered (or skipped), in dataset order or shuffled."""
         if not 1 <= limit <= MAX_QUEUE:
             raise InvalidInput(f"limit must be 1..{MAX_QUEUE}", code="invalid_limit")
-        if order not in ("sequential", "random"):
-            raise InvalidInput("order must be sequential or random", code="invalid_order")
+        if order not in ORDERS:
+            raise InvalidInput(f"order must be one of {', '.join(ORDERS)}",
+                               code="invalid_order")
         schema = self.schema(ctx, dataset, name)
         table = self.datasets.to_arrow(ctx, dataset, columns=["_key", schema.column])
         counts, mine = self._answer_counts(ctx, dataset, name)
@@ -161,12 +168,78 @@ class LabelService:
                    if counts.get(k, 0) < schema.overlap and k not in mine]
         if order == "random":
             random.Random(f"{seed}:{ctx.actor.name}").shuffle(pending)
+        elif order != "sequential" and pending:
+            pending = self._by_strategy(ctx, dataset, name, table, pending, order,
+                                        limit, seed)
         texts = table.column(schema.column)
         items = [QueueItem(key=keys[i], text=_text(texts, i), answers=counts.get(keys[i], 0))
                  for i in pending[:limit]]
         done = sum(1 for k in keys if counts.get(k, 0) >= schema.overlap)
         return Queue(schema_name=name, classes=schema.classes, kind=schema.kind, items=items,
                      done=done, total=len(keys), mine=len(mine))
+
+    def _by_strategy(self, ctx: Ctx, dataset: str, name: str, table: pa.Table,
+                     pending: builtins.list[int], strategy: str, limit: int,
+                     seed: int) -> builtins.list[int]:
+        """The pending rows the quick model most wants labeled, best first."""
+        from sluice.core.labels.active import QuickModel, choose
+
+        schema = self.schema(ctx, dataset, name)
+        vectors = self.vectors(ctx, dataset, schema.column, table)
+        keys = table.column("_key").to_pylist()
+        gold = self.resolved_labels(ctx, dataset, name)
+        labelled = [i for i, k in enumerate(keys) if gold.get(k) in schema.classes]
+        model = QuickModel(schema.classes).fit(vectors[labelled],
+                                               [gold[keys[i]] for i in labelled]) \
+            if labelled else None
+        candidates = np.array(pending)
+        probs = model.predict_proba(vectors[candidates]) if model else None
+        picked = choose(vectors[candidates], probs, strategy, limit, seed)
+        return [int(i) for i in candidates[picked]]
+
+    def learning_curve(self, ctx: Ctx, dataset: str, name: str, *,
+                       strategy: str = "uncertainty", batch: int = 10,
+                       seed: int = 0) -> LearningCurve:
+        """Replay labeling with people's labels as the oracle: a fifth of the labeled rows
+        is held out to score the quick model after every ``batch`` labels."""
+        from sluice.core.labels.active import STRATEGIES, learning_curve
+
+        if strategy not in STRATEGIES or strategy == "random":
+            raise InvalidInput(f"strategy must be one of {', '.join(STRATEGIES[:-1])}",
+                               code="invalid_strategy")
+        schema = self.schema(ctx, dataset, name)
+        table = self.datasets.to_arrow(ctx, dataset, columns=["_key", schema.column])
+        keys = table.column("_key").to_pylist()
+        gold = self.resolved_labels(ctx, dataset, name)
+        rows = [i for i, k in enumerate(keys) if gold.get(k) in schema.classes]
+        if len(rows) < 20 or len({gold[keys[i]] for i in rows}) < 2:
+            raise InvalidInput("a learning curve needs at least 20 labeled rows of two or "
+                               "more classes", code="too_few_labels")
+        order = np.random.default_rng(seed).permutation(rows)
+        test, pool = order[: len(order) // 5], order[len(order) // 5:]
+        vectors = self.vectors(ctx, dataset, schema.column, table)
+        curves = {s: learning_curve(vectors[pool], [gold[keys[i]] for i in pool],
+                                    schema.classes, strategy=s, test=vectors[test],
+                                    test_labels=[gold[keys[i]] for i in test],
+                                    batch=batch, seed=seed)
+                  for s in (strategy, "random")}
+        return LearningCurve(schema_name=name, strategy=strategy, batch=batch,
+                             test_rows=len(test), curve=curves[strategy],
+                             random=curves["random"])
+
+    def vectors(self, ctx: Ctx, dataset: str, column: str, table: pa.Table) -> np.ndarray:
+        """Embeddings of a version's text column, kept for the next call."""
+        version = self.datasets.version(ctx, dataset)
+        cache_key = (ctx.project_id, dataset, version.number, column)
+        if cache_key not in self._vectors:
+            from sluice.models.embedders import get_embedder
+
+            texts = [t or "" for t in table.column(column).to_pylist()]
+            embedder = get_embedder("minilm", self.settings)
+            self._vectors[cache_key] = np.asarray(embedder.embed(texts), dtype=np.float32)
+            while len(self._vectors) > VECTOR_CACHE:
+                self._vectors.pop(next(iter(self._vectors)))
+        return self._vectors[cache_key]
 
     def _answer_counts(self, ctx: Ctx, dataset: str,
                        name: str) -> tuple[dict[str, int], set[str]]:

@@ -46,13 +46,17 @@ def create_schema(ctx: WebCtx, platform: PlatformDep, dataset: Annotated[str, Fo
 
 @twin(router, "/label/{dataset}/{schema}", "annotate.html")
 def annotate_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
-                  platform: PlatformDep, limit: int = 20) -> dict[str, Any]:
-    """The page and, as JSON, the caller's next items (the page fetches more from it)."""
+                  platform: PlatformDep, limit: int = 20,
+                  order: str = "sequential") -> dict[str, Any]:
+    """The page and, as JSON, the caller's next items (the page fetches more from it);
+    ``order`` may be an active-learning strategy (uncertainty, margin, entropy, diversity)."""
     found = platform.labels.schema(ctx, dataset, schema)
-    queue = platform.labels.queue(ctx, dataset, schema, limit=limit)
+    queue = platform.labels.queue(ctx, dataset, schema, limit=limit, order=order)
     rendered = {item.key: str(markdown(item.text)) for item in queue.items}
     return {"title": f"Label {dataset}: {schema}", "dataset": dataset, "schema": found,
-            "queue": queue, "rendered": rendered}
+            "queue": queue, "rendered": rendered, "order": order,
+            "orders": ["sequential", "random", "uncertainty", "margin", "entropy",
+                       "diversity"]}
 
 
 @router.post("/label/{dataset}/{schema}/answer")

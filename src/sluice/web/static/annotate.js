@@ -49,7 +49,8 @@
   function refill() {
     if (fetching || items.length - nextUnanswered(index) > 5) return;
     fetching = true;
-    fetch(base + ".json?limit=20", {credentials: "same-origin"})
+    fetch(base + ".json?limit=20&order=" + encodeURIComponent(root.dataset.order || "sequential"),
+          {credentials: "same-origin"})
       .then(function (r) { return r.json(); })
       .then(function (page) {
         var have = {};

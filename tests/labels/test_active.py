@@ -1,0 +1,62 @@
+"""Active learning: strategies, the simulated learning curve, and the queue ordered by the
+quick model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sluice.core.labels.active import choose, informativeness, learning_curve
+from sluice.errors import InvalidInput
+
+
+def test_strategies_rank_the_uncertain_first() -> None:
+    probs = np.array([[0.99, 0.01], [0.55, 0.45], [0.8, 0.2], [0.5, 0.5]])
+    for strategy in ("uncertainty", "margin", "entropy"):
+        assert list(np.argsort(-informativeness(probs, strategy))[:2]) == [3, 1]
+    vectors = np.eye(4)
+    assert list(choose(vectors, probs, "uncertainty", 2)) == [3, 1]
+    assert sorted(choose(vectors, probs, "random", 4, seed=1)) == [0, 1, 2, 3]
+    assert len(set(choose(vectors, probs, "diversity", 3).tolist())) == 3
+    assert len(choose(vectors, None, "uncertainty", 2)) == 2  # cold start: diverse sample
+
+
+def _blobs(n: int, seed: int) -> tuple[np.ndarray, list[str]]:
+    """Two classes, mostly easy, with a thin band of hard rows near the boundary."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 8))
+    y = (x[:, 0] + 0.3 * x[:, 1] > 0).astype(int)
+    return x, ["a" if v else "b" for v in y]
+
+
+def test_uncertainty_needs_fewer_labels_than_random() -> None:
+    x, y = _blobs(3000, seed=0)
+    test, test_y = _blobs(1000, seed=1)
+
+    def labels_needed(strategy: str) -> int:
+        curve = learning_curve(x, y, ["a", "b"], strategy=strategy, test=test,
+                               test_labels=test_y, batch=10, budget=300)
+        return next((n for n, acc in curve if acc >= 0.97), 10**6)
+
+    assert labels_needed("uncertainty") < labels_needed("random")
+
+
+def test_queue_follows_the_strategy_and_the_curve(door_client: Any) -> None:
+    texts = [f"great song number {i}, love the music" for i in range(15)] + \
+            [f"visit my channel {i} and subscribe for free money" for i in range(15)] + \
+            ["a song about money", "subscribe to this song", "music channel"]
+    door_client.datasets.append("mix", [{"text": t} for t in texts])
+    door_client.labels.create_schema("mix", "spam", ["ham", "spam"])
+    keys = door_client.datasets.to_arrow("mix").column("_key").to_pylist()
+    for i in list(range(12)) + list(range(15, 27)):
+        door_client.labels.annotate("mix", "spam", keys[i], label="ham" if i < 15 else "spam")
+    queue = door_client.labels.queue("mix", "spam", limit=3, order="uncertainty")
+    ambiguous = set(keys[30:])
+    assert len({i.key for i in queue.items} & ambiguous) >= 2, [i.text for i in queue.items]
+    with pytest.raises(InvalidInput):
+        door_client.labels.queue("mix", "spam", order="vibes")
+    curve = door_client.labels.learning_curve("mix", "spam", strategy="margin", batch=5)
+    assert curve.test_rows == 4 and [n for n, _ in curve.curve] == [5, 10, 15, 20]
+    assert len(curve.random) == len(curve.curve)
