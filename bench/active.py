@@ -21,7 +21,7 @@ import pandas as pd
 from bench.common import save, shared
 
 SEEDS = 5
-BATCH = 10
+BATCH = int(os.environ.get("BENCH_BATCH", "10"))
 
 
 def main() -> None:
