@@ -53,3 +53,6 @@ def test_labeling_functions_from_the_cli(tmp_path: Path) -> None:
     assert "label model" in model and "majority vote" in model
     exported = run(home, "label", "model", "c", "spam", "--export").stdout.splitlines()
     assert exported[0] == "key,label,confidence,votes" and len(exported) == 5
+    committed = js(run(home, "label", "commit", "c", "spam", "--weak", "--json"))
+    assert committed["number"] == 2 and committed["operation"] == "label"
+    assert "unchanged" in run(home, "label", "commit", "c", "spam", "--weak").stdout

@@ -132,3 +132,26 @@ def test_the_guide_example_runs(platform: Any, monkeypatch: pytest.MonkeyPatch) 
         exec(compile(code, "guide.md", "exec"), {"client": client})
     lines = printed.getvalue().splitlines()
     assert lines[0].startswith("promo 0.5") and len(lines) == 4
+
+
+def test_commit_labels_as_a_dataset_version(client: Any, ready: list[str]) -> None:
+    before = client.datasets.version("yt").number
+    client.labels.create_function("yt", "spam", "kw", "keyword", label="spam",
+                                  config={"keywords": ["channel", "subscribe", "money"]})
+    client.labels.apply("yt", "spam")
+    version = client.labels.commit("yt", "spam", weak=True, message="first labels")
+    assert version is not None and version.number == before + 1
+    rows = client.sql('SELECT _key, label_spam, weak_spam, weak_spam_confidence FROM yt '
+                      'ORDER BY _key').rows()
+    by_key = {r["_key"]: r for r in rows}
+    assert by_key[ready[0]]["label_spam"] == "spam" and by_key[ready[1]]["label_spam"] == "ham"
+    assert by_key[ready[4]]["label_spam"] is None and by_key[ready[4]]["weak_spam"] == "spam"
+    assert 0.5 < by_key[ready[4]]["weak_spam_confidence"] <= 1
+    assert client.labels.commit("yt", "spam", weak=True) is None  # nothing changed
+    client.labels.annotate("yt", "spam", ready[5], label="ham")
+    again = client.labels.commit("yt", "spam")
+    assert again.number == before + 2
+    old = client.sql(f'SELECT count(label_spam) AS n FROM "yt@{before + 1}"').rows()
+    new = client.sql('SELECT count(label_spam) AS n FROM yt').rows()
+    assert (old[0]["n"], new[0]["n"]) == (4, 5)  # the earlier version keeps its labels
+    assert client.datasets.version("yt").row_count == 7

@@ -70,3 +70,18 @@ def test_functions_page_creates_and_analyses(http: Any, platform: Any) -> None:
     bad = http.post("/label/notes/mood/functions", data={
         "name": "broken", "kind": "regex", "label": "angry", "rule": "(unclosed"})
     assert bad.status_code == 400 and "invalid regular expression" in bad.text
+
+
+def test_commit_button_makes_a_version(http: Any, platform: Any) -> None:
+    keys = _setup(platform)
+    ctx = platform.local_context()
+    platform.labels.annotate(ctx, "notes", "mood", keys[0], label="calm")
+    http.post("/label/notes/mood/functions", data={
+        "name": "shouty", "kind": "regex", "label": "angry", "rule": r"<b>[12]</b>"})
+    done = http.post("/label/notes/mood/commit", data={"weak": "true"},
+                     follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/datasets/notes"
+    version = platform.datasets.version(ctx, "notes")
+    assert version.operation == "label" and version.number == 2
+    columns = {c.name for c in platform.datasets.schema(ctx, "notes")}
+    assert {"label_mood", "weak_mood", "weak_mood_confidence"} <= columns

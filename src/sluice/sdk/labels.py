@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import pyarrow as pa
 
+from sluice.core.datasets.models import VersionInfo
 from sluice.core.labels.functions import Outcome
 from sluice.core.labels.guard import LabelingFn, run_guarded
 from sluice.core.labels.models import (
@@ -107,6 +108,11 @@ class LabelsAPI(ABC):
     @abstractmethod
     def analysis(self, dataset: str, schema: str) -> LFAnalysis:
         """Coverage, overlap, conflict and accuracy on people's labels, per function."""
+
+    @abstractmethod
+    def commit(self, dataset: str, schema: str, *, weak: bool = False,
+               message: str = "") -> VersionInfo | None:
+        """Write the labels as columns into a new dataset version (None: unchanged)."""
 
     @abstractmethod
     def learning_curve(self, dataset: str, schema: str, *, strategy: str = "uncertainty",
@@ -236,6 +242,10 @@ class LocalLabels(LabelsAPI):
     def analysis(self, dataset: str, schema: str) -> LFAnalysis:
         return self.service.functions.analysis(self.ctx, dataset, schema)
 
+    def commit(self, dataset: str, schema: str, *, weak: bool = False,
+               message: str = "") -> VersionInfo | None:
+        return self.service.commit(self.ctx, dataset, schema, weak=weak, message=message)
+
     def learning_curve(self, dataset: str, schema: str, *, strategy: str = "uncertainty",
                        batch: int = 10) -> LearningCurve:
         return self.service.learning_curve(self.ctx, dataset, schema, strategy=strategy,
@@ -336,6 +346,12 @@ class RemoteLabels(LabelsAPI):
 
     def analysis(self, dataset: str, schema: str) -> LFAnalysis:
         return self.http.model(LFAnalysis, "GET", self._base(dataset, schema) + "/analysis")
+
+    def commit(self, dataset: str, schema: str, *, weak: bool = False,
+               message: str = "") -> VersionInfo | None:
+        found = self.http.json("POST", self._base(dataset, schema) + "/commit",
+                               json={"weak": weak, "message": message})
+        return None if found is None else VersionInfo.model_validate(found)
 
     def learning_curve(self, dataset: str, schema: str, *, strategy: str = "uncertainty",
                        batch: int = 10) -> LearningCurve:

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from sluice.api.deps import CtxDep, PlatformDep
+from sluice.core.datasets.models import VersionInfo
 from sluice.core.labels.functions import Outcome
 from sluice.core.labels.models import (
     Agreement,
@@ -216,3 +217,17 @@ def learning_curve(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep
     with people's labels as the oracle."""
     return platform.labels.learning_curve(ctx, dataset, schema, strategy=strategy,
                                           batch=batch)
+
+
+class CommitRequest(BaseModel):
+    weak: bool = Field(False, description="Also write the label model's labels and "
+                                          "confidences for rows some function votes on.")
+    message: str = ""
+
+
+@router.post("/{schema}/commit")
+def commit(dataset: str, schema: str, body: CommitRequest, ctx: CtxDep,
+           platform: PlatformDep) -> VersionInfo | None:
+    """Write the labels as columns (label_<schema>, weak_<schema>...) into a new dataset
+    version; null when nothing changed."""
+    return platform.labels.commit(ctx, dataset, schema, weak=body.weak, message=body.message)

@@ -277,3 +277,21 @@ def learning_curve(dataset: DatasetArg, schema: SchemaArg,
           ["labels", strategy, "random"],
           [(n, _pct(acc), _pct(random_by_n.get(n))) for n, acc in result.curve])
     return None
+
+
+@app.command("commit")
+def commit(dataset: DatasetArg, schema: SchemaArg,
+           weak: Annotated[bool, typer.Option(
+               help="Also write the label model's labels and confidences.")] = False,
+           message: str = "", as_json: JsonOpt = False) -> None:
+    """Write the labels as columns into a new dataset version."""
+    s = state(as_json)
+    version = s.client().labels.commit(dataset, schema, weak=weak, message=message)
+    if s.json:
+        return print_json(version)
+    if version is None:
+        out.print("labels unchanged: no new version")
+    else:
+        out.print(f"{dataset}@{version.number}: label_{schema}"
+                  f"{f', weak_{schema}' if weak else ''}")
+    return None

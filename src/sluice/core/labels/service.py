@@ -31,6 +31,7 @@ from sluice.ids import new_id, utcnow
 from sluice.storage.metadata.schema import AnnotationRow, DatasetRow, LabelSchemaRow
 
 if TYPE_CHECKING:
+    from sluice.core.datasets.models import VersionInfo
     from sluice.platform import Platform
 
 MAX_CLASSES = 200
@@ -42,6 +43,7 @@ PEOPLE = (SourceKind.HUMAN.value, SourceKind.REVIEW.value)
 
 class LabelService:
     def __init__(self, platform: Platform) -> None:
+        self.platform = platform
         self.db = platform.db
         self.datasets = platform.datasets
         self.audit = platform.audit
@@ -307,6 +309,22 @@ class LabelService:
                for k, v in votes.items()}
         out.update(reviews)
         return out
+
+    def commit(self, ctx: Ctx, dataset: str, name: str, *, weak: bool = False,
+               message: str = "") -> VersionInfo | None:
+        """Write the labels as columns ``label_<schema>`` (people's) and, with ``weak``,
+        ``weak_<schema>`` and ``weak_<schema>_confidence`` (the label model's) into a new
+        dataset version; None when they are already there."""
+        from sluice.core.labels.commit import commit_labels
+
+        ctx.require(Role.EDITOR, "commit labels")
+        self.schema(ctx, dataset, name)
+        version = commit_labels(self.platform, ctx, dataset, name, weak=weak,
+                                message=message)
+        if version is not None:
+            self.audit.record(ctx, "labels.commit", f"{dataset}:{name}",
+                              version=version.number, weak=weak)
+        return version
 
     # helpers
     def _schema_row(self, s: Any, ctx: Ctx, dataset: str, name: str) -> LabelSchemaRow:

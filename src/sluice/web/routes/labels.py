@@ -141,3 +141,11 @@ def apply_functions(dataset: str, schema: str, ctx: WebCtx,
     platform.labels.functions.apply(ctx, dataset, schema)
     return RedirectResponse(f"/label/{quote(dataset, safe='')}/{quote(schema, safe='')}"
                             "/functions", status_code=303)
+
+
+@router.post("/label/{dataset}/{schema}/commit")
+def commit(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep,
+           weak: Annotated[bool, Form()] = False) -> RedirectResponse:
+    """The page's "commit labels" button: a new dataset version with the label columns."""
+    platform.labels.commit(ctx, dataset, schema, weak=weak)
+    return RedirectResponse(f"/datasets/{quote(dataset, safe='')}", status_code=303)

@@ -1,0 +1,84 @@
+"""Labels into the dataset: a commit that writes people's labels (and, on request, the
+label model's) as columns, making a new dataset version that training can pin."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from sluice.core.datasets.commits import WriteResult, WriteTarget
+from sluice.core.datasets.rows import KEY
+from sluice.core.datasets.writes import write_rows
+from sluice.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from sluice.core.context import Ctx
+    from sluice.core.datasets.models import VersionInfo
+    from sluice.platform import Platform
+
+
+def label_columns(schema: str) -> tuple[str, str, str]:
+    """(people's label, label model's label, its confidence) column names."""
+    return f"label_{schema}", f"weak_{schema}", f"weak_{schema}_confidence"
+
+
+def commit_labels(platform: Platform, ctx: Ctx, dataset: str, schema: str, *,
+                  weak: bool = False, message: str = "") -> VersionInfo | None:
+    """Write the labels as columns in a new version; None when nothing changed.
+
+    Raises:
+        InvalidInput: nothing to write (no resolved labels, and no weak labels asked for).
+    """
+    labels = platform.labels.resolved_labels(ctx, dataset, schema)
+    weak_labels: dict[str, tuple[str, float]] = {}
+    if weak:
+        report = platform.labels.functions.label_model(ctx, dataset, schema,
+                                                       include_labels=True)
+        weak_labels = {x.key: (x.label, x.confidence) for x in report.labels or []
+                       if x.votes > 0}
+    if not labels and not weak_labels:
+        raise InvalidInput("no labels to commit yet: label some rows (or apply labeling "
+                           "functions and pass weak=True)", code="nothing_to_commit")
+    human, weak_col, confidence_col = label_columns(schema)
+
+    def write(target: WriteTarget) -> WriteResult:
+        assert target.lance_version is not None
+        stored = platform.tables.open(target.table_path, target.lance_version).to_table()
+        keys = stored.column(KEY).to_pylist()
+        columns: dict[str, list[Any]] = {human: [labels.get(k) for k in keys]}
+        if weak:
+            columns[weak_col] = [weak_labels.get(k, (None, None))[0] for k in keys]
+            columns[confidence_col] = [weak_labels.get(k, (None, None))[1] for k in keys]
+        changed = _changed_rows(stored, columns)
+        if not changed:
+            return WriteResult(None)
+        data = stored.take(changed)
+        for name, values in columns.items():
+            array = pa.array([values[i] for i in changed],
+                             type=pa.float64() if name == confidence_col else pa.string())
+            index = data.schema.get_field_index(name)
+            data = data.set_column(index, name, array) if index >= 0 else \
+                data.append_column(name, array)
+        version = write_rows(platform.tables, target, data, mode="upsert")
+        return WriteResult(version, summary={"rows_labelled": len(changed), "schema": schema},
+                           message=message or f"labels of {schema}")
+
+    made = platform.datasets.committer.commit(ctx, dataset, write, operation="label")
+    return None if made is None else platform.datasets.version(ctx, f"{dataset}@{made.number}")
+
+
+def _changed_rows(stored: pa.Table, columns: dict[str, list[Any]]) -> list[int]:
+    changed: set[int] = set()
+    for name, values in columns.items():
+        old = stored.column(name).to_pylist() if name in stored.column_names else \
+            [None] * stored.num_rows
+        changed.update(i for i, (a, b) in enumerate(zip(old, values, strict=True))
+                       if _differs(a, b))
+    return sorted(changed)
+
+
+def _differs(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) > 1e-9
+    return a != b
