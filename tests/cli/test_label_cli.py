@@ -56,3 +56,28 @@ def test_labeling_functions_from_the_cli(tmp_path: Path) -> None:
     committed = js(run(home, "label", "commit", "c", "spam", "--weak", "--json"))
     assert committed["number"] == 2 and committed["operation"] == "label"
     assert "unchanged" in run(home, "label", "commit", "c", "spam", "--weak").stdout
+
+
+def test_label_issues_and_curve_from_the_cli(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    data = tmp_path / "t.csv"
+    rows = [f"lovely song and a great melody {i}" for i in range(12)] + \
+           [f"win free money and subscribe to my channel {i}" for i in range(12)]
+    data.write_text("text\n" + "\n".join(rows) + "\n")
+    run(home, "ingest", str(data), "--dataset", "t", "--json")
+    run(home, "label", "schema", "create", "t", "spam", "--classes", "ham,spam")
+    from sluice.platform import Platform
+    from sluice.settings import load_settings
+
+    platform = Platform.open(load_settings(env={}, home=home))  # answers given in bulk
+    ctx = platform.local_context()
+    for item in platform.labels.queue(ctx, "t", "spam", limit=24).items:
+        label = "spam" if "money" in item.text else "ham"
+        if item.text.endswith(" 3"):
+            label = "ham" if label == "spam" else "spam"  # two wrong labels
+        platform.labels.annotate(ctx, "t", "spam", item.key, label=label)
+    platform.close()
+    issues = js(run(home, "label", "issues", "t", "spam", "--json"))
+    assert {i["text"][-1] for i in issues["issues"]} >= {"3"}
+    curve = run(home, "label", "curve", "t", "spam", "--batch", "5").stdout
+    assert "random" in curve and "uncertainty" in curve

@@ -60,3 +60,27 @@ def test_queue_follows_the_strategy_and_the_curve(door_client: Any) -> None:
     curve = door_client.labels.learning_curve("mix", "spam", strategy="margin", batch=5)
     assert curve.test_rows == 4 and [n for n, _ in curve.curve] == [5, 10, 15, 20]
     assert len(curve.random) == len(curve.curve)
+
+
+def test_label_issues_find_flipped_labels(door_client: Any) -> None:
+    music = [f"what a beautiful song, the melody and the singer are great {i}"
+             for i in range(20)]
+    promo = [f"click here to win free money and subscribe to my channel {i}"
+             for i in range(20)]
+    door_client.datasets.append("flips", [{"text": t} for t in music + promo])
+    door_client.labels.create_schema("flips", "spam", ["ham", "spam"])
+    keys = door_client.datasets.to_arrow("flips").column("_key").to_pylist()
+    flipped = {keys[3], keys[11], keys[25]}
+    for i, key in enumerate(keys):
+        right = "ham" if i < 20 else "spam"
+        wrong = "spam" if right == "ham" else "ham"
+        door_client.labels.annotate("flips", "spam", key,
+                                    label=wrong if key in flipped else right)
+    found = door_client.labels.label_issues("flips", "spam")
+    assert found.checked == 40 and found.folds == 5
+    suspects = {i.key for i in found.issues}
+    assert flipped <= suspects and len(suspects) <= 6
+    first = found.issues[0]
+    assert first.given != first.suggested and first.quality < 0.5
+    door_client.labels.resolve("flips", "spam", keys[3], "ham")
+    assert door_client.labels.resolved("flips", "spam")[keys[3]] == "ham"

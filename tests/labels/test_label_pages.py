@@ -85,3 +85,9 @@ def test_commit_button_makes_a_version(http: Any, platform: Any) -> None:
     assert version.operation == "label" and version.number == 2
     columns = {c.name for c in platform.datasets.schema(ctx, "notes")}
     assert {"label_mood", "weak_mood", "weak_mood_confidence"} <= columns
+
+
+def test_issues_page(http: Any, platform: Any) -> None:
+    _setup(platform)
+    page = http.get("/label/notes/mood/issues")
+    assert page.status_code == 200 and 'id="issues-error"' in page.text  # too few labels

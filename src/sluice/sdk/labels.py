@@ -20,6 +20,7 @@ from sluice.core.labels.models import (
     Agreement,
     Annotation,
     LabelingFunction,
+    LabelIssues,
     LabelModelReport,
     LabelSchema,
     LearningCurve,
@@ -108,6 +109,10 @@ class LabelsAPI(ABC):
     @abstractmethod
     def analysis(self, dataset: str, schema: str) -> LFAnalysis:
         """Coverage, overlap, conflict and accuracy on people's labels, per function."""
+
+    @abstractmethod
+    def label_issues(self, dataset: str, schema: str, *, limit: int = 200) -> LabelIssues:
+        """Likely label errors among people's labels (cleanlab), worst first."""
 
     @abstractmethod
     def commit(self, dataset: str, schema: str, *, weak: bool = False,
@@ -242,6 +247,9 @@ class LocalLabels(LabelsAPI):
     def analysis(self, dataset: str, schema: str) -> LFAnalysis:
         return self.service.functions.analysis(self.ctx, dataset, schema)
 
+    def label_issues(self, dataset: str, schema: str, *, limit: int = 200) -> LabelIssues:
+        return self.service.label_issues(self.ctx, dataset, schema, limit=limit)
+
     def commit(self, dataset: str, schema: str, *, weak: bool = False,
                message: str = "") -> VersionInfo | None:
         return self.service.commit(self.ctx, dataset, schema, weak=weak, message=message)
@@ -346,6 +354,10 @@ class RemoteLabels(LabelsAPI):
 
     def analysis(self, dataset: str, schema: str) -> LFAnalysis:
         return self.http.model(LFAnalysis, "GET", self._base(dataset, schema) + "/analysis")
+
+    def label_issues(self, dataset: str, schema: str, *, limit: int = 200) -> LabelIssues:
+        return self.http.model(LabelIssues, "GET", self._base(dataset, schema) + "/issues",
+                               params={"limit": limit})
 
     def commit(self, dataset: str, schema: str, *, weak: bool = False,
                message: str = "") -> VersionInfo | None:

@@ -16,6 +16,7 @@ from sluice.core.labels.models import (
     Agreement,
     Annotation,
     LabelingFunction,
+    LabelIssues,
     LabelModelReport,
     LabelSchema,
     LearningCurve,
@@ -231,3 +232,10 @@ def commit(dataset: str, schema: str, body: CommitRequest, ctx: CtxDep,
     """Write the labels as columns (label_<schema>, weak_<schema>...) into a new dataset
     version; null when nothing changed."""
     return platform.labels.commit(ctx, dataset, schema, weak=body.weak, message=body.message)
+
+
+@router.get("/{schema}/issues")
+def label_issues(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep,
+                 limit: int = 200) -> LabelIssues:
+    """Likely label errors among people's labels (confident learning), worst first."""
+    return platform.labels.label_issues(ctx, dataset, schema, limit=limit)

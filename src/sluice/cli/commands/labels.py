@@ -295,3 +295,19 @@ def commit(dataset: DatasetArg, schema: SchemaArg,
         out.print(f"{dataset}@{version.number}: label_{schema}"
                   f"{f', weak_{schema}' if weak else ''}")
     return None
+
+
+@app.command("issues")
+def label_issues(dataset: DatasetArg, schema: SchemaArg, limit: int = 50,
+                 as_json: JsonOpt = False) -> None:
+    """Likely label errors among people's labels (confident learning), worst first."""
+    s = state(as_json)
+    found = s.client().labels.label_issues(dataset, schema, limit=limit)
+    if s.json:
+        return print_json(found)
+    table(f"{len(found.issues)} likely errors in {found.checked} labeled rows "
+          f"({found.folds}-fold)", ["key", "given", "suggested", "quality", "text"],
+          [(i.key, i.given, i.suggested, f"{i.quality:.2f}", short(i.text, 60))
+           for i in found.issues])
+    out.print("settle one with `sluice label resolve DATASET SCHEMA KEY LABEL`")
+    return None

@@ -157,3 +157,21 @@ class LearningCurve(BaseModel):
     test_rows: int
     curve: list[tuple[int, float]]
     random: list[tuple[int, float]]
+
+
+class LabelIssue(BaseModel):
+    key: str
+    text: str
+    given: str = Field(description="The label people gave (review, else majority).")
+    suggested: str = Field(description="The class the out-of-fold model prefers.")
+    quality: float = Field(description="Out-of-fold probability of the given label.")
+
+
+class LabelIssues(BaseModel):
+    """Likely label errors found by confident learning (cleanlab) over out-of-fold
+    predictions of the quick model, worst first."""
+
+    schema_name: str
+    checked: int
+    folds: int
+    issues: list[LabelIssue]

@@ -18,6 +18,8 @@ from sluice.core.labels.models import (
     Agreement,
     Annotation,
     ClassAgreement,
+    LabelIssue,
+    LabelIssues,
     LabelSchema,
     LearningCurve,
     Queue,
@@ -228,6 +230,42 @@ class LabelService:
         return LearningCurve(schema_name=name, strategy=strategy, batch=batch,
                              test_rows=len(test), curve=curves[strategy],
                              random=curves["random"])
+
+    def label_issues(self, ctx: Ctx, dataset: str, name: str, *,
+                     limit: int = 200) -> LabelIssues:
+        """Rows whose label people probably got wrong: cleanlab's confident learning over
+        out-of-fold probabilities of embeddings + logistic regression."""
+        from cleanlab.filter import find_label_issues
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+        schema = self.schema(ctx, dataset, name)
+        table = self.datasets.to_arrow(ctx, dataset, columns=["_key", schema.column])
+        keys = table.column("_key").to_pylist()
+        gold = self.resolved_labels(ctx, dataset, name)
+        rows = [i for i, k in enumerate(keys) if gold.get(k) in schema.classes]
+        y = np.array([schema.classes.index(gold[keys[i]]) for i in rows])
+        counts = np.bincount(y, minlength=len(schema.classes)) if len(y) else np.array([0])
+        present = counts[counts > 0]
+        if len(present) < 2 or present.min() < 2:
+            raise InvalidInput("finding label errors needs at least two labeled rows of "
+                               "each of two classes or more", code="too_few_labels")
+        folds = int(min(5, present.min()))
+        vectors = self.vectors(ctx, dataset, schema.column, table)[rows]
+        seen = np.flatnonzero(counts)  # classes people used, in order
+        y_seen = np.searchsorted(seen, y)
+        probs = cross_val_predict(LogisticRegression(max_iter=1000), vectors, y_seen,
+                                  cv=StratifiedKFold(folds, shuffle=True, random_state=0),
+                                  method="predict_proba")
+        found = find_label_issues(labels=y_seen, pred_probs=probs,
+                                  return_indices_ranked_by="self_confidence", n_jobs=1)
+        texts = table.column(schema.column)
+        issues = [LabelIssue(key=keys[rows[i]], text=_text(texts, rows[i]),
+                             given=schema.classes[y[i]],
+                             suggested=schema.classes[seen[int(probs[i].argmax())]],
+                             quality=float(probs[i, y_seen[i]]))
+                  for i in found[:limit]]
+        return LabelIssues(schema_name=name, checked=len(rows), folds=folds, issues=issues)
 
     def vectors(self, ctx: Ctx, dataset: str, column: str, table: pa.Table) -> np.ndarray:
         """Embeddings of a version's text column, kept for the next call."""

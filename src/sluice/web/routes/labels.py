@@ -98,10 +98,26 @@ def agreement_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
 
 @router.post("/label/{dataset}/{schema}/resolve")
 def resolve(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep,
-            key: Annotated[str, Form()], label: Annotated[str, Form()]) -> RedirectResponse:
+            key: Annotated[str, Form()], label: Annotated[str, Form()],
+            back: Annotated[str, Form()] = "agreement") -> RedirectResponse:
     platform.labels.resolve(ctx, dataset, schema, key, label)
+    page = "issues" if back == "issues" else "agreement"
     return RedirectResponse(f"/label/{quote(dataset, safe='')}/{quote(schema, safe='')}"
-                            "/agreement", status_code=303)
+                            f"/{page}", status_code=303)
+
+
+@twin(router, "/label/{dataset}/{schema}/issues", "label_issues.html")
+def issues_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
+                platform: PlatformDep) -> dict[str, Any]:
+    """The review queue of likely label errors (confident learning)."""
+    found = platform.labels.schema(ctx, dataset, schema)
+    try:
+        issues = platform.labels.label_issues(ctx, dataset, schema)
+        error = None
+    except SluiceError as exc:
+        issues, error = None, exc.message
+    return {"title": f"Likely label errors: {dataset} {schema}", "dataset": dataset,
+            "schema": found, "issues": issues, "error": error}
 
 
 @twin(router, "/label/{dataset}/{schema}/functions", "label_functions.html")
