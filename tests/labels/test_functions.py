@@ -155,3 +155,25 @@ def test_commit_labels_as_a_dataset_version(client: Any, ready: list[str]) -> No
     new = client.sql('SELECT count(label_spam) AS n FROM yt').rows()
     assert (old[0]["n"], new[0]["n"]) == (4, 5)  # the earlier version keeps its labels
     assert client.datasets.version("yt").row_count == 7
+
+
+def test_zero_shot_function_runs_as_a_job(door_client: Any) -> None:
+    from sluice.core.labels.zeroshot import parse_vote
+
+    assert parse_vote(" Spam.", ["ham", "spam"]) == "spam"
+    assert parse_vote("I think it is none", ["ham", "spam"]) is None
+    door_client.datasets.append("z", [{"text": t} for t in ROWS[:3]])
+    door_client.labels.create_schema("z", "spam", ["ham", "spam"])
+    door_client.labels.create_function("z", "spam", "ask_llm", "llm",
+                                       config={"prompt": "Is this YouTube comment spam?",
+                                               "max_rows": 2})
+    job = door_client.labels.run_llm("z", "spam", "ask_llm")
+    done = door_client.jobs.wait(job.id, timeout=240)
+    assert done.state == "succeeded", done.error
+    assert done.result["rows"] == 2
+    fn = door_client.labels.functions("z", "spam")[0]
+    assert fn.kind == "llm" and fn.applied["rows"] == 2
+    report = door_client.labels.analysis("z", "spam").functions[0]
+    assert set(report.polarity) <= {"ham", "spam"}
+    with pytest.raises(InvalidInput):
+        door_client.labels.create_function("z", "spam", "bad", "llm", config={})

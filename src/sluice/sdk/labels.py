@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pyarrow as pa
 
 from sluice.core.datasets.models import VersionInfo
+from sluice.core.jobs.models import JobInfo
 from sluice.core.labels.functions import Outcome
 from sluice.core.labels.guard import LabelingFn, run_guarded
 from sluice.core.labels.models import (
@@ -109,6 +110,11 @@ class LabelsAPI(ABC):
     @abstractmethod
     def analysis(self, dataset: str, schema: str) -> LFAnalysis:
         """Coverage, overlap, conflict and accuracy on people's labels, per function."""
+
+    @abstractmethod
+    def run_llm(self, dataset: str, schema: str, name: str) -> JobInfo:
+        """Start the job running an ``llm`` (zero-shot prompt) function over the rows;
+        follow it with ``client.jobs.wait(job.id)``."""
 
     @abstractmethod
     def label_issues(self, dataset: str, schema: str, *, limit: int = 200) -> LabelIssues:
@@ -247,6 +253,9 @@ class LocalLabels(LabelsAPI):
     def analysis(self, dataset: str, schema: str) -> LFAnalysis:
         return self.service.functions.analysis(self.ctx, dataset, schema)
 
+    def run_llm(self, dataset: str, schema: str, name: str) -> JobInfo:
+        return self.service.functions.run_llm(self.ctx, dataset, schema, name)
+
     def label_issues(self, dataset: str, schema: str, *, limit: int = 200) -> LabelIssues:
         return self.service.label_issues(self.ctx, dataset, schema, limit=limit)
 
@@ -354,6 +363,10 @@ class RemoteLabels(LabelsAPI):
 
     def analysis(self, dataset: str, schema: str) -> LFAnalysis:
         return self.http.model(LFAnalysis, "GET", self._base(dataset, schema) + "/analysis")
+
+    def run_llm(self, dataset: str, schema: str, name: str) -> JobInfo:
+        return self.http.model(JobInfo, "POST", self._base(dataset, schema)
+                               + f"/lfs/{quote(name, safe='')}/run")
 
     def label_issues(self, dataset: str, schema: str, *, limit: int = 200) -> LabelIssues:
         return self.http.model(LabelIssues, "GET", self._base(dataset, schema) + "/issues",

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.core.datasets.models import VersionInfo
+from sluice.core.jobs.models import JobInfo
 from sluice.core.labels.functions import Outcome
 from sluice.core.labels.models import (
     Agreement,
@@ -130,8 +131,8 @@ def resolved(dataset: str, schema: str, ctx: CtxDep,
 
 class FunctionCreate(BaseModel):
     name: str
-    kind: str = Field(description="keyword, regex, sql or similarity (python functions run "
-                                  "in the client and upload their votes).")
+    kind: str = Field(description="keyword, regex, sql, similarity or llm (python functions "
+                                  "run in the client and upload their votes).")
     label: str | None = Field(None, description="The class it votes.")
     config: dict[str, Any] = Field(default_factory=dict)
 
@@ -239,3 +240,10 @@ def label_issues(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep,
                  limit: int = 200) -> LabelIssues:
     """Likely label errors among people's labels (confident learning), worst first."""
     return platform.labels.label_issues(ctx, dataset, schema, limit=limit)
+
+
+@router.post("/{schema}/lfs/{name}/run", status_code=202)
+def run_llm_function(dataset: str, schema: str, name: str, ctx: CtxDep,
+                     platform: PlatformDep) -> JobInfo:
+    """Start the job that asks the LLM about each row (an ``llm`` function)."""
+    return platform.labels.functions.run_llm(ctx, dataset, schema, name)

@@ -143,37 +143,43 @@ app.add_typer(lf_app, name="lf", help="No-code labeling functions: create, list,
 @lf_app.command("create")
 def create_function(
     dataset: DatasetArg, schema: SchemaArg, name: str,
-    label: Annotated[str, typer.Option(help="The class it votes.")],
+    label: Annotated[str | None, typer.Option(help="The class it votes (not for --prompt).")]
+        = None,
     keywords: Annotated[str | None, typer.Option(help="Comma-separated keywords.")] = None,
     regex: Annotated[str | None, typer.Option(help="A regular expression.")] = None,
     sql: Annotated[str | None, typer.Option(help="A SQL predicate on the row.")] = None,
     examples: Annotated[str | None, typer.Option(
         help="Comma-separated row keys: vote for rows similar to these.")] = None,
+    prompt: Annotated[str | None, typer.Option(
+        help="Zero-shot: ask the LLM this about each row (run it with `label lf run`).")]
+        = None,
     threshold: Annotated[float, typer.Option(help="Similarity threshold.")] = 0.6,
     as_json: JsonOpt = False,
 ) -> None:
-    """A keyword, regex, SQL or similarity labeling function (give exactly one)."""
+    """A keyword, regex, SQL, similarity or zero-shot LLM labeling function (give one)."""
     s = state(as_json)
-    kind, config = _function_config(keywords, regex, sql, examples, threshold)
+    kind, config = _function_config(keywords, regex, sql, examples, threshold, prompt)
     made = s.client().labels.create_function(dataset, schema, name, kind, label=label,
                                              config=config)
-    return print_json(made) if s.json else out.print(f"{name}: {kind} -> {label}")
+    return print_json(made) if s.json else out.print(f"{name}: {kind} -> {label or 'any'}")
 
 
 def _function_config(keywords: str | None, regex: str | None, sql: str | None,
-                     examples: str | None, threshold: float) -> tuple[str, dict[str, object]]:
+                     examples: str | None, threshold: float,
+                     prompt: str | None) -> tuple[str, dict[str, object]]:
     given = [(k, v) for k, v in (("keyword", keywords), ("regex", regex), ("sql", sql),
-                                 ("similarity", examples)) if v]
+                                 ("similarity", examples), ("llm", prompt)) if v]
     if len(given) != 1:
         from sluice.errors import InvalidInput
 
-        raise InvalidInput("give exactly one of --keywords, --regex, --sql, --examples",
-                           code="invalid_lf_config")
+        raise InvalidInput("give exactly one of --keywords, --regex, --sql, --examples, "
+                           "--prompt", code="invalid_lf_config")
     kind, value = given[0]
     configs: dict[str, dict[str, object]] = {
         "keyword": {"keywords": value.split(",")}, "regex": {"pattern": value},
         "sql": {"predicate": value},
-        "similarity": {"examples": value.split(","), "threshold": threshold}}
+        "similarity": {"examples": value.split(","), "threshold": threshold},
+        "llm": {"prompt": value}}
     return kind, configs[kind]
 
 
@@ -310,4 +316,22 @@ def label_issues(dataset: DatasetArg, schema: SchemaArg, limit: int = 50,
           [(i.key, i.given, i.suggested, f"{i.quality:.2f}", short(i.text, 60))
            for i in found.issues])
     out.print("settle one with `sluice label resolve DATASET SCHEMA KEY LABEL`")
+    return None
+
+
+@lf_app.command("run")
+def run_llm(dataset: DatasetArg, schema: SchemaArg, name: str,
+            as_json: JsonOpt = False) -> None:
+    """Run a zero-shot (llm) labeling function over the rows, as a job."""
+    from sluice.cli.progress import follow
+
+    s = state(as_json)
+    client = s.client()
+    job = follow(client, client.labels.run_llm(dataset, schema, name), as_json=s.json,
+                 label=f"llm {name}")
+    if s.json:
+        return print_json(job)
+    r = job.result or {}
+    out.print(f"{name}: {r.get('votes', 0)} votes on {r.get('rows', 0)} rows, "
+              f"{r.get('failures', 0)} failed")
     return None

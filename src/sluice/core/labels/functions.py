@@ -11,7 +11,7 @@ import regex
 
 from sluice.errors import InvalidInput
 
-KINDS = ("keyword", "regex", "sql", "similarity", "python")
+KINDS = ("keyword", "regex", "sql", "similarity", "llm", "python")
 REGEX_TIMEOUT_S = 0.05
 
 
@@ -65,6 +65,15 @@ def _similarity(config: dict[str, Any]) -> dict[str, Any]:
     return {"examples": examples, "threshold": threshold}
 
 
+def _llm(config: dict[str, Any]) -> dict[str, Any]:
+    prompt = str(config.get("prompt") or "").strip()
+    max_rows = int(config.get("max_rows", 500))
+    if not prompt or len(prompt) > 4000 or not 1 <= max_rows <= 100_000:
+        raise _bad("an llm function needs a prompt (up to 4,000 characters) and max_rows "
+                   "1..100000")
+    return {"prompt": prompt, "max_rows": max_rows}
+
+
 def _python(config: dict[str, Any]) -> dict[str, Any]:
     return {"source": str(config.get("source", ""))[:20_000]}
 
@@ -75,7 +84,7 @@ def _bad(message: str) -> InvalidInput:
 
 _CHECKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "keyword": _keyword, "regex": _regex, "sql": _sql, "similarity": _similarity,
-    "python": _python}
+    "llm": _llm, "python": _python}
 
 
 def text_rule(kind: str, config: dict[str, Any]) -> regex.Pattern[str]:

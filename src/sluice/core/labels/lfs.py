@@ -24,6 +24,7 @@ from sluice.ids import new_id, utcnow
 from sluice.storage.metadata.schema import LabelingFunctionRow, LabelVoteRow
 
 if TYPE_CHECKING:
+    from sluice.core.jobs.models import JobInfo
     from sluice.core.labels.service import LabelService
     from sluice.platform import Platform
 
@@ -43,7 +44,7 @@ class LabelingFunctions:
         ctx.require(Role.EDITOR, "create labeling functions")
         found = self.labels.schema(ctx, dataset, schema)
         config = check_config(kind, config or {})
-        if kind != "python" and label not in found.classes:
+        if kind not in ("python", "llm") and label not in found.classes:
             raise InvalidInput(f"{label!r} is not a class of {schema}; classes: "
                                f"{', '.join(found.classes)}", code="unknown_class")
         if not name or len(name) > 128:
@@ -99,6 +100,18 @@ class LabelingFunctions:
             self.store(ctx, dataset, schema, fn.name, outcome, version=version,
                        seconds=time.perf_counter() - started, rows=len(keys))
         return self.list(ctx, dataset, schema)
+
+    def run_llm(self, ctx: Ctx, dataset: str, schema: str, name: str) -> JobInfo:
+        """Start the job that asks the LLM about each row (up to the function's max_rows)."""
+        from sluice.core.labels.zeroshot import KIND_LLM
+
+        ctx.require(Role.EDITOR, "apply labeling functions")
+        fn = next((f for f in self.list(ctx, dataset, schema) if f.name == name), None)
+        if fn is None or fn.kind != "llm":
+            raise NotFound(f"{schema} has no llm labeling function {name!r}",
+                           code="lf_not_found")
+        return self.platform.jobs.submit(ctx, KIND_LLM, {"dataset": dataset,
+                                                         "schema": schema, "name": name})
 
     def _evaluate(self, ctx: Ctx, dataset: str, fn: LabelingFunction, keys: builtins.list[str],
                   texts: builtins.list[str]) -> Outcome:

@@ -142,10 +142,13 @@ def create_function(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDe
     """Make a keyword, regex or SQL function from the form and apply it at once."""
     configs: dict[str, dict[str, Any]] = {
         "keyword": {"keywords": [w for w in rule.split(",") if w.strip()]},
-               "regex": {"pattern": rule}, "sql": {"predicate": rule}}
+        "regex": {"pattern": rule}, "sql": {"predicate": rule}, "llm": {"prompt": rule}}
     functions = platform.labels.functions
     functions.create(ctx, dataset, schema, name, kind, label=label,
                      config=configs.get(kind, {}))
+    if kind == "llm":  # a job: follow it on its page
+        job = functions.run_llm(ctx, dataset, schema, name)
+        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
     functions.apply(ctx, dataset, schema, [name])
     return RedirectResponse(f"/label/{quote(dataset, safe='')}/{quote(schema, safe='')}"
                             "/functions", status_code=303)
