@@ -102,3 +102,24 @@ def test_local_answers_keep_every_answer_and_review_settles(platform: Any) -> No
     platform.labels.resolve(owner, "comments", "spam", keys[4], "spam")
     local = LocalClient(platform, owner, owns_platform=False)
     assert local.labels.resolved("comments", "spam") == dict(zip(keys, truth, strict=True))
+
+
+def test_multi_label_agreement_is_per_class(platform: Any) -> None:
+    from sluice.core.context import Role
+
+    owner = platform.local_context()
+    platform.appends.append(owner, "songs", [{"text": f"song {i}"} for i in range(3)])
+    platform.labels.create_schema(owner, "songs", "tags", ["happy", "loud"], kind="multi",
+                                  overlap=2)
+    keys = [i.key for i in platform.labels.queue(owner, "songs", "tags", limit=3).items]
+    answers = {"ann": [["happy"], ["happy", "loud"], ["loud"]],
+               "bob": [["happy"], ["loud"], ["loud"]]}
+    for name, labels in answers.items():
+        platform.auth.create_user(owner, name, Role.EDITOR)
+        person = platform.context(platform.auth.authenticate(
+            platform.auth.create_token(owner, "t", user=name).token))
+        for key, chosen in zip(keys, labels, strict=True):
+            platform.labels.annotate(person, "songs", "tags", key, labels=chosen)
+    result = {c.label: c for c in platform.labels.agreement(owner, "songs", "tags").per_class}
+    assert result["happy"].positive_agreement == pytest.approx(2 / 3)  # 2 agree, 1 not
+    assert result["loud"].positive_agreement == pytest.approx(1.0)  # both, twice

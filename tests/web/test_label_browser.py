@@ -66,3 +66,43 @@ def test_create_a_keyword_function_in_the_page_and_see_its_coverage(page, live_s
     page.wait_for_selector("tr[data-function=promo_words]")
     assert page.inner_text("tr[data-function=promo_words] td.coverage") == "50.0%"
     assert "spam" in page.inner_text("tr[data-function=promo_words]")
+
+
+def test_multi_label_and_spans_in_the_page(page, live_server):  # noqa: F811
+    headers = {"Authorization": f"Bearer {live_server.token}"}
+    api = f"{live_server.url}/api/v1/datasets/mixed"
+    text = "Visit https://spam.example now, it is great"
+    httpx.post(f"{api}/rows", json={"rows": [{"text": text}]},
+               headers=headers).raise_for_status()
+    for body in ({"name": "topics", "classes": ["promo", "music", "praise"], "kind": "multi"},
+                 {"name": "ents", "classes": ["URL", "TIME"], "kind": "spans"}):
+        httpx.post(f"{api}/labels", json=body, headers=headers).raise_for_status()
+
+    page.goto("/label/mixed/topics")
+    page.wait_for_selector("#item p")
+    page.keyboard.press("1")
+    page.keyboard.press("3")
+    assert "promo, praise" in page.inner_text("#pending")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('annotate').dataset.saved === '1'")
+
+    page.goto("/label/mixed/ents")
+    page.wait_for_selector("#item")
+    start = text.index("https")
+    end = text.index(" now")
+    page.evaluate("""([s, e]) => {
+        const node = document.getElementById('item').firstChild;
+        const range = document.createRange();
+        range.setStart(node, s); range.setEnd(node, e);
+        const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+    }""", [start, end])
+    page.keyboard.press("1")
+    assert "URL [" in page.inner_text("#pending")
+    assert page.inner_text("#item mark") == "https://spam.example"
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('annotate').dataset.saved === '1'")
+
+    topics = httpx.get(f"{api}/labels/topics/annotations", headers=headers).json()
+    assert topics[0]["labels"] == ["praise", "promo"]
+    ents = httpx.get(f"{api}/labels/ents/annotations", headers=headers).json()
+    assert ents[0]["spans"] == [{"start": start, "end": end, "label": "URL"}]

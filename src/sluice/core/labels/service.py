@@ -305,7 +305,12 @@ class LabelService:
         annotators = sorted({who for a in answers.values() for who in a})
         per_class = []
         for label in schema.classes:
-            alpha, positive, items = ag.per_class(answers, label)
+            if schema.kind == SchemaKind.MULTI:  # each class is its own yes/no question
+                member = {item: {who: "yes" if label in v.split(",") else "no"
+                                 for who, v in a.items()} for item, a in answers.items()}
+                alpha, positive, items = ag.per_class(member, "yes")
+            else:
+                alpha, positive, items = ag.per_class(answers, label)
             per_class.append(ClassAgreement(label=label, alpha=alpha,
                                             positive_agreement=positive, items=items))
         disagreements = [{"key": k, "answers": a} for k, a in answers.items()

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
+from markupsafe import escape
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel
 
 from sluice.api.deps import PlatformDep
-from sluice.core.labels.models import SchemaKind
+from sluice.core.labels.models import SchemaKind, Span
 from sluice.errors import SluiceError
 from sluice.web.session import WebCtx
 from sluice.web.templating import markdown
@@ -23,6 +24,8 @@ router = APIRouter(include_in_schema=False)
 class WebAnswer(BaseModel):
     key: str
     label: str | None = None
+    labels: list[str] | None = None
+    spans: list[Span] | None = None
     skip: bool = False
 
 
@@ -52,7 +55,7 @@ def annotate_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
     ``order`` may be an active-learning strategy (uncertainty, margin, entropy, diversity)."""
     found = platform.labels.schema(ctx, dataset, schema)
     queue = platform.labels.queue(ctx, dataset, schema, limit=limit, order=order)
-    rendered = {item.key: str(markdown(item.text)) for item in queue.items}
+    rendered = {item.key: _render(found.kind, item.text) for item in queue.items}
     return {"title": f"Label {dataset}: {schema}", "dataset": dataset, "schema": found,
             "queue": queue, "rendered": rendered, "order": order,
             "orders": ["sequential", "random", "uncertainty", "margin", "entropy",
@@ -64,6 +67,7 @@ def answer(dataset: str, schema: str, body: WebAnswer, ctx: WebCtx,
            platform: PlatformDep) -> JSONResponse:
     try:
         saved = platform.labels.annotate(ctx, dataset, schema, body.key, label=body.label,
+                                         labels=body.labels, spans=body.spans,
                                          skip=body.skip)
     except SluiceError as exc:
         return JSONResponse(exc.to_payload(), status_code=exc.http_status)
@@ -168,3 +172,10 @@ def commit(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep,
     """The page's "commit labels" button: a new dataset version with the label columns."""
     platform.labels.commit(ctx, dataset, schema, weak=weak)
     return RedirectResponse(f"/datasets/{quote(dataset, safe='')}", status_code=303)
+
+
+def _render(kind: SchemaKind, text: str) -> str:
+    """Markdown for reading; plain text for span labeling (offsets must match the text)."""
+    if kind == SchemaKind.SPANS:
+        return str(escape(text))
+    return str(markdown(text))

@@ -10,8 +10,10 @@
   var rendered = JSON.parse(root.dataset.rendered);
   var done = Number(root.dataset.done), total = Number(root.dataset.total);
   var mine = Number(root.dataset.mine);
+  var kind = root.dataset.kind;
   var answered = {};   // key -> label ("" for skip)
   var index = 0, fetching = false;
+  var chosen = [];     // multi-label: classes toggled on; spans: {start, end, label}
 
   function el(id) { return document.getElementById(id); }
 
@@ -27,11 +29,18 @@
       return;
     }
     el("item").innerHTML = rendered[item.key] || "";
+    if (kind === "spans") { markSpans(item); }
+    if (kind !== "single") {
+      el("pending").textContent = kind === "multi" ?
+        "selected: " + (chosen.join(", ") || "none") :
+        "spans: " + (chosen.map(function (sp) { return sp.label + " [" + sp.start + "-" + sp.end + "]"; }).join(", ") || "none");
+    }
     el("item-key").textContent = item.key + (item.key in answered ?
       " · your answer: " + (answered[item.key] || "skipped") : "");
     root.dataset.current = item.key;
     document.querySelectorAll("button.choice").forEach(function (b) {
-      b.classList.toggle("chosen", answered[item.key] === b.dataset.label);
+      b.classList.toggle("chosen", kind === "multi" ? chosen.indexOf(b.dataset.label) >= 0 :
+                                   answered[item.key] === b.dataset.label);
     });
   }
 
@@ -69,16 +78,77 @@
     var item = items[index];
     if (!item) return;
     var key = item.key;
-    post(base + "/answer", {key: key, label: skip ? null : label, skip: !!skip}).then(function (res) {
+    var body = {key: key, skip: !!skip};
+    if (!skip && kind === "single") body.label = label;
+    if (!skip && kind === "multi") body.labels = chosen.slice();
+    if (!skip && kind === "spans") body.spans = chosen.slice();
+    var shown = skip ? "skip" : (kind === "single" ? label :
+                                 kind === "multi" ? (chosen.join("+") || "none") :
+                                 chosen.length + " spans");
+    post(base + "/answer", body).then(function (res) {
       if (!res.ok) { el("status").textContent = res.data.error.message; return; }
       if (!(key in answered)) mine += 1;
-      answered[key] = skip ? "" : label;
-      el("status").textContent = "saved " + (skip ? "skip" : label) + " for " + key;
+      answered[key] = skip ? "" : shown;
+      chosen = [];
+      el("status").textContent = "saved " + shown + " for " + key;
       root.dataset.saved = String(Number(root.dataset.saved || 0) + 1);
       index = nextUnanswered(index + 1);
       show();
       refill();
     });
+  }
+
+  function toggle(label) {
+    var at = chosen.indexOf(label);
+    if (at >= 0) chosen.splice(at, 1); else chosen.push(label);
+    show();
+  }
+
+  function offsetIn(node, offset) {
+    // the character offset of (node, offset) within the item's text
+    var walker = document.createTreeWalker(el("item"), NodeFilter.SHOW_TEXT), total = 0, n;
+    while ((n = walker.nextNode())) {
+      if (n === node) return total + offset;
+      total += n.textContent.length;
+    }
+    return -1;
+  }
+
+  function addSpan(label) {
+    var sel = window.getSelection();
+    if (!sel || sel.rangeCount === 0 || sel.isCollapsed) {
+      el("status").textContent = "select some text first";
+      return;
+    }
+    var range = sel.getRangeAt(0);
+    var start = offsetIn(range.startContainer, range.startOffset);
+    var end = offsetIn(range.endContainer, range.endOffset);
+    if (start < 0 || end <= start) { el("status").textContent = "select text inside the item"; return; }
+    chosen.push({start: start, end: end, label: label});
+    sel.removeAllRanges();
+    show();
+  }
+
+  function markSpans(item) {
+    var text = item.text, html = "", at = 0;
+    chosen.slice().sort(function (a, b) { return a.start - b.start; }).forEach(function (sp) {
+      if (sp.start < at) return;
+      html += escapeHtml(text.slice(at, sp.start)) + "<mark title=\"" + escapeHtml(sp.label) +
+              "\">" + escapeHtml(text.slice(sp.start, sp.end)) + "</mark>";
+      at = sp.end;
+    });
+    el("item").innerHTML = html + escapeHtml(text.slice(at));
+  }
+
+  function escapeHtml(t) {
+    return t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+            .replace(/"/g, "&quot;");
+  }
+
+  function pick(label) {
+    if (kind === "single") answer(label, false);
+    else if (kind === "multi") toggle(label);
+    else addSpan(label);
   }
 
   function undo() {
@@ -94,18 +164,22 @@
   }
 
   document.querySelectorAll("button.choice").forEach(function (b) {
-    b.addEventListener("click", function () { answer(b.dataset.label, false); });
+    b.addEventListener("mousedown", function (e) { e.preventDefault(); });  // keep the selection
+    b.addEventListener("click", function () { pick(b.dataset.label); });
   });
+  if (el("save")) el("save").addEventListener("click", function () { answer(null, false); });
   el("skip").addEventListener("click", function () { answer(null, true); });
   el("undo").addEventListener("click", undo);
   document.addEventListener("keydown", function (e) {
     if (e.target.closest("input, textarea, select") || e.ctrlKey || e.metaKey || e.altKey) return;
     var n = Number(e.key);
-    if (n >= 1 && n <= Math.min(9, classes.length)) { answer(classes[n - 1], false); }
+    if (n >= 1 && n <= Math.min(9, classes.length)) { pick(classes[n - 1]); }
+    else if (e.key === "Enter" && kind !== "single") { answer(null, false); }
+    else if (e.key === "Backspace" && kind === "spans") { chosen.pop(); show(); }
     else if (e.key === "s") { answer(null, true); }
     else if (e.key === "u") { undo(); }
-    else if (e.key === "ArrowRight") { index = Math.min(index + 1, items.length); show(); refill(); }
-    else if (e.key === "ArrowLeft") { index = Math.max(index - 1, 0); show(); }
+    else if (e.key === "ArrowRight") { chosen = []; index = Math.min(index + 1, items.length); show(); refill(); }
+    else if (e.key === "ArrowLeft") { chosen = []; index = Math.max(index - 1, 0); show(); }
     else { return; }
     e.preventDefault();
   });
