@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from markupsafe import escape
 from fastapi.responses import JSONResponse, RedirectResponse
+from markupsafe import escape
 from pydantic import BaseModel
 
 from sluice.api.deps import PlatformDep
