@@ -2,7 +2,7 @@
 (all-MiniLM-L6-v2 embeddings + logistic regression, as the annotation queue uses it) needs
 to reach 95% of the accuracy of training on every label, when the queue picks rows by each
 strategy vs in random order. Pool: Youtube01-04 (1,586 comments, gold labels as the
-oracle); scored on Youtube05; batches of 10; mean over 5 seeds. The tool a user would
+oracle); scored on Youtube05; batches of 10; mean over 20 seeds. The tool a user would
 otherwise pick (modAL, or Label Studio Enterprise's active learning) wraps the same
 scikit-learn loop, so random order is the baseline here.
 
@@ -20,7 +20,7 @@ import pandas as pd
 
 from bench.common import save, shared
 
-SEEDS = 5
+SEEDS = int(os.environ.get("BENCH_SEEDS", "20"))
 BATCH = int(os.environ.get("BENCH_BATCH", "10"))
 
 

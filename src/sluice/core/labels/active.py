@@ -2,8 +2,8 @@
 as labels arrive) scores the rows nobody labeled, and a query strategy orders the queue.
 
 Strategies: ``uncertainty`` (least confident first), ``margin`` (smallest gap between the
-top two classes), ``entropy``, ``diversity`` (the most uncertain row of each k-means
-cluster of the embeddings, so one batch covers different kinds of rows) and ``random``.
+top two classes), ``entropy``, ``diversity`` (k-means over the most uncertain rows, one
+row per cluster, so one batch does not spend itself on near-duplicates) and ``random``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 STRATEGIES = ("uncertainty", "margin", "entropy", "diversity", "random")
+SHORTLIST = 10  # diversity clusters the count x SHORTLIST most uncertain rows
 
 
 def informativeness(probs: np.ndarray, strategy: str) -> np.ndarray:
@@ -41,8 +42,9 @@ def choose(vectors: np.ndarray, probs: np.ndarray | None, strategy: str, count: 
     if probs is None:
         return _diverse(vectors, np.zeros(n), count, seed)
     scores = informativeness(probs, strategy)
-    if strategy == "diversity":
-        return _diverse(vectors, scores, count, seed)
+    if strategy == "diversity":  # diverse among the most uncertain (Zhdanov 2019)
+        shortlist = np.argsort(-scores, kind="stable")[:count * SHORTLIST]
+        return shortlist[_diverse(vectors[shortlist], scores[shortlist], count, seed)]  # type: ignore[no-any-return]
     return np.argsort(-scores, kind="stable")[:count]
 
 
