@@ -177,3 +177,24 @@ def test_zero_shot_function_runs_as_a_job(door_client: Any) -> None:
     assert set(report.polarity) <= {"ham", "spam"}
     with pytest.raises(InvalidInput):
         door_client.labels.create_function("z", "spam", "bad", "llm", config={})
+
+
+def test_label_sources_reach_the_model_card(client: Any, ready: list[str],
+                                            tmp_path: Any) -> None:
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    client.labels.create_function("yt", "spam", "kw", "keyword", label="spam",
+                                  config={"keywords": ["channel"]})
+    client.labels.apply("yt", "spam")
+    version = client.labels.commit("yt", "spam", weak=True)
+    sio.dump(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), tmp_path / "m.skops")
+    with client.run(experiment="from-labels") as run:
+        run.log_input(f"yt@{version.number}")
+        run.log_artifact(tmp_path / "m.skops", artifact_path="model")
+    client.models.register("spam-filter", f"runs:/{run.id}/model")
+    card = client.models.card("spam-filter")
+    assert card.label_sources == [
+        "spam: label model over 1 labeling functions (kw) (weak_spam)",
+        "spam: people (label_spam)"]
+    assert "people (label_spam)" in card.markdown

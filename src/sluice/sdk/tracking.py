@@ -253,10 +253,14 @@ class ActiveRun:
         """Record a Sluice dataset version (``name`` or ``name@3``) as read by this run."""
         version = self._client.datasets.version(dataset)
         name = dataset.split("@", 1)[0]
+        ref = f"{name}@{version.number}"
+        details: dict[str, Any] = {"rows": version.row_count}
+        sources = label_sources(self._client, name, ref)
+        if sources:
+            details["label_sources"] = sources
         self._client.runs.log_inputs(self.id, [RunInput(
             name=name, digest=f"v{version.number}", source_type="sluice",
-            source=f"sluice:{name}@v{version.number}", context=context,
-            details={"rows": version.row_count})])
+            source=f"sluice:{ref.replace('@', '@v')}", context=context, details=details)])
 
     def flush(self) -> None:
         with self._lock:
@@ -283,6 +287,21 @@ class ActiveRun:
 
     def __exit__(self, exc_type: object, *_: object) -> None:
         self.end(RunStatus.FAILED if exc_type else RunStatus.FINISHED)
+
+
+def label_sources(client: Client, dataset: str, ref: str) -> builtins.list[str]:
+    """How the label columns of a dataset version were made, for model cards: people
+    (``label_<schema>``) and the label model over named functions (``weak_<schema>``)."""
+    columns = {c.name for c in client.datasets.schema(ref)}
+    out = []
+    for schema in client.labels.schemas(dataset):
+        if f"label_{schema.name}" in columns:
+            out.append(f"{schema.name}: people (label_{schema.name})")
+        if f"weak_{schema.name}" in columns:
+            names = [f.name for f in client.labels.functions(dataset, schema.name)]
+            out.append(f"{schema.name}: label model over {len(names)} labeling functions "
+                       f"({', '.join(names[:10])}) (weak_{schema.name})")
+    return out
 
 
 def start_run(client: Client, experiment: str, *, name: str | None = None,
