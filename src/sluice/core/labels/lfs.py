@@ -51,7 +51,7 @@ class LabelingFunctions:
             raise InvalidInput("a function name needs 1..128 characters",
                                code="invalid_lf_name")
         with self.db.session() as s:
-            schema_row = self.labels._schema_row(s, ctx, dataset, schema)
+            schema_row = self.labels.schema_row(s, ctx, dataset, schema)
             row = LabelingFunctionRow(id=new_id(), schema_id=schema_row.id, name=name,
                                       kind=kind, label=label, config=config,
                                       created_at=utcnow(), created_by=ctx.actor.name,
@@ -66,7 +66,7 @@ class LabelingFunctions:
 
     def list(self, ctx: Ctx, dataset: str, schema: str) -> builtins.list[LabelingFunction]:
         with self.db.reader() as s:
-            schema_row = self.labels._schema_row(s, ctx, dataset, schema)
+            schema_row = self.labels.schema_row(s, ctx, dataset, schema)
             rows = s.scalars(select(LabelingFunctionRow).where(
                 LabelingFunctionRow.schema_id == schema_row.id)
                 .order_by(LabelingFunctionRow.created_at))
@@ -193,7 +193,7 @@ class LabelingFunctions:
         classes = {c: i for i, c in enumerate(found.classes)}
         votes = np.full((len(keys), len(functions)), -1, dtype=np.int64)
         with self.db.reader() as s:
-            schema_row = self.labels._schema_row(s, ctx, dataset, schema)
+            schema_row = self.labels.schema_row(s, ctx, dataset, schema)
             ids = {r.id: j for j, r in enumerate(s.scalars(select(LabelingFunctionRow).where(
                 LabelingFunctionRow.schema_id == schema_row.id)
                 .order_by(LabelingFunctionRow.created_at)))}
@@ -250,7 +250,7 @@ class LabelingFunctions:
 
     def _row(self, s: Any, ctx: Ctx, dataset: str, schema: str,
              name: str) -> LabelingFunctionRow:
-        schema_row = self.labels._schema_row(s, ctx, dataset, schema)
+        schema_row = self.labels.schema_row(s, ctx, dataset, schema)
         row = s.scalars(select(LabelingFunctionRow).where(
             LabelingFunctionRow.schema_id == schema_row.id,
             LabelingFunctionRow.name == name)).first()

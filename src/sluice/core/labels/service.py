@@ -95,7 +95,7 @@ class LabelService:
 
     def schema(self, ctx: Ctx, dataset: str, name: str) -> LabelSchema:
         with self.db.reader() as s:
-            return _schema(self._schema_row(s, ctx, dataset, name), dataset)
+            return _schema(self.schema_row(s, ctx, dataset, name), dataset)
 
     # annotations
     def annotate(self, ctx: Ctx, dataset: str, name: str, key: str, *,
@@ -118,7 +118,7 @@ class LabelService:
             raise InvalidInput("confidence must be 0..1", code="invalid_confidence")
         version = self.datasets.version(ctx, dataset).number
         with self.db.session() as s:
-            schema_row = self._schema_row(s, ctx, dataset, name)
+            schema_row = self.schema_row(s, ctx, dataset, name)
             saved = AnnotationRow(id=new_id(), schema_id=schema_row.id, row_key=key,
                                   value=value, source_kind=SourceKind(source_kind).value,
                                   source=(source or ctx.actor.name)[:128], confidence=confidence,
@@ -129,7 +129,7 @@ class LabelService:
     def annotations(self, ctx: Ctx, dataset: str, name: str, *, key: str | None = None,
                     include_retracted: bool = False) -> builtins.list[Annotation]:
         with self.db.reader() as s:
-            schema_row = self._schema_row(s, ctx, dataset, name)
+            schema_row = self.schema_row(s, ctx, dataset, name)
             q = select(AnnotationRow).where(AnnotationRow.schema_id == schema_row.id)
             if key is not None:
                 q = q.where(AnnotationRow.row_key == key)
@@ -141,7 +141,7 @@ class LabelService:
         """Retract your newest answer in this schema (it stays in the history)."""
         ctx.require(Role.EDITOR, "label rows")
         with self.db.session() as s:
-            schema_row = self._schema_row(s, ctx, dataset, name)
+            schema_row = self.schema_row(s, ctx, dataset, name)
             row = s.scalars(select(AnnotationRow).where(
                 AnnotationRow.schema_id == schema_row.id,
                 AnnotationRow.source == ctx.actor.name,
@@ -370,7 +370,7 @@ class LabelService:
         return version
 
     # helpers
-    def _schema_row(self, s: Any, ctx: Ctx, dataset: str, name: str) -> LabelSchemaRow:
+    def schema_row(self, s: Any, ctx: Ctx, dataset: str, name: str) -> LabelSchemaRow:
         found = s.execute(select(LabelSchemaRow).join(DatasetRow).where(
             LabelSchemaRow.project_id == ctx.project_id, DatasetRow.name == dataset,
             LabelSchemaRow.name == name)).scalars().first()

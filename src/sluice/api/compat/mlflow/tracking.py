@@ -10,7 +10,7 @@ from sluice.api.compat.mlflow import shapes
 from sluice.api.compat.mlflow.fastjson import FastJsonRouter
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.core.tracking.models import Metric, RunInput
-from sluice.errors import InvalidInput
+from sluice.errors import InvalidInput, NotFound
 
 router = FastJsonRouter(prefix="/api/2.0/mlflow", tags=["mlflow"])
 Payload = Annotated[dict[str, Any], Body(default_factory=dict)]
@@ -33,8 +33,6 @@ def run_id_of(body: dict[str, Any]) -> str:
 @router.get("/experiments/get-by-name")
 def get_experiment_by_name(experiment_name: str, ctx: CtxDep,
                            platform: PlatformDep) -> dict[str, Any]:
-    from sluice.errors import NotFound
-
     found = platform.tracking.experiments.by_name(ctx, experiment_name)
     if found is None:
         raise NotFound(f"Could not find experiment with name '{experiment_name}'",
