@@ -6,9 +6,10 @@ Python function), applied to both splits, and the label matrices read back. Then
 same run: Sluice's label model, majority vote, and Snorkel's ``LabelModel`` (``pip install
 snorkel``) fitted on the development split's matrix and scored on the test split (ties
 broken at random, averaged over 20 seeds; no gold labels used for fitting); the same
-across all five leave-one-file-out splits; and a classifier (all-MiniLM-L6-v2 embeddings
-+ logistic regression, default settings) trained on each method's labels for the rows
-some function votes on: hard labels, and probabilities as sample weights.
+across all five leave-one-file-out splits; and a classifier (logistic regression, default
+settings, on all-MiniLM-L6-v2 embeddings alone or beside TF-IDF word 1-2 grams) trained on
+each method's labels for the rows some function votes on: hard labels, and probabilities
+as sample weights.
 
     python -m bench.labeling
 """
@@ -106,28 +107,42 @@ def methods(train: np.ndarray) -> dict[str, Any]:
     return fitted
 
 
-def classifier(texts_train: list[str], labels: np.ndarray, texts_test: list[str],
-               y_test: np.ndarray, embed: Any) -> float:
-    """Logistic regression on embeddings; ``labels`` are classes, or (n, k) probabilities
+def classifier(x_train: Any, labels: np.ndarray, x_test: Any, y_test: np.ndarray) -> float:
+    """Logistic regression (defaults); ``labels`` are classes, or (n, k) probabilities
     (then each row is weighted by them: Snorkel's noise-aware training)."""
     from sklearn.linear_model import LogisticRegression
 
-    x_train, x_test = embed(texts_train), embed(texts_test)
-    model = LogisticRegression(max_iter=2000)
+    model = LogisticRegression(max_iter=3000)
     if labels.ndim == 2:
         k = labels.shape[1]
-        model.fit(np.repeat(x_train, k, axis=0), np.tile(np.arange(k), len(x_train)),
+        rows = np.repeat(np.arange(x_train.shape[0]), k)
+        model.fit(x_train[rows], np.tile(np.arange(k), x_train.shape[0]),
                   sample_weight=labels.reshape(-1))
     else:
         model.fit(x_train, labels)
     return float((model.predict(x_test) == y_test).mean())
 
 
+def features(texts: list[list[str]], kind: str, train: list[int],
+             embedded: list[np.ndarray]) -> list[Any]:
+    """Each file's features: sentence embeddings, or embeddings beside TF-IDF of word 1-2
+    grams fitted on the ``train`` files."""
+    if kind == "embeddings":
+        return embedded
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    tfidf.fit([t for i in train for t in texts[i]])
+    return [hstack([csr_matrix(e), tfidf.transform(t)]).tocsr()
+            for e, t in zip(embedded, texts, strict=True)]
+
+
 def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     with tempfile.TemporaryDirectory() as tmp:
         votes, gold, names = matrices(tmp)
-    train, y_train = np.concatenate(votes[:4]), np.concatenate(gold[:4])
+    train = np.concatenate(votes[:4])
     test, y_test = votes[4], gold[4]
     fitted = methods(train)
     result: dict[str, Any] = {"functions": names, "train_rows": len(train),
@@ -142,38 +157,56 @@ def main() -> None:
             loo[name].append(round(accuracy(predict(votes[hold]), gold[hold]), 4))
     result["leave_one_file_out"] = {k: {"per_file": v, "mean": round(float(np.mean(v)), 4)}
                                     for k, v in loo.items()}
-    result["classifier_test_accuracy"] = classifiers(fitted, train, y_train, test, y_test)
+    result["classifier_test_accuracy"] = classifiers(fitted, votes, gold)
     save("labeling", result)
 
 
-def classifiers(fitted: dict[str, Any], train: np.ndarray, y_train: np.ndarray,
-                test: np.ndarray, y_test: np.ndarray) -> dict[str, float]:
+def classifiers(fitted: dict[str, Any], votes: list[np.ndarray],
+                gold: list[np.ndarray]) -> dict[str, dict[str, float]]:
+    """Test accuracy of a classifier trained on each method's labels, for two feature
+    sets; and, to choose between them without the test file, the mean over the four
+    leave-one-development-file-out splits with Sluice's labels."""
+    from sluice.core.labels.labelmodel import LabelModel
     from sluice.models.embedders import get_embedder
     from sluice.settings import load_settings
 
     files = sorted(shared("youtube_spam").glob("Youtube0*.csv"))
-    texts_train = [t for f in files[:4] for t in pd.read_csv(f).CONTENT]
-    texts_test = list(pd.read_csv(files[4]).CONTENT)
+    texts = [list(pd.read_csv(f).CONTENT) for f in files]
     embedder = get_embedder("minilm", load_settings(home=tempfile.mkdtemp()))
-    cache: dict[int, np.ndarray] = {}
-
-    def embed(texts: list[str]) -> np.ndarray:
-        if id(texts) not in cache:
-            cache[id(texts)] = np.asarray(embedder.embed(texts))
-        return cache[id(texts)]
-
-    out = {"gold labels (upper bound)": round(classifier(texts_train, y_train, texts_test,
-                                                         y_test, embed), 4)}
-    covered = (train != -1).any(axis=1)
-    chosen = [t for t, c in zip(texts_train, covered, strict=True) if c]
-    for name, (predict, _) in fitted.items():
-        scores = predict(train)[covered]
-        out[f"{name}: hard labels"] = round(classifier(
-            chosen, scores.argmax(axis=1), texts_test, y_test, embed), 4)
-        if name != "majority vote":
-            out[f"{name}: probabilistic labels"] = round(classifier(
-                chosen, scores, texts_test, y_test, embed), 4)
+    embedded = [np.asarray(embedder.embed(t)) for t in texts]
+    out: dict[str, dict[str, float]] = {}
+    for kind in ("embeddings", "embeddings + tf-idf"):
+        x = features(texts, kind, [0, 1, 2, 3], embedded)
+        train, covered = np.concatenate(votes[:4]), (np.concatenate(votes[:4]) != -1).any(1)
+        x_train = _stack(x[:4])[covered]
+        scores = {"gold labels (upper bound)": round(classifier(
+            _stack(x[:4]), np.concatenate(gold[:4]), x[4], gold[4]), 4)}
+        for name, (predict, _) in fitted.items():
+            probs = predict(train)[covered]
+            scores[f"{name}: hard labels"] = round(classifier(
+                x_train, probs.argmax(axis=1), x[4], gold[4]), 4)
+            if name != "majority vote":
+                scores[f"{name}: probabilistic labels"] = round(classifier(
+                    x_train, probs, x[4], gold[4]), 4)
+        dev = []
+        for hold in range(4):
+            rest = [i for i in range(4) if i != hold]
+            xd = features(texts, kind, rest, embedded)
+            v = np.concatenate([votes[i] for i in rest])
+            keep = (v != -1).any(axis=1)
+            labels = LabelModel(2).fit(v).predict_proba(v).argmax(axis=1)
+            dev.append(classifier(_stack([xd[i] for i in rest])[keep], labels[keep],
+                                  xd[hold], gold[hold]))
+        scores["sluice: hard labels, dev leave-one-file-out mean"] = round(
+            float(np.mean(dev)), 4)
+        out[kind] = scores
     return out
+
+
+def _stack(parts: list[Any]) -> Any:
+    from scipy.sparse import issparse, vstack
+
+    return vstack(parts).tocsr() if issparse(parts[0]) else np.concatenate(parts)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,23 @@ def test_label_from_the_cli(tmp_path: Path) -> None:
     bad = run(home, "label", "annotate", "comments", "spam", keys[0], "eggs", "--json",
               check=False)
     assert bad.returncode != 0 and "unknown_class" in bad.stdout
+    # an export made elsewhere, imported as one session: bad rows reported, a version made
+    made = tmp_path / "made.csv"
+    made.write_text(f"key,label\n{keys[0]},ham\nnot-a-key,spam\n{keys[1]},eggs\n"
+                    f"{keys[2]},\n")
+    result = js(run(home, "label", "import", "comments", "spam", str(made), "--json"))
+    assert result["saved"] == 1 and result["version"] == 2  # the ingest made the first
+    assert [e["code"] for e in result["errors"]] == ["row_not_found", "unknown_class"]
+    lines = tmp_path / "made.jsonl"
+    lines.write_text(f'{{"id": "{keys[2]}", "tag": "ham"}}\n')
+    text = run(home, "label", "import", "comments", "spam", str(lines), "--key-column", "id",
+               "--label-column", "tag").stdout
+    assert "1 labels saved, 0 refused; comments@3" in text
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{not json\n")
+    bad = run(home, "label", "import", "comments", "spam", str(broken), "--json",
+              check=False)
+    assert bad.returncode != 0 and "invalid_file" in bad.stdout
 
 
 def test_labeling_functions_from_the_cli(tmp_path: Path) -> None:

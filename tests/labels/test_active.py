@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from sluice.core.labels.active import choose, informativeness, learning_curve
+from sluice.core.labels.vectors import Known, embed_with
 from sluice.errors import InvalidInput
 
 
@@ -16,11 +17,31 @@ def test_strategies_rank_the_uncertain_first() -> None:
     probs = np.array([[0.99, 0.01], [0.55, 0.45], [0.8, 0.2], [0.5, 0.5]])
     for strategy in ("uncertainty", "margin", "entropy"):
         assert list(np.argsort(-informativeness(probs, strategy))[:2]) == [3, 1]
-    vectors = np.eye(4)
-    assert list(choose(vectors, probs, "uncertainty", 2)) == [3, 1]
-    assert sorted(choose(vectors, probs, "random", 4, seed=1)) == [0, 1, 2, 3]
-    assert len(set(choose(vectors, probs, "diversity", 3).tolist())) == 3
-    assert len(choose(vectors, None, "uncertainty", 2)) == 2  # cold start: diverse sample
+    vectors = np.random.default_rng(0).normal(size=(40, 4))
+    labelled = np.arange(4, 40)  # past the cold start
+    candidates = np.arange(4)
+    assert list(choose(vectors, candidates, labelled, probs, "uncertainty", 2)) == [3, 1]
+    assert sorted(choose(vectors, candidates, labelled, probs, "random", 4, seed=1)) == \
+        [0, 1, 2, 3]
+    assert len(set(choose(vectors, candidates, labelled, probs, "diversity", 3))) == 3
+
+
+def test_cold_start_asks_for_typical_rows_of_uncovered_clusters() -> None:
+    rng = np.random.default_rng(0)
+    centres = np.array([[10.0, 0], [0, 10.0], [-10.0, 0]])
+    sizes = [60, 40, 20]
+    vectors = np.concatenate([c + rng.normal(size=(n, 2)) for c, n in zip(centres, sizes,
+                                                                          strict=True)])
+    group = np.repeat([0, 1, 2], sizes)
+    picked = choose(vectors, np.arange(120), np.array([], dtype=np.int64), None,
+                    "uncertainty", 3)
+    assert sorted(group[picked]) == [0, 1, 2]  # one from each cluster, largest first
+    assert group[picked[0]] == 0
+    assert all(np.linalg.norm(vectors[i] - centres[group[i]]) < 1.5 for i in picked)
+    covered = np.flatnonzero(group == 0)[:1]  # a label in the big cluster: look elsewhere
+    rest = np.setdiff1d(np.arange(120), covered)
+    picked = choose(vectors, rest, covered, None, "margin", 2)
+    assert sorted(group[picked]) == [1, 2]
 
 
 def _blobs(n: int, seed: int) -> tuple[np.ndarray, list[str]]:
@@ -84,3 +105,46 @@ def test_label_issues_find_flipped_labels(door_client: Any) -> None:
     assert first.given != first.suggested and first.quality < 0.5
     door_client.labels.resolve("flips", "spam", keys[3], "ham")
     assert door_client.labels.resolved("flips", "spam")[keys[3]] == "ham"
+
+
+def test_known_vectors_embed_only_new_texts() -> None:
+    calls: list[list[str]] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return np.array([[len(t), t.count("a")] for t in texts], dtype=np.float32)
+
+    vectors, known = embed_with(Known.empty(), ["aa", "b", "aa", "ccc"], embed)
+    assert sorted(calls[0]) == ["aa", "b", "ccc"] and len(calls) == 1  # each text once
+    assert vectors.tolist() == [[2, 2], [1, 0], [2, 2], [3, 0]]
+    assert known is not None
+    again, unchanged = embed_with(known, ["ccc", "aa"], embed)
+    assert unchanged is None and len(calls) == 1 and again.tolist() == [[3, 0], [2, 2]]
+    grown, updated = embed_with(known, ["aa", "dddd"], embed)
+    assert calls[-1] == ["dddd"] and grown.tolist() == [[2, 2], [4, 0]]
+    assert updated is not None and len(updated.digests) == 2  # only the texts of now
+
+
+def test_vectors_outlive_versions_and_processes(platform: Any) -> None:
+    ctx = platform.local_context()
+    platform.appends.append(ctx, "vec", [{"text": f"comment {i}"} for i in range(12)])
+    platform.labels.create_schema(ctx, "vec", "spam", ["ham", "spam"])
+    table = platform.datasets.to_arrow(ctx, "vec", columns=["_key", "text"])
+    first = platform.labels.vectors(ctx, "vec", "spam", table)
+    blob = _blob(platform, ctx)
+    assert first.shape == (12, 384) and blob is not None
+    key = table.column("_key")[0].as_py()
+    platform.labels.annotate(ctx, "vec", "spam", key, label="ham")
+    platform.labels.finish_session(ctx, "vec", "spam")  # a new version, the same texts
+    platform.labels._vectors.clear()  # as if in another process
+    later = platform.datasets.to_arrow(ctx, "vec", columns=["_key", "text"])
+    again = platform.labels.vectors(ctx, "vec", "spam", later)
+    by_key = dict(zip(later.column("_key").to_pylist(), again, strict=True))
+    assert np.allclose(first, [by_key[k] for k in table.column("_key").to_pylist()])
+    assert _blob(platform, ctx) == blob  # nothing re-embedded
+    assert len(Known.load(platform.blobs, blob).digests) == 12
+
+
+def _blob(platform: Any, ctx: Any) -> str | None:
+    with platform.db.reader() as s:
+        return platform.labels.schema_row(s, ctx, "vec", "spam").vectors_blob  # type: ignore[no-any-return]

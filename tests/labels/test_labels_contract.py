@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sluice.core.labels.models import Span
+from sluice.core.labels.models import Answer, Span
 from sluice.errors import AlreadyExists, InvalidInput, NotFound
 
 COMMENTS = ["check out my channel", "great song", "subscribe plz", "love this",
@@ -53,6 +53,32 @@ def test_queue_answers_progress_and_undo(client: Any, keys: list[str]) -> None:
     with pytest.raises(NotFound) as missing:
         client.labels.annotate("comments", "spam", "no-such-key", label="ham")
     assert missing.value.code == "row_not_found"
+
+
+def test_every_labeling_session_commits_a_version(client: Any, keys: list[str]) -> None:
+    before = client.datasets.version("comments").number
+    with client.labels.session("comments", "spam") as session:
+        session.annotate(keys[0], label="spam")
+        session.annotate(keys[1], label="ham")
+    assert session.answers == 2 and session.version == before + 1
+    rows = client.datasets.to_arrow(f"comments@{session.version}").to_pylist()
+    assert {r["_key"]: r["label_spam"] for r in rows}[keys[0]] == "spam"
+    with client.labels.session("comments", "spam") as idle:
+        pass
+    assert idle.version is None  # nothing changed: no new version
+    result = client.labels.record_answers("comments", "spam", [
+        Answer(key=keys[2], label="spam"), Answer(key="no-such-key", label="ham"),
+        Answer(key=keys[3], label="eggs"), Answer(key=keys[4], label="spam")], finish=True)
+    assert result.saved == 2 and result.version == before + 2
+    assert [(e.key, e.code) for e in result.errors] == [("no-such-key", "row_not_found"),
+                                                        (keys[3], "unknown_class")]
+    unfinished = client.labels.record_answers("comments", "spam",
+                                              [Answer(key=keys[5], label="ham")])
+    assert unfinished.version is None
+    assert client.datasets.version("comments").number == before + 2
+    assert client.labels.finish_session("comments", "spam").number == before + 3
+    with pytest.raises(NotFound):
+        client.labels.record_answers("comments", "nope", [Answer(key=keys[0], label="ham")])
 
 
 def test_spans_and_multi_label(client: Any, keys: list[str]) -> None:

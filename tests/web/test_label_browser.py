@@ -1,4 +1,5 @@
-"""Labeling in headless Chromium: five items with the keyboard, undo, skip."""
+"""Labeling in headless Chromium: five items with the keyboard, undo, skip, finishing the
+session into a dataset version."""
 
 import httpx
 import pytest
@@ -43,6 +44,13 @@ def test_label_five_items_with_the_keyboard(page, live_server):  # noqa: F811
     del expected[undone]
     assert labelled == expected
     assert [a["row_key"] for a in answers if a["skipped"]] == [undone]
+    page.keyboard.press("f")  # finish the session: a dataset version with the labels
+    page.wait_for_function("document.getElementById('status').textContent"
+                           ".startsWith('session saved as kbd@')")
+    version = int(page.get_attribute("#annotate", "data-version"))
+    made = httpx.get(f"{live_server.url}/api/v1/datasets/kbd@{version}/rows",
+                     headers=headers).json()
+    assert {r["_key"]: r["label_spam"] for r in made["rows"] if r["label_spam"]} == expected
 
 
 def test_create_a_keyword_function_in_the_page_and_see_its_coverage(page, live_server):  # noqa: F811

@@ -61,3 +61,16 @@ def raise_if_failed(job: JobInfo) -> None:
             f"job {job.id} failed: {job.message}")
     if job.state == JobState.CANCELLED:
         raise Cancelled(f"job {job.id} was cancelled", code="job_cancelled")
+
+
+@contextmanager
+def count_bar(label: str, total: int, *, quiet: bool = False) -> Iterator[Callable[[int], None]]:
+    """A progress bar over ``total`` items; the callback takes how many are done."""
+    if quiet:
+        yield lambda done: None
+        return
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=False) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda done: progress.update(task, completed=done)

@@ -7,7 +7,7 @@ import contextlib
 import inspect
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -20,6 +20,7 @@ from sluice.core.labels.guard import LabelingFn, run_guarded
 from sluice.core.labels.models import (
     Agreement,
     Annotation,
+    Answer,
     LabelingFunction,
     LabelIssues,
     LabelModelReport,
@@ -28,6 +29,7 @@ from sluice.core.labels.models import (
     LFAnalysis,
     Queue,
     SchemaKind,
+    SessionResult,
     Span,
 )
 from sluice.errors import AlreadyExists, NotFound
@@ -177,6 +179,54 @@ class LabelsAPI(ABC):
         """One label per item from people: the review, else the majority."""
 
 
+    @abstractmethod
+    def record_answers(self, dataset: str, schema: str, answers: Sequence[Answer], *,
+                       finish: bool = False) -> SessionResult:
+        """Save many answers at once (a bad one is reported, the rest are kept); with
+        ``finish``, end the session with a dataset version holding people's labels."""
+
+    @abstractmethod
+    def finish_session(self, dataset: str, schema: str) -> VersionInfo | None:
+        """End a labeling session: a new dataset version with people's labels (None when
+        unchanged)."""
+
+    @contextlib.contextmanager
+    def session(self, dataset: str, schema: str) -> Iterator[LabelingSession]:
+        """Label in a session that commits a dataset version when it ends::
+
+            with client.labels.session("reviews", "sentiment") as s:
+                s.annotate(key, label="positive")
+            s.version  # the dataset version the session made (None: unchanged)
+
+        Each answer is saved as it is given; the version is made even when the block
+        raises, so no answer waits on the rest.
+        """
+        labeling = LabelingSession(self, dataset, schema)
+        try:
+            yield labeling
+        finally:
+            made = self.finish_session(dataset, schema)
+            labeling.version = made.number if made else None
+
+
+class LabelingSession:
+    """Answers given inside ``client.labels.session(...)``."""
+
+    def __init__(self, labels: LabelsAPI, dataset: str, schema: str) -> None:
+        self.labels, self.dataset, self.schema = labels, dataset, schema
+        self.answers = 0
+        self.version: int | None = None
+
+    def annotate(self, key: str, *, label: str | None = None,
+                 labels: builtins.list[str] | None = None,
+                 spans: builtins.list[Span] | None = None, skip: bool = False,
+                 confidence: float | None = None) -> Annotation:
+        saved = self.labels.annotate(self.dataset, self.schema, key, label=label,
+                                     labels=labels, spans=spans, skip=skip,
+                                     confidence=confidence)
+        self.answers += 1
+        return saved
+
 class LocalLabels(LabelsAPI):
     def __init__(self, platform: Platform, ctx: Ctx) -> None:
         self.platform = platform
@@ -262,6 +312,13 @@ class LocalLabels(LabelsAPI):
     def commit(self, dataset: str, schema: str, *, weak: bool = False,
                message: str = "") -> VersionInfo | None:
         return self.service.commit(self.ctx, dataset, schema, weak=weak, message=message)
+
+    def record_answers(self, dataset: str, schema: str, answers: Sequence[Answer], *,
+                       finish: bool = False) -> SessionResult:
+        return self.service.record_answers(self.ctx, dataset, schema, answers, finish=finish)
+
+    def finish_session(self, dataset: str, schema: str) -> VersionInfo | None:
+        return self.service.finish_session(self.ctx, dataset, schema)
 
     def learning_curve(self, dataset: str, schema: str, *, strategy: str = "uncertainty",
                        batch: int = 10) -> LearningCurve:
@@ -376,6 +433,16 @@ class RemoteLabels(LabelsAPI):
                message: str = "") -> VersionInfo | None:
         found = self.http.json("POST", self._base(dataset, schema) + "/commit",
                                json={"weak": weak, "message": message})
+        return None if found is None else VersionInfo.model_validate(found)
+
+    def record_answers(self, dataset: str, schema: str, answers: Sequence[Answer], *,
+                       finish: bool = False) -> SessionResult:
+        return self.http.model(SessionResult, "POST", self._base(dataset, schema) + "/sessions",
+                               json={"answers": [a.model_dump(mode="json") for a in answers],
+                                     "finish": finish})
+
+    def finish_session(self, dataset: str, schema: str) -> VersionInfo | None:
+        found = self.http.json("POST", self._base(dataset, schema) + "/sessions/finish")
         return None if found is None else VersionInfo.model_validate(found)
 
     def learning_curve(self, dataset: str, schema: str, *, strategy: str = "uncertainty",

@@ -16,6 +16,7 @@ from sluice.core.labels.functions import Outcome
 from sluice.core.labels.models import (
     Agreement,
     Annotation,
+    Answer,
     LabelingFunction,
     LabelIssues,
     LabelModelReport,
@@ -24,8 +25,9 @@ from sluice.core.labels.models import (
     LFAnalysis,
     Queue,
     SchemaKind,
-    Span,
+    SessionResult,
 )
+from sluice.core.labels.sessions import MAX_ANSWERS
 from sluice.errors import AlreadyExists
 
 router = APIRouter(prefix="/api/v1/datasets/{dataset}/labels", tags=["labels"])
@@ -40,13 +42,10 @@ class SchemaCreate(BaseModel):
     instructions: str = ""
 
 
-class AnswerIn(BaseModel):
-    key: str
-    label: str | None = None
-    labels: list[str] | None = None
-    spans: list[Span] | None = None
-    skip: bool = False
-    confidence: float | None = None
+class SessionIn(BaseModel):
+    answers: list[Answer] = Field(default_factory=list, max_length=MAX_ANSWERS)
+    finish: bool = Field(True, description="End the session: commit people's labels into "
+                                           "a new dataset version.")
 
 
 class Resolution(BaseModel):
@@ -87,12 +86,29 @@ def queue(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep, limit: 
 
 
 @router.post("/{schema}/annotations", status_code=201)
-def annotate(dataset: str, schema: str, body: AnswerIn, ctx: CtxDep,
+def annotate(dataset: str, schema: str, body: Answer, ctx: CtxDep,
              platform: PlatformDep) -> Annotation:
     """Record one answer (never overwrites another person's)."""
     return platform.labels.annotate(ctx, dataset, schema, body.key, label=body.label,
                                     labels=body.labels, spans=body.spans, skip=body.skip,
                                     confidence=body.confidence)
+
+
+@router.post("/{schema}/sessions", status_code=201)
+def record_answers(dataset: str, schema: str, body: SessionIn, ctx: CtxDep,
+                   platform: PlatformDep) -> SessionResult:
+    """A labeling session's answers: each bad one is reported and the rest kept; with
+    ``finish`` (the default) people's labels then go into a new dataset version."""
+    return platform.labels.record_answers(ctx, dataset, schema, body.answers,
+                                          finish=body.finish)
+
+
+@router.post("/{schema}/sessions/finish")
+def finish_session(dataset: str, schema: str, ctx: CtxDep,
+                   platform: PlatformDep) -> VersionInfo | None:
+    """End a labeling session: a new dataset version with people's labels; null when
+    they are unchanged."""
+    return platform.labels.finish_session(ctx, dataset, schema)
 
 
 @router.get("/{schema}/annotations")

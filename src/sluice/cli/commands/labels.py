@@ -1,16 +1,17 @@
-"""``sluice label schema|queue|annotate|undo|agreement|resolve|export``."""
+"""``sluice label schema|queue|annotate|undo|agreement|resolve|export|import``."""
 
 from __future__ import annotations
 
 import csv
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from sluice.cli.main import JsonOpt, state
 from sluice.cli.output import kv, out, print_json, short, table
-from sluice.core.labels.models import SchemaKind
+from sluice.core.labels.models import Answer, AnswerError, SchemaKind, SessionResult
 
 app = typer.Typer(no_args_is_help=True)
 schema_app = typer.Typer(no_args_is_help=True)
@@ -130,6 +131,72 @@ def export(dataset: DatasetArg, schema: SchemaArg, as_json: JsonOpt = False) -> 
     writer.writerow(["key", "label"])
     writer.writerows(labels.items())
     return None
+
+
+CHUNK = 1000  # answers per request while importing
+
+
+@app.command("import")
+def import_labels(
+    dataset: DatasetArg, schema: SchemaArg,
+    path: Annotated[Path, typer.Argument(help="CSV or JSON Lines with a key and a label "
+                                              "per row (labels: ';'-separated, multi).")],
+    key_column: str = "key", label_column: str = "label", as_json: JsonOpt = False,
+) -> None:
+    """Import labels made elsewhere as one labeling session: bad rows are reported, the
+    rest kept, and a dataset version is committed at the end."""
+    from sluice.cli.progress import count_bar
+
+    s = state(as_json)
+    answers = read_answers(path, key_column, label_column)
+    client = s.client()
+    kind = next((x.kind for x in client.labels.schemas(dataset) if x.name == schema),
+                SchemaKind.SINGLE)
+    answers = [a if kind != SchemaKind.MULTI or a.label is None else
+               a.model_copy(update={"labels": a.label.split(";"), "label": None})
+               for a in answers]
+    saved, version = 0, None
+    errors: list[AnswerError] = []
+    with count_bar(f"importing {path.name}", len(answers), quiet=s.json) as advance:
+        for start in range(0, max(len(answers), 1), CHUNK):
+            part = answers[start:start + CHUNK]
+            result = client.labels.record_answers(dataset, schema, part,
+                                                  finish=start + CHUNK >= len(answers))
+            saved, errors, version = saved + result.saved, errors + result.errors, \
+                result.version
+            advance(start + len(part))
+    result = SessionResult(schema_name=schema, saved=saved, errors=errors, version=version)
+    if s.json:
+        return print_json(result)
+    for e in errors[:20]:
+        out.print(f"[red]refused[/] {e.key}: {e.message}")
+    out.print(f"{saved} labels saved, {len(errors)} refused; " +
+              (f"{dataset}@{version}" if version else "labels unchanged: no new version"))
+    return None
+
+
+def read_answers(path: Path, key_column: str, label_column: str) -> list[Answer]:
+    """Rows of a CSV or JSON Lines file as answers (rows without a label are left out)."""
+    import json
+
+    from sluice.errors import InvalidInput
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}; give a UTF-8 CSV or JSON Lines file",
+                           code="invalid_file") from exc
+    try:
+        rows = [json.loads(line) for line in text.splitlines() if line.strip()] \
+            if path.suffix in (".jsonl", ".ndjson") else list(csv.DictReader(text.splitlines()))
+    except (json.JSONDecodeError, csv.Error) as exc:
+        raise InvalidInput(f"{path} is not valid {path.suffix[1:]}: {exc}",
+                           code="invalid_file") from exc
+    if rows and not all(isinstance(r, dict) and key_column in r for r in rows):
+        raise InvalidInput(f"every row of {path} needs a {key_column!r} field "
+                           "(--key-column names another)", code="column_not_found")
+    return [Answer(key=str(r[key_column]), label=str(r[label_column])) for r in rows
+            if r.get(label_column) not in (None, "")]
 
 
 def _num(value: float | None) -> str:

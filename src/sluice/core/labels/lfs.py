@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pyarrow as pa
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -92,11 +93,10 @@ class LabelingFunctions:
                            code="lf_not_found")
         table = self.platform.datasets.to_arrow(ctx, dataset, columns=["_key", found.column])
         keys = table.column("_key").to_pylist()
-        texts = [t or "" for t in table.column(found.column).to_pylist()]
         version = self.platform.datasets.version(ctx, dataset).number
         for fn in chosen:
             started = time.perf_counter()
-            outcome = self._evaluate(ctx, dataset, fn, keys, texts)
+            outcome = self._evaluate(ctx, dataset, schema, fn, table)
             self.store(ctx, dataset, schema, fn.name, outcome, version=version,
                        seconds=time.perf_counter() - started, rows=len(keys))
         return self.list(ctx, dataset, schema)
@@ -113,14 +113,16 @@ class LabelingFunctions:
         return self.platform.jobs.submit(ctx, KIND_LLM, {"dataset": dataset,
                                                          "schema": schema, "name": name})
 
-    def _evaluate(self, ctx: Ctx, dataset: str, fn: LabelingFunction, keys: builtins.list[str],
-                  texts: builtins.list[str]) -> Outcome:
+    def _evaluate(self, ctx: Ctx, dataset: str, schema: str, fn: LabelingFunction,
+                  table: pa.Table) -> Outcome:
         assert fn.label is not None
+        keys = table.column("_key").to_pylist()
+        texts = [t or "" for t in table.column(1).to_pylist()]
         if fn.kind in ("keyword", "regex"):
             return apply_text_rule(text_rule(fn.kind, fn.config), fn.label, keys, texts)
         if fn.kind == "sql":
             return self._sql(ctx, dataset, fn)
-        return self._similarity(ctx, dataset, fn, keys, texts)
+        return self._similarity(ctx, dataset, schema, fn, table)
 
     def _sql(self, ctx: Ctx, dataset: str, fn: LabelingFunction) -> Outcome:
         page = self.platform.settings.sql_max_rows
@@ -135,16 +137,15 @@ class LabelingFunctions:
                 return Outcome(votes=votes)
             offset += page
 
-    def _similarity(self, ctx: Ctx, dataset: str, fn: LabelingFunction, keys: builtins.list[str],
-                    texts: builtins.list[str]) -> Outcome:
-        from sluice.models.embedders import get_embedder
-
+    def _similarity(self, ctx: Ctx, dataset: str, schema: str, fn: LabelingFunction,
+                    table: pa.Table) -> Outcome:
+        keys = table.column("_key").to_pylist()
         index = {k: i for i, k in enumerate(keys)}
         missing = [k for k in fn.config["examples"] if k not in index]
         if missing:
             raise InvalidInput(f"example rows not in {dataset}: {missing[:3]}",
                                code="invalid_lf_config")
-        vectors = np.asarray(get_embedder("minilm", self.platform.settings).embed(texts))
+        vectors = self.labels.vectors(ctx, dataset, schema, table)
         centroid = vectors[[index[k] for k in fn.config["examples"]]].mean(axis=0)
         centroid /= np.linalg.norm(centroid) or 1.0
         scores = vectors @ centroid

@@ -40,6 +40,35 @@ class Span(BaseModel):
     label: str
 
 
+class Answer(BaseModel):
+    """One person's answer about one row, as sent in a labeling session."""
+
+    key: str
+    label: str | None = None
+    labels: list[str] | None = None
+    spans: list[Span] | None = None
+    skip: bool = False
+    confidence: float | None = None
+
+
+class AnswerError(BaseModel):
+    key: str
+    code: str
+    message: str
+
+
+class SessionResult(BaseModel):
+    """What a labeling session kept, what it refused (the rest went on), and the dataset
+    version it committed."""
+
+    schema_name: str
+    saved: int
+    errors: list[AnswerError] = Field(default_factory=list)
+    version: int | None = Field(None, description="The dataset version the session "
+                                                  "committed; null when labels are unchanged "
+                                                  "or the session was not finished.")
+
+
 class Annotation(BaseModel):
     id: str
     row_key: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import random
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from sluice.core.labels import agreement as ag
 from sluice.core.labels.models import (
     Agreement,
     Annotation,
+    Answer,
     ClassAgreement,
     LabelIssue,
     LabelIssues,
@@ -25,6 +27,7 @@ from sluice.core.labels.models import (
     Queue,
     QueueItem,
     SchemaKind,
+    SessionResult,
     SourceKind,
     Span,
 )
@@ -154,6 +157,28 @@ class LabelService:
             row.retracted_at = utcnow()
             return _annotation(row)
 
+    # sessions
+    def record_answers(self, ctx: Ctx, dataset: str, name: str,
+                       answers: Iterable[Answer], *, finish: bool = False,
+                       on_answer: Callable[[int], None] | None = None) -> SessionResult:
+        """Save many answers (each refused on its own when bad); with ``finish``, end the
+        session: people's labels go into a new dataset version."""
+        from sluice.core.labels import sessions
+
+        result = sessions.record_answers(self, ctx, dataset, name, answers,
+                                         on_answer=on_answer)
+        if finish:
+            version = sessions.finish(self, ctx, dataset, name)
+            result.version = version.number if version else None
+        return result
+
+    def finish_session(self, ctx: Ctx, dataset: str, name: str) -> VersionInfo | None:
+        """End a labeling session: a new dataset version with people's labels (None when
+        they are unchanged)."""
+        from sluice.core.labels import sessions
+
+        return sessions.finish(self, ctx, dataset, name)
+
     # the queue
     def queue(self, ctx: Ctx, dataset: str, name: str, *, limit: int = 10,
               order: str = "sequential", seed: int = 0) -> Queue:
@@ -189,7 +214,7 @@ class LabelService:
         from sluice.core.labels.active import QuickModel, choose
 
         schema = self.schema(ctx, dataset, name)
-        vectors = self.vectors(ctx, dataset, schema.column, table)
+        vectors = self.vectors(ctx, dataset, name, table)
         keys = table.column("_key").to_pylist()
         gold = self.resolved_labels(ctx, dataset, name)
         labelled = [i for i, k in enumerate(keys) if gold.get(k) in schema.classes]
@@ -198,8 +223,9 @@ class LabelService:
             if labelled else None
         candidates = np.array(pending)
         probs = model.predict_proba(vectors[candidates]) if model else None
-        picked = choose(vectors[candidates], probs, strategy, limit, seed)
-        return [int(i) for i in candidates[picked]]
+        picked = choose(vectors, candidates, np.array(labelled, dtype=np.int64), probs,
+                        strategy, limit, seed)
+        return [int(i) for i in picked]
 
     def learning_curve(self, ctx: Ctx, dataset: str, name: str, *,
                        strategy: str = "uncertainty", batch: int = 10,
@@ -221,7 +247,7 @@ class LabelService:
                                "more classes", code="too_few_labels")
         order = np.random.default_rng(seed).permutation(rows)
         test, pool = order[: len(order) // 5], order[len(order) // 5:]
-        vectors = self.vectors(ctx, dataset, schema.column, table)
+        vectors = self.vectors(ctx, dataset, name, table)
         curves = {s: learning_curve(vectors[pool], [gold[keys[i]] for i in pool],
                                     schema.classes, strategy=s, test=vectors[test],
                                     test_labels=[gold[keys[i]] for i in test],
@@ -251,7 +277,7 @@ class LabelService:
             raise InvalidInput("finding label errors needs at least two labeled rows of "
                                "each of two classes or more", code="too_few_labels")
         folds = int(min(5, present.min()))
-        vectors = self.vectors(ctx, dataset, schema.column, table)[rows]
+        vectors = self.vectors(ctx, dataset, name, table)[rows]
         seen = np.flatnonzero(counts)  # classes people used, in order
         y_seen = np.searchsorted(seen, y)
         probs = cross_val_predict(LogisticRegression(max_iter=1000), vectors, y_seen,
@@ -267,18 +293,30 @@ class LabelService:
                   for i in found[:limit]]
         return LabelIssues(schema_name=name, checked=len(rows), folds=folds, issues=issues)
 
-    def vectors(self, ctx: Ctx, dataset: str, column: str, table: pa.Table) -> np.ndarray:
-        """Embeddings of a version's text column, kept for the next call."""
-        version = self.datasets.version(ctx, dataset)
-        cache_key = (ctx.project_id, dataset, version.number, column)
-        if cache_key not in self._vectors:
-            from sluice.models.embedders import get_embedder
+    def vectors(self, ctx: Ctx, dataset: str, name: str, table: pa.Table) -> np.ndarray:
+        """Embeddings of the schema's text column in this version (``table`` holds it):
+        kept in memory per version, and in a blob per schema across versions."""
+        from sluice.core.labels.vectors import EMBEDDER, Known, embed_with
+        from sluice.models.embedders import get_embedder
 
-            texts = [t or "" for t in table.column(column).to_pylist()]
-            embedder = get_embedder("minilm", self.settings)
-            self._vectors[cache_key] = np.asarray(embedder.embed(texts), dtype=np.float32)
-            while len(self._vectors) > VECTOR_CACHE:
-                self._vectors.pop(next(iter(self._vectors)))
+        schema = self.schema(ctx, dataset, name)
+        version = self.datasets.version(ctx, dataset)
+        cache_key = (ctx.project_id, dataset, version.number, schema.column)
+        if cache_key in self._vectors:
+            return self._vectors[cache_key]
+        with self.db.reader() as s:
+            blob = self.schema_row(s, ctx, dataset, name).vectors_blob
+        texts = [t or "" for t in table.column(schema.column).to_pylist()]
+        embedder = get_embedder(EMBEDDER, self.settings)
+        vectors, updated = embed_with(Known.load(self.platform.blobs, blob), texts,
+                                      lambda part: np.asarray(embedder.embed(part)))
+        if updated is not None:
+            digest = updated.save(self.platform.blobs)
+            with self.db.session() as s:
+                self.schema_row(s, ctx, dataset, name).vectors_blob = digest
+        self._vectors[cache_key] = vectors.astype(np.float32, copy=False)
+        while len(self._vectors) > VECTOR_CACHE:
+            self._vectors.pop(next(iter(self._vectors)))
         return self._vectors[cache_key]
 
     def _answer_counts(self, ctx: Ctx, dataset: str,

@@ -394,6 +394,7 @@ class LabelSchemaRow(Base):
     classes: Mapped[dict[str, Any]] = mapped_column(JSON)
     overlap: Mapped[int] = mapped_column(Integer, default=1)
     instructions: Mapped[str] = mapped_column(Text, default="")
+    vectors_blob: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(128))
 

@@ -74,6 +74,17 @@ def answer(dataset: str, schema: str, body: WebAnswer, ctx: WebCtx,
     return JSONResponse(saved.model_dump(mode="json"), status_code=201)
 
 
+@router.post("/label/{dataset}/{schema}/finish")
+def finish(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep) -> JSONResponse:
+    """End the labeling session: people's labels go into a new dataset version."""
+    try:
+        made = platform.labels.finish_session(ctx, dataset, schema)
+    except SluiceError as exc:
+        return JSONResponse(exc.to_payload(), status_code=exc.http_status)
+    return JSONResponse({"version": made.number if made else None,
+                         "ref": made.ref if made else None})
+
+
 @router.post("/label/{dataset}/{schema}/undo")
 def undo(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep) -> JSONResponse:
     try:

@@ -13,6 +13,7 @@
   var kind = root.dataset.kind;
   var answered = {};   // key -> label ("" for skip)
   var index = 0, fetching = false;
+  var unsaved = 0;     // answers since the session last committed a dataset version
   var chosen = [];     // multi-label: classes toggled on; spans: {start, end, label}
 
   function el(id) { return document.getElementById(id); }
@@ -26,6 +27,7 @@
       el("item").innerHTML = "<p>Nothing left to label here. Thank you!</p>";
       el("item-key").textContent = "";
       root.dataset.current = "";
+      if (unsaved > 0 && !fetching) finish();
       return;
     }
     el("item").innerHTML = rendered[item.key] || "";
@@ -92,6 +94,7 @@
       chosen = [];
       el("status").textContent = "saved " + shown + " for " + key;
       root.dataset.saved = String(Number(root.dataset.saved || 0) + 1);
+      unsaved += 1;
       index = nextUnanswered(index + 1);
       show();
       refill();
@@ -151,6 +154,17 @@
     else addSpan(label);
   }
 
+  function finish() {
+    // end the session: people's labels go into a new dataset version
+    unsaved = 0;
+    post(base + "/finish").then(function (res) {
+      if (!res.ok) { el("status").textContent = res.data.error.message; return; }
+      el("status").textContent = res.data.ref ?
+        "session saved as " + res.data.ref : "labels unchanged: no new version";
+      root.dataset.version = res.data.version || "";
+    });
+  }
+
   function undo() {
     post(base + "/undo").then(function (res) {
       if (!res.ok) { el("status").textContent = res.data.error.message; return; }
@@ -170,6 +184,13 @@
   if (el("save")) el("save").addEventListener("click", function () { answer(null, false); });
   el("skip").addEventListener("click", function () { answer(null, true); });
   el("undo").addEventListener("click", undo);
+  el("finish").addEventListener("click", finish);
+  window.addEventListener("pagehide", function () {
+    // leaving the page ends the session too; keepalive lets the request outlive the page
+    if (unsaved > 0) {
+      fetch(base + "/finish", {method: "POST", keepalive: true, credentials: "same-origin"});
+    }
+  });
   document.addEventListener("keydown", function (e) {
     if (e.target.closest("input, textarea, select") || e.ctrlKey || e.metaKey || e.altKey) return;
     var n = Number(e.key);
@@ -178,6 +199,7 @@
     else if (e.key === "Backspace" && kind === "spans") { chosen.pop(); show(); }
     else if (e.key === "s") { answer(null, true); }
     else if (e.key === "u") { undo(); }
+    else if (e.key === "f") { finish(); }
     else if (e.key === "ArrowRight") { chosen = []; index = Math.min(index + 1, items.length); show(); refill(); }
     else if (e.key === "ArrowLeft") { chosen = []; index = Math.max(index - 1, 0); show(); }
     else { return; }

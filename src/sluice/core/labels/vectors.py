@@ -1,0 +1,79 @@
+"""Embeddings of the text a label schema shows, kept so that the queue's quick model, the
+learning curve and the search for label errors do not embed a dataset again after every
+labeling session (each one makes a new version, with the same texts).
+
+One blob per schema holds each distinct text's digest and its vector; a new version
+embeds only the texts the blob does not have, then stores the vectors of the texts it
+has now (so the blob never outgrows the dataset).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sluice.storage.blobs import BlobStore
+
+EMBEDDER = "minilm"
+BATCH = 256
+
+
+@dataclass
+class Known:
+    digests: np.ndarray  # (n,) S16 text digests, sorted
+    vectors: np.ndarray  # (n, dim) float32
+
+    @classmethod
+    def empty(cls) -> Known:
+        return cls(np.zeros(0, dtype="S16"), np.zeros((0, 0), dtype=np.float32))
+
+    @classmethod
+    def load(cls, blobs: BlobStore, digest: str | None) -> Known:
+        if digest is None or not blobs.exists(digest):
+            return cls.empty()
+        with np.load(io.BytesIO(blobs.read(digest)), allow_pickle=False) as f:
+            return cls(f["digests"], f["vectors"])
+
+    def save(self, blobs: BlobStore) -> str:
+        out = io.BytesIO()
+        np.savez(out, digests=self.digests, vectors=self.vectors)
+        return blobs.put_bytes(out.getvalue())
+
+    def lookup(self, digests: np.ndarray) -> np.ndarray:
+        """Position of each digest in this set, -1 where absent."""
+        if not len(self.digests):
+            return np.full(len(digests), -1)
+        at = np.clip(np.searchsorted(self.digests, digests), 0, len(self.digests) - 1)
+        return np.where(self.digests[at] == digests, at, -1)
+
+
+def text_digests(texts: Sequence[str]) -> np.ndarray:
+    return np.array([hashlib.blake2b(t.encode(), digest_size=16).digest() for t in texts],
+                    dtype="S16")
+
+
+def embed_with(known: Known, texts: Sequence[str],
+               embed: Callable[[list[str]], np.ndarray]) -> tuple[np.ndarray, Known | None]:
+    """Vectors of ``texts``, embedding only those ``known`` lacks; the updated set of
+    known vectors (None when nothing new was embedded)."""
+    digests = text_digests(texts)
+    unique, first, inverse = np.unique(digests, return_index=True, return_inverse=True)
+    at = known.lookup(unique)
+    missing = np.flatnonzero(at < 0)
+    fresh = [embed([texts[i] for i in first[missing[s:s + BATCH]]])
+             for s in range(0, len(missing), BATCH)]
+    if len(missing):
+        dim = fresh[0].shape[1]
+        vectors = np.zeros((len(unique), dim), dtype=np.float32)
+        vectors[missing] = np.concatenate(fresh)
+        present = np.flatnonzero(at >= 0)
+        if len(present):
+            vectors[present] = known.vectors[at[present]]
+        updated: Known | None = Known(unique, vectors)
+    else:
+        vectors, updated = known.vectors[at], None
+    return vectors[inverse.reshape(-1)], updated
