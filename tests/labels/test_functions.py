@@ -131,7 +131,8 @@ def test_the_guide_example_runs(platform: Any, monkeypatch: pytest.MonkeyPatch) 
     with contextlib.redirect_stdout(printed):
         exec(compile(code, "guide.md", "exec"), {"client": client})
     lines = printed.getvalue().splitlines()
-    assert lines[0].startswith("promo 0.5") and len(lines) == 4
+    assert lines[0] == "comments@2"  # the session's version
+    assert lines[1].startswith("promo 0.5") and len(lines) == 5
 
 
 def test_commit_labels_as_a_dataset_version(client: Any, ready: list[str]) -> None:
