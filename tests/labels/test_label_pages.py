@@ -91,3 +91,23 @@ def test_issues_page(http: Any, platform: Any) -> None:
     _setup(platform)
     page = http.get("/label/notes/mood/issues")
     assert page.status_code == 200 and 'id="issues-error"' in page.text  # too few labels
+
+
+def test_learning_curve_page_and_twin(http: Any, platform: Any) -> None:
+    _setup(platform)
+    early = http.get("/label/notes/mood/curve")
+    assert early.status_code == 200 and 'id="curve-error"' in early.text  # too few labels
+    ctx = platform.local_context()
+    platform.appends.append(ctx, "notes", [
+        {"text": f"calm quiet evening by the lake {i}" if i % 2 else
+         f"ANGRY SHOUTING ABOUT TAXES {i}!!!"} for i in range(26)])
+    for item in platform.labels.queue(ctx, "notes", "mood", limit=30).items:
+        mood = "calm" if "calm" in item.text or "Note" in item.text else "angry"
+        platform.labels.annotate(ctx, "notes", "mood", item.key, label=mood)
+    page = http.get("/label/notes/mood/curve", params={"strategy": "margin"})
+    assert page.status_code == 200 and 'id="curve-chart"' in page.text
+    assert 'data-series="margin"' in page.text and 'data-series="random order"' in page.text
+    twin = http.get("/label/notes/mood/curve.json", params={"strategy": "margin"}).json()
+    curve = twin["curve"]
+    assert curve["strategy"] == "margin" and curve["test_rows"] == 6
+    assert [n for n, _ in curve["curve"]] == [10, 20, 24] and len(curve["random"]) == 3

@@ -114,3 +114,28 @@ def test_multi_label_and_spans_in_the_page(page, live_server):  # noqa: F811
     assert topics[0]["labels"] == ["praise", "promo"]
     ents = httpx.get(f"{api}/labels/ents/annotations", headers=headers).json()
     assert ents[0]["spans"] == [{"start": start, "end": end, "label": "URL"}]
+
+
+def test_learning_curve_page(page, live_server):  # noqa: F811
+    headers = {"Authorization": f"Bearer {live_server.token}"}
+    api = f"{live_server.url}/api/v1/datasets/curve"
+    rows = [{"text": f"lovely calm song number {i}" if i % 2 else
+             f"buy cheap pills now at shop {i}"} for i in range(30)]
+    httpx.post(f"{api}/rows", json={"rows": rows}, headers=headers).raise_for_status()
+    httpx.post(f"{api}/labels", json={"name": "spam", "classes": ["ham", "spam"]},
+               headers=headers).raise_for_status()
+    queue = httpx.get(f"{api}/labels/spam/queue", params={"limit": 30},
+                      headers=headers).json()
+    answers = [{"key": i["key"], "label": "spam" if "buy" in i["text"] else "ham"}
+               for i in queue["items"]]
+    session = httpx.post(f"{api}/labels/spam/sessions", json={"answers": answers},
+                         headers=headers)
+    assert session.status_code == 201 and session.json()["saved"] == 30
+    assert session.json()["version"] == 2
+    page.goto("/label")
+    page.click("#schemas tr:has-text('curve') >> text=learning curve")
+    page.wait_for_url("**/label/curve/spam/curve")
+    page.select_option("#curve-form select[name=strategy]", "diversity")
+    page.wait_for_url("**/curve?strategy=diversity")
+    assert page.locator("#curve-chart polyline[data-series=diversity]").count() == 1
+    assert page.locator("#curve tbody tr").count() == 3  # 24 rows to learn from, 6 held out

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sluice.api.deps import PlatformDep
 from sluice.core.labels.models import SchemaKind, Span
 from sluice.errors import SluiceError
+from sluice.web.charts import line_chart
 from sluice.web.session import WebCtx
 from sluice.web.templating import markdown
 from sluice.web.twin import twin
@@ -133,6 +134,28 @@ def issues_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
         issues, error = None, exc.message
     return {"title": f"Likely label errors: {dataset} {schema}", "dataset": dataset,
             "schema": found, "issues": issues, "error": error}
+
+
+@twin(router, "/label/{dataset}/{schema}/curve", "label_curve.html")
+def curve_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
+               platform: PlatformDep, strategy: str = "uncertainty",
+               batch: int = 10) -> dict[str, Any]:
+    """Accuracy against labels: an active-learning strategy vs random order, replayed
+    with people's labels."""
+    found = platform.labels.schema(ctx, dataset, schema)
+    try:
+        result = platform.labels.learning_curve(ctx, dataset, schema, strategy=strategy,
+                                                batch=batch)
+        error = None
+    except SluiceError as exc:
+        result, error = None, exc.message
+    chart = line_chart({strategy: [(n, a) for n, a in result.curve],
+                        "random order": [(n, a) for n, a in result.random]}) \
+        if result else None
+    return {"title": f"Learning curve: {dataset} {schema}", "dataset": dataset,
+            "schema": found, "curve": result, "error": error, "chart": chart,
+            "strategy": strategy, "strategies": ["uncertainty", "margin", "entropy",
+                                                 "diversity"]}
 
 
 @twin(router, "/label/{dataset}/{schema}/functions", "label_functions.html")
