@@ -111,3 +111,22 @@ def test_learning_curve_page_and_twin(http: Any, platform: Any) -> None:
     curve = twin["curve"]
     assert curve["strategy"] == "margin" and curve["test_rows"] == 6
     assert [n for n, _ in curve["curve"]] == [10, 20, 24] and len(curve["random"]) == 3
+
+
+def test_span_agreement_page(http: Any, platform: Any) -> None:
+    from sluice.core.context import Role
+    from sluice.core.labels.models import Span
+
+    owner = platform.local_context()
+    platform.appends.append(owner, "ner", [{"text": "see https://a.example now"}])
+    platform.labels.create_schema(owner, "ner", "ents", ["URL"], kind="spans", overlap=2)
+    key = platform.labels.queue(owner, "ner", "ents").items[0].key
+    for name, end in (("ann", 21), ("bob", 12)):
+        platform.auth.create_user(owner, name, Role.EDITOR)
+        person = platform.context(platform.auth.authenticate(
+            platform.auth.create_token(owner, "t", user=name).token))
+        platform.labels.annotate(person, "ner", "ents", key,
+                                 spans=[Span(start=4, end=end, label="URL")])
+    page = http.get("/label/ner/ents/agreement")
+    assert page.status_code == 200 and 'id="span-f1"' in page.text
+    assert "bob: URL [4-12]" in page.text and "Krippendorff" not in page.text

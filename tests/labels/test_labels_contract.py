@@ -149,3 +149,29 @@ def test_multi_label_agreement_is_per_class(platform: Any) -> None:
     result = {c.label: c for c in platform.labels.agreement(owner, "songs", "tags").per_class}
     assert result["happy"].positive_agreement == pytest.approx(2 / 3)  # 2 agree, 1 not
     assert result["loud"].positive_agreement == pytest.approx(1.0)  # both, twice
+
+
+def test_span_agreement_is_pairwise_f1(platform: Any) -> None:
+    from sluice.core.context import Role
+
+    owner = platform.local_context()
+    texts = ["see https://a.example now", "call me tomorrow"]
+    platform.appends.append(owner, "notes", [{"text": t} for t in texts])
+    platform.labels.create_schema(owner, "notes", "ents", ["URL", "TIME"], kind="spans",
+                                  overlap=2)
+    keys = {i.text: i.key for i in platform.labels.queue(owner, "notes", "ents").items}
+    url, time = Span(start=4, end=21, label="URL"), Span(start=8, end=16, label="TIME")
+    answers = {"ann": {texts[0]: [url], texts[1]: [time]},
+               "bob": {texts[0]: [url], texts[1]: [Span(start=8, end=12, label="TIME")]}}
+    for name, by_text in answers.items():
+        platform.auth.create_user(owner, name, Role.EDITOR)
+        person = platform.context(platform.auth.authenticate(
+            platform.auth.create_token(owner, "t", user=name).token))
+        for text, spans in by_text.items():
+            platform.labels.annotate(person, "notes", "ents", keys[text], spans=spans)
+    result = platform.labels.agreement(owner, "notes", "ents")
+    assert result.items_compared == 2 and result.span_f1 == pytest.approx(0.5)
+    per_label = {c.label: c.positive_agreement for c in result.per_class}
+    assert per_label == {"URL": 1.0, "TIME": 0.0}  # "tomorrow" vs "tomo": no exact match
+    assert [d["key"] for d in result.disagreements] == [keys[texts[1]]]
+    assert result.disagreements[0]["answers"]["bob"] == "TIME [8-12]"

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from sluice.core.labels.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha, per_class
+from sluice.core.labels.agreement import (
+    cohen_kappa,
+    fleiss_kappa,
+    krippendorff_alpha,
+    per_class,
+    span_f1,
+)
 
 
 def test_cohen_kappa_textbook_example() -> None:
@@ -55,3 +61,14 @@ def test_perfect_agreement_and_per_class() -> None:
     assert alpha is not None and alpha < 1
     same = {"1": {"a": "x", "b": "x"}, "2": {"a": "y", "b": "y"}}
     assert krippendorff_alpha(same) == 1.0
+
+
+def test_span_f1_pools_pairs_and_ignores_single_answers() -> None:
+    a = frozenset({(0, 4, "URL"), (10, 12, "TIME")})
+    b = frozenset({(0, 4, "URL")})
+    spans = {"x": {"ann": a, "bob": b, "cy": a}, "y": {"ann": b}}
+    f1, items = span_f1(spans)
+    # pairs: ann-bob 2*1/(2+1), ann-cy 2*2/(2+2), bob-cy 2*1/(1+2): pooled 8/10
+    assert items == 1 and f1 == pytest.approx(8 / 10)
+    assert span_f1(spans, "TIME") == (pytest.approx(2 / 4), 1)
+    assert span_f1({"x": {"ann": frozenset(), "bob": frozenset()}}) == (None, 1)

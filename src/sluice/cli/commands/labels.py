@@ -103,7 +103,9 @@ def agreement(dataset: DatasetArg, schema: SchemaArg, as_json: JsonOpt = False) 
     kv([("annotators", ", ".join(result.annotators)), ("items compared", result.items_compared),
         ("Krippendorff's alpha", _num(result.krippendorff_alpha)),
         ("Fleiss' kappa", _num(result.fleiss_kappa))]
-       + [(f"Cohen's kappa {pair}", _num(v)) for pair, v in result.cohen_kappa.items()])
+       + [(f"Cohen's kappa {pair}", _num(v)) for pair, v in result.cohen_kappa.items()]
+       + ([("span F1 (pairwise)", _num(result.span_f1))] if result.span_f1 is not None
+          else []))
     table("Per class", ["class", "alpha", "positive agreement", "items"],
           [(c.label, _num(c.alpha), _num(c.positive_agreement), c.items)
            for c in result.per_class])

@@ -80,3 +80,25 @@ def per_class(answers: Answers, label: str) -> tuple[float | None, float | None,
         disagree += yes * (len(a) - yes)
     positive = agree / (agree + disagree) if agree + disagree else None
     return krippendorff_alpha(binary), positive, len(involved)
+
+
+SpanSet = frozenset[tuple[int, int, str]]  # (start, end, label)
+
+
+def span_f1(spans: dict[str, dict[str, SpanSet]],
+            label: str | None = None) -> tuple[float | None, int]:
+    """Pairwise F1 of exactly matching spans (the usual agreement for NER-style labels; for
+    two people it is their positive specific agreement), pooled over every pair of people
+    on every item they both answered; only ``label``'s spans when given. Returns the F1
+    (None when no pair marked anything) and how many items were compared."""
+    matched = marked = items = 0
+    for by_person in spans.values():
+        if len(by_person) < 2:
+            continue
+        items += 1
+        for a, b in combinations(sorted(by_person), 2):
+            left = {s for s in by_person[a] if label is None or s[2] == label}
+            right = {s for s in by_person[b] if label is None or s[2] == label}
+            matched += 2 * len(left & right)
+            marked += len(left) + len(right)
+    return (matched / marked if marked else None), items

@@ -115,6 +115,9 @@ class Agreement(BaseModel):
     fleiss_kappa: float | None = None
     cohen_kappa: dict[str, float] = Field(default_factory=dict,
                                           description="Per pair of annotators (a|b).")
+    span_f1: float | None = Field(None, description="Span schemas: pairwise F1 of exactly "
+                                                    "matching spans (per label: "
+                                                    "positive_agreement).")
     per_class: list[ClassAgreement] = Field(default_factory=list)
     disagreements: list[dict[str, Any]] = Field(default_factory=list,
                                                 description="Items whose answers differ.")

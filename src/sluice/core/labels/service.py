@@ -337,8 +337,7 @@ class LabelService:
         """Agreement between people (each person's newest answer per item)."""
         schema = self.schema(ctx, dataset, name)
         if schema.kind == SchemaKind.SPANS:
-            raise InvalidInput("agreement is computed for class labels, not spans",
-                               code="unsupported_schema_kind")
+            return self._span_agreement(ctx, dataset, schema)
         answers = self.human_answers(ctx, dataset, name)
         annotators = sorted({who for a in answers.values() for who in a})
         per_class = []
@@ -358,6 +357,25 @@ class LabelService:
                          krippendorff_alpha=ag.krippendorff_alpha(answers),
                          fleiss_kappa=ag.fleiss_kappa(answers, schema.classes),
                          cohen_kappa=ag.cohen_kappa(answers), per_class=per_class,
+                         disagreements=disagreements)
+
+    def _span_agreement(self, ctx: Ctx, dataset: str, schema: LabelSchema) -> Agreement:
+        """Pairwise F1 of exactly matching spans, overall and per label."""
+        spans: dict[str, dict[str, ag.SpanSet]] = {}
+        for a in self.annotations(ctx, dataset, schema.name):
+            if a.source_kind == SourceKind.HUMAN and not a.skipped:
+                spans.setdefault(a.row_key, {})[a.source] = frozenset(
+                    (s.start, s.end, s.label) for s in a.spans or [])
+        overall, items = ag.span_f1(spans)
+        per_class = [ClassAgreement(label=label, positive_agreement=f1, items=n)
+                     for label in schema.classes for f1, n in [ag.span_f1(spans, label)]]
+        disagreements = [{"key": k, "answers": {who: "; ".join(
+            f"{label} [{start}-{end}]" for start, end, label in sorted(v)) or "none"
+            for who, v in by.items()}} for k, by in spans.items()
+            if len(set(by.values())) > 1]
+        return Agreement(schema_name=schema.name,
+                         annotators=sorted({who for by in spans.values() for who in by}),
+                         items_compared=items, span_f1=overall, per_class=per_class,
                          disagreements=disagreements)
 
     def human_answers(self, ctx: Ctx, dataset: str, name: str) -> dict[str, dict[str, str]]:
