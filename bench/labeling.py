@@ -88,20 +88,20 @@ def accuracy(scores: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(out))
 
 
-def methods(train: np.ndarray) -> dict[str, Any]:
+def methods(train: np.ndarray, classes: int = 2) -> dict[str, Any]:
     from sluice.core.labels.labelmodel import LabelModel, majority_counts
 
     fitted: dict[str, Any] = {}
     started = time.perf_counter()
-    model = LabelModel(2).fit(train)
+    model = LabelModel(classes).fit(train)
     fitted["sluice"] = (model.predict_proba, time.perf_counter() - started)
-    fitted["majority vote"] = (lambda v: majority_counts(v, 2), 0.0)
+    fitted["majority vote"] = (lambda v: majority_counts(v, classes), 0.0)
     try:
         from snorkel.labeling.model import LabelModel as SnorkelLabelModel
     except ImportError:
         return fitted
     started = time.perf_counter()
-    snorkel = SnorkelLabelModel(cardinality=2, verbose=False)
+    snorkel = SnorkelLabelModel(cardinality=classes, verbose=False)
     snorkel.fit(train, n_epochs=500, log_freq=1000, seed=0, lr=0.01)
     fitted["snorkel"] = (snorkel.predict_proba, time.perf_counter() - started)
     return fitted

@@ -98,3 +98,15 @@ def test_label_issues_and_curve_from_the_cli(tmp_path: Path) -> None:
     assert {i["text"][-1] for i in issues["issues"]} >= {"3"}
     curve = run(home, "label", "curve", "t", "spam", "--batch", "5").stdout
     assert "random" in curve and "uncertainty" in curve
+
+
+def test_embed_from_the_cli(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    data = tmp_path / "e.csv"
+    data.write_text("text\n" + "".join(f"comment {i}\n" for i in range(12)))
+    run(home, "ingest", str(data), "--dataset", "e", "--json")
+    run(home, "label", "schema", "create", "e", "spam", "--classes", "ham,spam")
+    job = js(run(home, "label", "embed", "e", "spam", "--json"))
+    assert job["state"] == "succeeded" and job["result"] == {"rows": 12, "embedded": 12}
+    text = run(home, "label", "embed", "e", "spam").stdout
+    assert "12 rows ready, 0 texts embedded" in text

@@ -148,3 +148,24 @@ def test_vectors_outlive_versions_and_processes(platform: Any) -> None:
 def _blob(platform: Any, ctx: Any) -> str | None:
     with platform.db.reader() as s:
         return platform.labels.schema_row(s, ctx, "vec", "spam").vectors_blob  # type: ignore[no-any-return]
+
+
+def test_embedding_job_and_the_queue_waiting_for_it(platform: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import sluice.core.labels.service as service
+
+    ctx = platform.local_context()
+    platform.appends.append(ctx, "big", [{"text": f"row number {i}"} for i in range(30)])
+    platform.labels.create_schema(ctx, "big", "spam", ["ham", "spam"])
+    monkeypatch.setattr(service, "INLINE_EMBED", 10)  # 30 texts count as a large dataset
+    queue = platform.labels.queue(ctx, "big", "spam", limit=5, order="uncertainty")
+    assert queue.preparing and queue.order == "sequential"
+    done = platform.jobs.wait(ctx, queue.preparing, timeout=120)
+    assert done.state == "succeeded" and done.result == {"rows": 30, "embedded": 30}
+    ready = platform.labels.queue(ctx, "big", "spam", limit=5, order="uncertainty")
+    assert ready.preparing is None and ready.order == "uncertainty"
+    platform.labels._vectors.clear()
+    nothing_new = platform.jobs.wait(ctx, platform.labels.prepare_vectors(ctx, "big",
+                                                                          "spam").id,
+                                     timeout=60)
+    assert nothing_new.result == {"rows": 30, "embedded": 0}

@@ -85,6 +85,9 @@ def test_commit_button_makes_a_version(http: Any, platform: Any) -> None:
     assert version.operation == "label" and version.number == 2
     columns = {c.name for c in platform.datasets.schema(ctx, "notes")}
     assert {"label_mood", "weak_mood", "weak_mood_confidence"} <= columns
+    page = http.get("/datasets/notes")
+    assert 'id="label-schemas"' in page.text and 'href="/label/notes/mood/curve"' in page.text
+    assert http.get("/datasets/notes.json").json()["label_schemas"][0]["name"] == "mood"
 
 
 def test_issues_page(http: Any, platform: Any) -> None:

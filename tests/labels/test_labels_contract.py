@@ -175,3 +175,11 @@ def test_span_agreement_is_pairwise_f1(platform: Any) -> None:
     assert per_label == {"URL": 1.0, "TIME": 0.0}  # "tomorrow" vs "tomo": no exact match
     assert [d["key"] for d in result.disagreements] == [keys[texts[1]]]
     assert result.disagreements[0]["answers"]["bob"] == "TIME [8-12]"
+
+
+def test_prepare_vectors_is_a_job(client: Any, keys: list[str]) -> None:
+    job = client.labels.prepare_vectors("comments", "spam")
+    done = client.jobs.wait(job.id, timeout=120)
+    assert done.state == "succeeded" and done.result["rows"] == len(COMMENTS)
+    with pytest.raises(NotFound):
+        client.labels.prepare_vectors("comments", "nope")

@@ -180,6 +180,11 @@ class LabelsAPI(ABC):
 
 
     @abstractmethod
+    def prepare_vectors(self, dataset: str, schema: str) -> JobInfo:
+        """Start the job embedding the schema's texts for active learning (the queue
+        starts it itself past 2,000 new texts); follow it with ``client.jobs.wait``."""
+
+    @abstractmethod
     def record_answers(self, dataset: str, schema: str, answers: Sequence[Answer], *,
                        finish: bool = False) -> SessionResult:
         """Save many answers at once (a bad one is reported, the rest are kept); with
@@ -313,6 +318,9 @@ class LocalLabels(LabelsAPI):
                message: str = "") -> VersionInfo | None:
         return self.service.commit(self.ctx, dataset, schema, weak=weak, message=message)
 
+    def prepare_vectors(self, dataset: str, schema: str) -> JobInfo:
+        return self.service.prepare_vectors(self.ctx, dataset, schema)
+
     def record_answers(self, dataset: str, schema: str, answers: Sequence[Answer], *,
                        finish: bool = False) -> SessionResult:
         return self.service.record_answers(self.ctx, dataset, schema, answers, finish=finish)
@@ -434,6 +442,9 @@ class RemoteLabels(LabelsAPI):
         found = self.http.json("POST", self._base(dataset, schema) + "/commit",
                                json={"weak": weak, "message": message})
         return None if found is None else VersionInfo.model_validate(found)
+
+    def prepare_vectors(self, dataset: str, schema: str) -> JobInfo:
+        return self.http.model(JobInfo, "POST", self._base(dataset, schema) + "/vectors")
 
     def record_answers(self, dataset: str, schema: str, answers: Sequence[Answer], *,
                        finish: bool = False) -> SessionResult:

@@ -263,3 +263,10 @@ def run_llm_function(dataset: str, schema: str, name: str, ctx: CtxDep,
                      platform: PlatformDep) -> JobInfo:
     """Start the job that asks the LLM about each row (an ``llm`` function)."""
     return platform.labels.functions.run_llm(ctx, dataset, schema, name)
+
+
+@router.post("/{schema}/vectors", status_code=202)
+def prepare_vectors(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep) -> JobInfo:
+    """Start the job embedding the schema's texts for active learning (or the one already
+    running)."""
+    return platform.labels.prepare_vectors(ctx, dataset, schema)

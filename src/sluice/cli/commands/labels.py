@@ -388,6 +388,23 @@ def label_issues(dataset: DatasetArg, schema: SchemaArg, limit: int = 50,
     return None
 
 
+@app.command("embed")
+def embed(dataset: DatasetArg, schema: SchemaArg, as_json: JsonOpt = False) -> None:
+    """Embed the schema's texts for active learning now, as a job (the queue does it by
+    itself past 2,000 new texts; only changed texts are embedded again)."""
+    from sluice.cli.progress import follow
+
+    s = state(as_json)
+    client = s.client()
+    job = follow(client, client.labels.prepare_vectors(dataset, schema), as_json=s.json,
+                 label=f"embedding {dataset}:{schema}")
+    if s.json:
+        return print_json(job)
+    r = job.result or {}
+    out.print(f"{r.get('rows', 0)} rows ready, {r.get('embedded', 0)} texts embedded")
+    return None
+
+
 @lf_app.command("run")
 def run_llm(dataset: DatasetArg, schema: SchemaArg, name: str,
             as_json: JsonOpt = False) -> None:

@@ -46,6 +46,7 @@ def known_kinds() -> list[str]:
 def _load_builtin_handlers() -> None:
     # Importing the modules registers their handlers.
     import sluice.core.ingest.jobs
+    import sluice.core.labels.jobs
     import sluice.core.labels.zeroshot
     import sluice.core.quality.jobs
     import sluice.core.search.jobs

@@ -98,6 +98,10 @@ class Queue(BaseModel):
     done: int = Field(description="Items with enough human answers.")
     total: int
     mine: int = Field(description="Items this annotator has answered.")
+    order: str = Field("sequential", description="The order the items are in.")
+    preparing: str | None = Field(None, description="The job embedding the texts for "
+                                                    "active learning; until it ends the "
+                                                    "queue is in dataset order.")
 
 
 class ClassAgreement(BaseModel):

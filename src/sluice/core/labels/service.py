@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from sluice.core.context import Ctx, Role
+from sluice.core.jobs.models import JobState
 from sluice.core.labels import agreement as ag
 from sluice.core.labels.models import (
     Agreement,
@@ -37,12 +38,14 @@ from sluice.storage.metadata.schema import AnnotationRow, DatasetRow, LabelSchem
 
 if TYPE_CHECKING:
     from sluice.core.datasets.models import VersionInfo
+    from sluice.core.jobs.models import JobInfo
     from sluice.platform import Platform
 
 MAX_CLASSES = 200
 ORDERS = ("sequential", "random", "uncertainty", "margin", "entropy", "diversity")
 VECTOR_CACHE = 4
 MAX_QUEUE = 200
+INLINE_EMBED = 2_000  # more texts to embed than this: a job does it, the queue waits
 PEOPLE = (SourceKind.HUMAN.value, SourceKind.REVIEW.value)
 
 
@@ -195,6 +198,10 @@ class LabelService:
         keys = table.column("_key").to_pylist()
         pending = [i for i, k in enumerate(keys)
                    if counts.get(k, 0) < schema.overlap and k not in mine]
+        preparing = None
+        if order not in ("sequential", "random") and pending and \
+                self.vectors_missing(ctx, dataset, name, table) > INLINE_EMBED:
+            preparing, order = self.prepare_vectors(ctx, dataset, name).id, "sequential"
         if order == "random":
             random.Random(f"{seed}:{ctx.actor.name}").shuffle(pending)
         elif order != "sequential" and pending:
@@ -205,7 +212,8 @@ class LabelService:
                  for i in pending[:limit]]
         done = sum(1 for k in keys if counts.get(k, 0) >= schema.overlap)
         return Queue(schema_name=name, classes=schema.classes, kind=schema.kind, items=items,
-                     done=done, total=len(keys), mine=len(mine))
+                     done=done, total=len(keys), mine=len(mine), order=order,
+                     preparing=preparing)
 
     def _by_strategy(self, ctx: Ctx, dataset: str, name: str, table: pa.Table,
                      pending: builtins.list[int], strategy: str, limit: int,
@@ -293,10 +301,11 @@ class LabelService:
                   for i in found[:limit]]
         return LabelIssues(schema_name=name, checked=len(rows), folds=folds, issues=issues)
 
-    def vectors(self, ctx: Ctx, dataset: str, name: str, table: pa.Table) -> np.ndarray:
+    def vectors(self, ctx: Ctx, dataset: str, name: str, table: pa.Table, *,
+                on_progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Embeddings of the schema's text column in this version (``table`` holds it):
         kept in memory per version, and in a blob per schema across versions."""
-        from sluice.core.labels.vectors import EMBEDDER, Known, embed_with
+        from sluice.core.labels.vectors import EMBEDDER, embed_with
         from sluice.models.embedders import get_embedder
 
         schema = self.schema(ctx, dataset, name)
@@ -304,12 +313,11 @@ class LabelService:
         cache_key = (ctx.project_id, dataset, version.number, schema.column)
         if cache_key in self._vectors:
             return self._vectors[cache_key]
-        with self.db.reader() as s:
-            blob = self.schema_row(s, ctx, dataset, name).vectors_blob
         texts = [t or "" for t in table.column(schema.column).to_pylist()]
         embedder = get_embedder(EMBEDDER, self.settings)
-        vectors, updated = embed_with(Known.load(self.platform.blobs, blob), texts,
-                                      lambda part: np.asarray(embedder.embed(part)))
+        vectors, updated = embed_with(self._known(ctx, dataset, name), texts,
+                                      lambda part: np.asarray(embedder.embed(part)),
+                                      on_progress)
         if updated is not None:
             digest = updated.save(self.platform.blobs)
             with self.db.session() as s:
@@ -318,6 +326,36 @@ class LabelService:
         while len(self._vectors) > VECTOR_CACHE:
             self._vectors.pop(next(iter(self._vectors)))
         return self._vectors[cache_key]
+
+    def vectors_missing(self, ctx: Ctx, dataset: str, name: str, table: pa.Table) -> int:
+        """How many distinct texts of this version still need embedding (0: ready)."""
+        from sluice.core.labels.vectors import missing_count
+
+        schema = self.schema(ctx, dataset, name)
+        version = self.datasets.version(ctx, dataset)
+        if (ctx.project_id, dataset, version.number, schema.column) in self._vectors:
+            return 0
+        texts = [t or "" for t in table.column(schema.column).to_pylist()]
+        return missing_count(self._known(ctx, dataset, name), texts)
+
+    def prepare_vectors(self, ctx: Ctx, dataset: str, name: str) -> JobInfo:
+        """Start the job that embeds the schema's texts (what active learning, the
+        learning curve and label errors need), unless one is already on its way."""
+        from sluice.core.labels.jobs import KIND_VECTORS
+
+        self.schema(ctx, dataset, name)
+        params = {"dataset": dataset, "schema": name}
+        for job in self.platform.jobs.list(ctx, kind=KIND_VECTORS, limit=20):
+            if job.params == params and job.state in (JobState.QUEUED, JobState.RUNNING):
+                return job
+        return self.platform.jobs.submit(ctx, KIND_VECTORS, params)
+
+    def _known(self, ctx: Ctx, dataset: str, name: str) -> Any:
+        from sluice.core.labels.vectors import Known
+
+        with self.db.reader() as s:
+            blob = self.schema_row(s, ctx, dataset, name).vectors_blob
+        return Known.load(self.platform.blobs, blob)
 
     def _answer_counts(self, ctx: Ctx, dataset: str,
                        name: str) -> tuple[dict[str, int], set[str]]:

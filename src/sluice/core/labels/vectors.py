@@ -56,16 +56,25 @@ def text_digests(texts: Sequence[str]) -> np.ndarray:
                     dtype="S16")
 
 
-def embed_with(known: Known, texts: Sequence[str],
-               embed: Callable[[list[str]], np.ndarray]) -> tuple[np.ndarray, Known | None]:
+def missing_count(known: Known, texts: Sequence[str]) -> int:
+    """How many distinct ``texts`` ``known`` has no vector for."""
+    return int((known.lookup(np.unique(text_digests(texts))) < 0).sum())
+
+
+def embed_with(known: Known, texts: Sequence[str], embed: Callable[[list[str]], np.ndarray],
+               on_progress: Callable[[int, int], None] | None = None
+               ) -> tuple[np.ndarray, Known | None]:
     """Vectors of ``texts``, embedding only those ``known`` lacks; the updated set of
     known vectors (None when nothing new was embedded)."""
     digests = text_digests(texts)
     unique, first, inverse = np.unique(digests, return_index=True, return_inverse=True)
     at = known.lookup(unique)
     missing = np.flatnonzero(at < 0)
-    fresh = [embed([texts[i] for i in first[missing[s:s + BATCH]]])
-             for s in range(0, len(missing), BATCH)]
+    fresh = []
+    for start in range(0, len(missing), BATCH):
+        fresh.append(embed([texts[i] for i in first[missing[start:start + BATCH]]]))
+        if on_progress:
+            on_progress(min(start + BATCH, len(missing)), len(missing))
     if len(missing):
         dim = fresh[0].shape[1]
         vectors = np.zeros((len(unique), dim), dtype=np.float32)

@@ -34,7 +34,8 @@ def dataset_page(request: Request, name: str, ctx: WebCtx, platform: PlatformDep
     info = platform.datasets.get(ctx, name)
     versions = platform.datasets.versions(ctx, name)
     data: dict[str, Any] = {"title": name, "dataset": info, "versions": versions,
-                            "version": None, "rows": None, "quality": None, "charts": None}
+                            "version": None, "rows": None, "quality": None, "charts": None,
+                            "label_schemas": platform.labels.schemas(ctx, name)}
     if not versions:
         return data
     current = version or versions[0].number
