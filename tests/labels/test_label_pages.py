@@ -70,6 +70,17 @@ def test_functions_page_creates_and_analyses(http: Any, platform: Any) -> None:
     bad = http.post("/label/notes/mood/functions", data={
         "name": "broken", "kind": "regex", "label": "angry", "rule": "(unclosed"})
     assert bad.status_code == 400 and "invalid regular expression" in bad.text
+    keys = [i.key for i in platform.labels.queue(platform.local_context(), "notes", "mood",
+                                                 limit=4).items]
+    like = http.post("/label/notes/mood/functions", data={
+        "name": "like_first", "kind": "similarity", "label": "calm", "rule": keys[0],
+        "threshold": "0.9"}, follow_redirects=False)
+    assert like.status_code == 303
+    stats = http.get("/label/notes/mood/functions.json").json()["stats"]["like_first"]
+    assert stats["kind"] == "similarity" and stats["coverage"] >= 0.25  # the example itself
+    far = http.post("/label/notes/mood/functions", data={
+        "name": "nope", "kind": "similarity", "label": "calm", "rule": "no-such-row"})
+    assert far.status_code == 400 and "example rows not in notes" in far.text
 
 
 def test_commit_button_makes_a_version(http: Any, platform: Any) -> None:

@@ -20,7 +20,7 @@ from sluice.core.labels.models import (
     LFAnalysis,
     ProbabilisticLabel,
 )
-from sluice.errors import AlreadyExists, InvalidInput, NotFound
+from sluice.errors import AlreadyExists, InvalidInput, NotFound, SluiceError
 from sluice.ids import new_id, utcnow
 from sluice.storage.metadata.schema import LabelingFunctionRow, LabelVoteRow
 
@@ -51,6 +51,8 @@ class LabelingFunctions:
         if not name or len(name) > 128:
             raise InvalidInput("a function name needs 1..128 characters",
                                code="invalid_lf_name")
+        if kind == "similarity":
+            self._check_examples(ctx, dataset, config["examples"])
         with self.db.session() as s:
             schema_row = self.labels.schema_row(s, ctx, dataset, schema)
             row = LabelingFunctionRow(id=new_id(), schema_id=schema_row.id, name=name,
@@ -94,12 +96,39 @@ class LabelingFunctions:
         table = self.platform.datasets.to_arrow(ctx, dataset, columns=["_key", found.column])
         keys = table.column("_key").to_pylist()
         version = self.platform.datasets.version(ctx, dataset).number
-        for fn in chosen:
+        for fn in chosen:  # one function failing as a whole does not stop the others
             started = time.perf_counter()
-            outcome = self._evaluate(ctx, dataset, schema, fn, table)
+            try:
+                outcome = self._evaluate(ctx, dataset, schema, fn, table)
+            except SluiceError as exc:
+                self._record_error(ctx, dataset, schema, fn.name, version, exc)
+                continue
             self.store(ctx, dataset, schema, fn.name, outcome, version=version,
                        seconds=time.perf_counter() - started, rows=len(keys))
         return self.list(ctx, dataset, schema)
+
+    def _check_examples(self, ctx: Ctx, dataset: str, examples: builtins.list[str]) -> None:
+        missing = []
+        for key in examples:
+            try:
+                self.platform.datasets.row(ctx, dataset, key)
+            except NotFound:
+                missing.append(key)
+        if missing:
+            raise InvalidInput(f"example rows not in {dataset}: {missing[:3]}; the "
+                               "annotation page shows each item's key",
+                               code="invalid_lf_config")
+
+    def _record_error(self, ctx: Ctx, dataset: str, schema: str, name: str, version: int,
+                      exc: SluiceError) -> None:
+        """Keep the function's last votes; note why this run of it failed."""
+        with self.db.session() as s:
+            schema_row = self.labels.schema_row(s, ctx, dataset, schema)
+            row = s.scalars(select(LabelingFunctionRow).where(
+                LabelingFunctionRow.schema_id == schema_row.id,
+                LabelingFunctionRow.name == name)).one()
+            row.applied = {**row.applied, "error": f"{exc.code}: {exc.message}"[:500],
+                           "failed_version": version}
 
     def run_llm(self, ctx: Ctx, dataset: str, schema: str, name: str) -> JobInfo:
         """Start the job that asks the LLM about each row (up to the function's max_rows)."""

@@ -175,12 +175,15 @@ def functions_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
 @router.post("/label/{dataset}/{schema}/functions")
 def create_function(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep,
                     name: Annotated[str, Form()], kind: Annotated[str, Form()],
-                    label: Annotated[str, Form()],
-                    rule: Annotated[str, Form()]) -> RedirectResponse:
-    """Make a keyword, regex or SQL function from the form and apply it at once."""
+                    label: Annotated[str, Form()], rule: Annotated[str, Form()],
+                    threshold: Annotated[float, Form()] = 0.6) -> RedirectResponse:
+    """Make a keyword, regex, SQL or similarity function from the form and apply it at
+    once (a zero-shot prompt starts its job)."""
     configs: dict[str, dict[str, Any]] = {
         "keyword": {"keywords": [w for w in rule.split(",") if w.strip()]},
-        "regex": {"pattern": rule}, "sql": {"predicate": rule}, "llm": {"prompt": rule}}
+        "regex": {"pattern": rule}, "sql": {"predicate": rule}, "llm": {"prompt": rule},
+        "similarity": {"examples": [k.strip() for k in rule.split(",") if k.strip()],
+                       "threshold": threshold}}
     functions = platform.labels.functions
     functions.create(ctx, dataset, schema, name, kind, label=label,
                      config=configs.get(kind, {}))
