@@ -60,5 +60,15 @@ def test_runs_and_models_from_the_cli(live_server: Any, tmp_path: Path,
     assert "production" in history_out
     card = cli("models", "card", "cli-model").stdout
     assert "Metrics" in card and "acc" in card and "Intended use" in card
+    tagged = cli("models", "tag", "cli-model", "team=search", "owner=ann").stdout
+    assert "team=search, owner=ann" in tagged
+    one = js(cli("models", "tag", "cli-model", "checked=yes", "--version", "1", "--json"))
+    assert one["tags"] == {"checked": "yes"} and one["version"] == 1
+    bad_tag = cli("models", "tag", "cli-model", "oops", "--json", check=False)
+    assert bad_tag.returncode != 0 and "invalid_tag" in bad_tag.stdout
+    assert "deleted" in cli("experiments", "delete", "cli-exp").stdout
+    assert "cli-exp" not in [e["name"] for e in js(cli("experiments", "list", "--json"))]
+    assert js(cli("experiments", "restore", "cli-exp", "--json"))["lifecycle_stage"] == \
+        "active"
     missing = cli("runs", "show", "0" * 32, "--json", check=False)
     assert missing.returncode != 0 and "run_not_found" in missing.stdout

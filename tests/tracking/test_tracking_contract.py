@@ -160,6 +160,12 @@ def test_register_alias_card_and_safe_load(client: Any, tmp_path: Path) -> None:
     assert card.metrics == {"acc": 0.97} and card.params == {"C": "1.0"}
     assert card.format == "skops" and card.safe_format
     assert "## Metrics" in card.markdown and "staging" in card.markdown
+    tagged = client.models.update("churn", description="next churn", tags={"team": "growth"})
+    assert tagged.tags == {"team": "growth"} and tagged.description == "next churn"
+    one = client.models.update("churn", tags={"validated": "yes"}, version=1)
+    assert one.version == 1 and one.tags == {"validated": "yes"}
+    merged = client.models.update("churn", tags={"owner": "ann"})
+    assert merged.tags == {"team": "growth", "owner": "ann"}
 
 
 def test_pickles_need_an_explicit_opt_in(client: Any, tmp_path: Path) -> None:
@@ -251,3 +257,19 @@ def test_nested_runs(client: Any) -> None:
     assert {r.parent_id for r in children.runs} == {parent.id}
     with pytest.raises(NotFound):
         client.runs.create(exp, parent="0" * 32)
+
+
+def test_experiments_delete_restore_and_model_tags(client: Any, tmp_path: Path) -> None:
+    exp = client.experiments.create("trash-me")
+    with client.run(experiment="trash-me") as run:
+        run.log_metric("acc", 0.5)
+    assert client.experiments.delete("trash-me").lifecycle_stage == "deleted"
+    assert "trash-me" not in [e.name for e in client.experiments.list()]
+    assert client.experiments.restore(exp.id).lifecycle_stage == "active"
+    assert client.runs.get(run.id).experiment_id == exp.id
+    client.experiments.create("Default", exist_ok=True)  # every project keeps this one
+    with pytest.raises(InvalidInput) as default:
+        client.experiments.delete("Default")
+    assert default.value.code == "default_experiment"
+    with pytest.raises(NotFound):
+        client.experiments.delete("no-such-experiment")

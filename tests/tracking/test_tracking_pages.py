@@ -43,6 +43,15 @@ def test_experiments_and_runs_table(http: Any, logged: dict[str, Any]) -> None:
     assert table["metric_keys"] == ["acc", "loss"] and table["param_keys"] == ["layers", "lr"]
     bad = http.get(f"/experiments/{exp.id}", params={"filter": "metrics.acc >"})
     assert bad.status_code == 200 and 'id="filter-error"' in bad.text
+    assert 'id="delete-experiment"' in html
+    gone = http.post(f"/experiments/{exp.id}/delete", follow_redirects=False)
+    assert gone.status_code == 303
+    after = http.get("/experiments.json").json()
+    assert after["experiments"] == [] and after["trash"][0]["name"] == "pages"
+    assert 'id="trash"' in http.get("/experiments").text
+    back = http.post(f"/experiments/{exp.id}/restore", follow_redirects=False)
+    assert back.headers["location"] == f"/experiments/{exp.id}"
+    assert http.get("/experiments.json").json()["experiments"][0]["name"] == "pages"
 
 
 def test_run_page_has_charts_and_artifacts(http: Any, logged: dict[str, Any]) -> None:
@@ -84,6 +93,13 @@ def test_model_pages_promote_and_card(http: Any, logged: dict[str, Any]) -> None
         "source": f"runs:/{logged['ids'][1]}/model", "description": "<script>alert(1)</script>"})
     hostile = http.get("/models/pages-model/card", params={"version": "2"}).text
     assert "<script>alert(1)" not in hostile and "&lt;script&gt;alert(1)" in hostile
+    http.post("/models/pages-model/tags", data={"key": "team", "value": "search"})
+    http.post("/models/pages-model/tags", data={"key": "checked", "value": "yes",
+                                                "version": "1"})
+    tagged = http.get("/models/pages-model.json").json()
+    assert tagged["model"]["tags"] == {"team": "search"}
+    assert {v["version"]: v["tags"] for v in tagged["versions"]}[1] == {"checked": "yes"}
+    assert 'data-tag="team"' in http.get("/models/pages-model").text
 
 
 def test_viewers_read_runs_but_cannot_log_or_promote(platform: Any, app: Any,

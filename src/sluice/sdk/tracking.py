@@ -73,6 +73,14 @@ class ExperimentsAPI(ABC):
                exist_ok: bool = False) -> Experiment:
         """A new experiment (or the existing one with ``exist_ok``)."""
 
+    @abstractmethod
+    def delete(self, ref: str) -> Experiment:
+        """Move an experiment and its runs to the trash (not the Default one)."""
+
+    @abstractmethod
+    def restore(self, ref: str) -> Experiment:
+        """Bring a deleted experiment back."""
+
 
 class RunsAPI(ABC):
     """``client.runs``: the calls an :class:`ActiveRun` is made of, and run queries."""
@@ -141,6 +149,13 @@ class ModelsAPI(ABC):
 
     @abstractmethod
     def list(self) -> builtins.list[RegisteredModel]: ...
+
+    @abstractmethod
+    def update(self, name: str, *, description: str | None = None,
+               tags: dict[str, str] | None = None,
+               version: int | None = None) -> RegisteredModel | ModelVersion:
+        """Set a model's (or, with ``version``, one version's) description and tags; the
+        tags given are merged into the ones it has."""
 
     @abstractmethod
     def get(self, name: str) -> RegisteredModel: ...

@@ -55,6 +55,12 @@ class LocalExperiments(_Part, ExperimentsAPI):
             return experiments.ensure(self.ctx, name)
         return experiments.create(self.ctx, name, tags=tags)
 
+    def delete(self, ref: str) -> Experiment:
+        return self.platform.tracking.experiments.delete(self.ctx, ref)
+
+    def restore(self, ref: str) -> Experiment:
+        return self.platform.tracking.experiments.restore(self.ctx, ref)
+
 
 class LocalRuns(_Part, RunsAPI):
     def create(self, experiment: str, *, name: str | None = None,
@@ -120,6 +126,15 @@ class LocalModels(_Part, ModelsAPI):
 
     def get(self, name: str) -> RegisteredModel:
         return self.platform.registry.get(self.ctx, name)
+
+    def update(self, name: str, *, description: str | None = None,
+               tags: dict[str, str] | None = None,
+               version: int | None = None) -> RegisteredModel | ModelVersion:
+        registry = self.platform.registry
+        if version is None:
+            return registry.update(self.ctx, name, description=description, tags=tags)
+        return registry.update_version(self.ctx, name, version, description=description,
+                                       tags=tags)
 
     def versions(self, name: str) -> builtins.list[ModelVersion]:
         return self.platform.registry.versions(self.ctx, name)

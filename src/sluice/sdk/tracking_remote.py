@@ -59,6 +59,12 @@ class RemoteExperiments(_Part, ExperimentsAPI):
         return self.http.model(Experiment, "POST", "/experiments",
                                json={"name": name, "tags": tags or {}, "exist_ok": exist_ok})
 
+    def delete(self, ref: str) -> Experiment:
+        return self.http.model(Experiment, "DELETE", f"/experiments/{_q(ref)}")
+
+    def restore(self, ref: str) -> Experiment:
+        return self.http.model(Experiment, "POST", f"/experiments/{_q(ref)}/restore")
+
 
 class RemoteRuns(_Part, RunsAPI):
     def create(self, experiment: str, *, name: str | None = None,
@@ -129,6 +135,15 @@ class RemoteModels(_Part, ModelsAPI):
 
     def get(self, name: str) -> RegisteredModel:
         return self.http.model(RegisteredModel, "GET", f"/models/{_q(name)}")
+
+    def update(self, name: str, *, description: str | None = None,
+               tags: dict[str, str] | None = None,
+               version: int | None = None) -> RegisteredModel | ModelVersion:
+        body = {"description": description, "tags": tags or {}}
+        if version is None:
+            return self.http.model(RegisteredModel, "PATCH", f"/models/{_q(name)}", json=body)
+        return self.http.model(ModelVersion, "PATCH",
+                               f"/models/{_q(name)}/versions/{version}", json=body)
 
     def versions(self, name: str) -> builtins.list[ModelVersion]:
         return self.http.model(builtins.list[ModelVersion], "GET",

@@ -49,6 +49,26 @@ class Prediction(BaseModel):
     predictions: list[Any]
 
 
+class ModelUpdate(BaseModel):
+    description: str | None = Field(None, description="Replaces the description.")
+    tags: dict[str, str] = Field(default_factory=dict, description="Merged into the tags.")
+
+
+@router.patch("/{name}")
+def update_model(name: str, body: ModelUpdate, ctx: CtxDep,
+                 platform: PlatformDep) -> RegisteredModel:
+    """Set a model's description and tags."""
+    return platform.registry.update(ctx, name, description=body.description, tags=body.tags)
+
+
+@router.patch("/{name}/versions/{version}")
+def update_version(name: str, version: int, body: ModelUpdate, ctx: CtxDep,
+                   platform: PlatformDep) -> ModelVersion:
+    """Set one version's description and tags."""
+    return platform.registry.update_version(ctx, name, version, description=body.description,
+                                            tags=body.tags)
+
+
 @router.get("")
 def list_models(ctx: CtxDep, platform: PlatformDep) -> list[RegisteredModel]:
     """Registered models of the project."""

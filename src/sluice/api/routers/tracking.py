@@ -88,6 +88,18 @@ def get_experiment(ref: str, ctx: CtxDep, platform: PlatformDep) -> Experiment:
     return platform.tracking.experiments.get(ctx, ref)
 
 
+@router.delete("/experiments/{ref}")
+def delete_experiment(ref: str, ctx: CtxDep, platform: PlatformDep) -> Experiment:
+    """Move an experiment and its runs to the trash (not the Default one)."""
+    return platform.tracking.experiments.delete(ctx, ref)
+
+
+@router.post("/experiments/{ref}/restore")
+def restore_experiment(ref: str, ctx: CtxDep, platform: PlatformDep) -> Experiment:
+    """Bring a deleted experiment back."""
+    return platform.tracking.experiments.restore(ctx, ref)
+
+
 @router.post("/runs", status_code=201, response_model=Run)
 def create_run(body: RunCreate, ctx: CtxDep, platform: PlatformDep) -> Response:
     """Start a run."""

@@ -1,4 +1,4 @@
-"""``sluice models list|show|register|alias|unalias|history|card``."""
+"""``sluice models list|show|register|tag|alias|unalias|history|card``."""
 
 from __future__ import annotations
 
@@ -50,6 +50,30 @@ def register(name: str,
     s = state(as_json)
     version = s.client().models.register(name, source, description=description)
     return print_json(version) if s.json else out.print(f"{name} version {version.version}")
+
+
+@app.command("tag")
+def tag(name: str,
+        tags: Annotated[list[str] | None, typer.Argument(help="KEY=VALUE pairs.")] = None,
+        version: Annotated[int | None, typer.Option(help="Tag this version.")] = None,
+        description: Annotated[str | None, typer.Option(help="Replace the description.")]
+        = None, as_json: JsonOpt = False) -> None:
+    """Set tags (merged into the existing ones) and the description of a model or one of
+    its versions."""
+    from sluice.errors import InvalidInput
+
+    pairs = [t.partition("=") for t in tags or []]
+    if any(not key or not sep for key, sep, _ in pairs):
+        raise InvalidInput("tags are KEY=VALUE pairs", code="invalid_tag")
+    s = state(as_json)
+    result = s.client().models.update(name, description=description,
+                                      tags={k: v for k, _, v in pairs}, version=version)
+    if s.json:
+        return print_json(result)
+    target = f"{name} version {version}" if version is not None else name
+    out.print(f"{target}: " + (", ".join(f"{k}={v}" for k, v in result.tags.items())
+                               or "no tags"))
+    return None
 
 
 @app.command("alias")

@@ -42,6 +42,22 @@ def create_experiment(name: str, as_json: JsonOpt = False) -> None:
     return print_json(exp) if s.json else out.print(f"experiment {exp.name} (id {exp.id})")
 
 
+@experiments_app.command("delete")
+def delete_experiment(ref: str, as_json: JsonOpt = False) -> None:
+    """Move an experiment and its runs to the trash (`restore` brings it back)."""
+    s = state(as_json)
+    exp = s.client().experiments.delete(ref)
+    return print_json(exp) if s.json else out.print(f"experiment {exp.name} deleted")
+
+
+@experiments_app.command("restore")
+def restore_experiment(ref: str, as_json: JsonOpt = False) -> None:
+    """Bring a deleted experiment back."""
+    s = state(as_json)
+    exp = s.client().experiments.restore(ref)
+    return print_json(exp) if s.json else out.print(f"experiment {exp.name} restored")
+
+
 @runs_app.command("list")
 def list_runs(
     experiment: Annotated[list[str] | None, typer.Option(

@@ -112,6 +112,20 @@ class Experiments:
         self.audit.record(ctx, "experiment.update", exp.name, id=exp.id, stage=stage)
         return exp
 
+    def delete(self, ctx: Ctx, ref: str | int) -> Experiment:
+        """Move an experiment (and so its runs) to the trash; ``restore`` brings it back.
+
+        Raises:
+            InvalidInput: the Default experiment, which every project keeps.
+        """
+        if self.get(ctx, ref).name == DEFAULT_EXPERIMENT:
+            raise InvalidInput("the Default experiment cannot be deleted",
+                               code="default_experiment")
+        return self.update(ctx, ref, stage="deleted")
+
+    def restore(self, ctx: Ctx, ref: str | int) -> Experiment:
+        return self.update(ctx, ref, stage="active")
+
     def _default(self, s: Session, ctx: Ctx) -> ExperimentRow:
         row = s.scalars(select(ExperimentRow).where(
             ExperimentRow.project_id == ctx.project_id,

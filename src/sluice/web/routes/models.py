@@ -37,6 +37,19 @@ def promote(name: str, ctx: WebCtx, platform: PlatformDep, alias: Annotated[str,
     return RedirectResponse(f"/models/{quote(name, safe='')}", status_code=303)
 
 
+@router.post("/models/{name}/tags")
+def set_tag(name: str, ctx: WebCtx, platform: PlatformDep, key: Annotated[str, Form()],
+            value: Annotated[str, Form()] = "",
+            version: Annotated[str, Form()] = "") -> RedirectResponse:
+    """The tag form on the model page: on the model, or on one version."""
+    tags = {key.strip(): value}
+    if version:
+        platform.registry.update_version(ctx, name, int(version), tags=tags)
+    else:
+        platform.registry.update(ctx, name, tags=tags)
+    return RedirectResponse(f"/models/{quote(name, safe='')}", status_code=303)
+
+
 @twin(router, "/models/{name}/card", "model_card.html")
 def card_page(request: Request, name: str, ctx: WebCtx, platform: PlatformDep,
               version: str = "latest") -> dict[str, Any]:

@@ -7,7 +7,7 @@ import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from sluice.api.compat.mlflow.artifacts import file_response
 from sluice.api.deps import PlatformDep
@@ -27,9 +27,23 @@ MAX_COLUMNS = 8
 @twin(router, "/experiments", "experiments.html")
 def experiments_page(request: Request, ctx: WebCtx, platform: PlatformDep) -> dict[str, Any]:
     counts = platform.tracking.experiments.run_counts(ctx)
-    experiments = [{**e.model_dump(), "runs": counts.get(e.id, 0)}
-                   for e in platform.tracking.experiments.list(ctx)]
-    return {"title": "Experiments", "experiments": experiments}
+    everything = platform.tracking.experiments.list(ctx, include_deleted=True)
+    experiments = [{**e.model_dump(), "runs": counts.get(e.id, 0)} for e in everything
+                   if e.lifecycle_stage == "active"]
+    trash = [e for e in everything if e.lifecycle_stage == "deleted"]
+    return {"title": "Experiments", "experiments": experiments, "trash": trash}
+
+
+@router.post("/experiments/{ref}/delete")
+def delete_experiment(ref: str, ctx: WebCtx, platform: PlatformDep) -> RedirectResponse:
+    platform.tracking.experiments.delete(ctx, ref)
+    return RedirectResponse("/experiments", status_code=303)
+
+
+@router.post("/experiments/{ref}/restore")
+def restore_experiment(ref: str, ctx: WebCtx, platform: PlatformDep) -> RedirectResponse:
+    exp = platform.tracking.experiments.restore(ctx, ref)
+    return RedirectResponse(f"/experiments/{exp.id}", status_code=303)
 
 
 @twin(router, "/experiments/{ref}", "runs.html")

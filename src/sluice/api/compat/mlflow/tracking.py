@@ -65,13 +65,13 @@ def search_experiments(body: Payload, ctx: CtxDep, platform: PlatformDep) -> dic
 
 @router.post("/experiments/delete")
 def delete_experiment(body: Payload, ctx: CtxDep, platform: PlatformDep) -> dict[str, Any]:
-    platform.tracking.experiments.update(ctx, need(body, "experiment_id"), stage="deleted")
+    platform.tracking.experiments.delete(ctx, need(body, "experiment_id"))
     return OK
 
 
 @router.post("/experiments/restore")
 def restore_experiment(body: Payload, ctx: CtxDep, platform: PlatformDep) -> dict[str, Any]:
-    platform.tracking.experiments.update(ctx, need(body, "experiment_id"), stage="active")
+    platform.tracking.experiments.restore(ctx, need(body, "experiment_id"))
     return OK
 
 
