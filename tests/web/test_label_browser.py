@@ -118,7 +118,7 @@ def test_multi_label_and_spans_in_the_page(page, live_server):  # noqa: F811
 
 def test_learning_curve_page(page, live_server):  # noqa: F811
     headers = {"Authorization": f"Bearer {live_server.token}"}
-    api = f"{live_server.url}/api/v1/datasets/curve"
+    api = f"{live_server.url}/api/v1/datasets/alcurve"
     rows = [{"text": f"lovely calm song number {i}" if i % 2 else
              f"buy cheap pills now at shop {i}"} for i in range(30)]
     httpx.post(f"{api}/rows", json={"rows": rows}, headers=headers).raise_for_status()
@@ -133,8 +133,9 @@ def test_learning_curve_page(page, live_server):  # noqa: F811
     assert session.status_code == 201 and session.json()["saved"] == 30
     assert session.json()["version"] == 2
     page.goto("/label")
-    page.click("#schemas tr:has-text('curve') >> text=learning curve")
-    page.wait_for_url("**/label/curve/spam/curve")
+    # every row links a learning curve: pick this dataset's row by its link
+    page.click("#schemas tr:has(a[href='/datasets/alcurve']) >> text=learning curve")
+    page.wait_for_url("**/label/alcurve/spam/curve")
     page.select_option("#curve-form select[name=strategy]", "diversity")
     page.wait_for_url("**/curve?strategy=diversity")
     assert page.locator("#curve-chart polyline[data-series=diversity]").count() == 1
