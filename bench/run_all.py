@@ -1,9 +1,11 @@
 """Run every benchmark; results go to bench/results/*.json (see docs/benchmarks.md)."""
 
-from bench import ingest, labeling, sql, tracking
+from bench import active, ingest, labeling, labeling_agnews, sql, tracking
 
 if __name__ == "__main__":
     sql.main()
     ingest.main()
     tracking.main()
     labeling.main()
+    labeling_agnews.main()
+    active.main()
