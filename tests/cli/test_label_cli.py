@@ -40,6 +40,15 @@ def test_label_from_the_cli(tmp_path: Path) -> None:
     text = run(home, "label", "import", "comments", "spam", str(lines), "--key-column", "id",
                "--label-column", "tag").stdout
     assert "1 labels saved, 0 refused; comments@3" in text
+    exported = tmp_path / "exported.json"  # what `export --json` writes reads back
+    exported.write_text(run(home, "label", "export", "comments", "spam", "--json").stdout)
+    again = js(run(home, "label", "import", "comments", "spam", str(exported), "--json"))
+    assert again["saved"] == 3 and again["errors"] == [] and again["version"] is None
+    nolabel = tmp_path / "nolabel.csv"
+    nolabel.write_text(f"key,tag\n{keys[0]},ham\n")
+    missing = run(home, "label", "import", "comments", "spam", str(nolabel), "--json",
+                  check=False)
+    assert missing.returncode != 0 and "column_not_found" in missing.stdout
     broken = tmp_path / "broken.jsonl"
     broken.write_text("{not json\n")
     bad = run(home, "label", "import", "comments", "spam", str(broken), "--json",

@@ -169,3 +169,17 @@ def test_embedding_job_and_the_queue_waiting_for_it(platform: Any,
                                                                           "spam").id,
                                      timeout=60)
     assert nothing_new.result == {"rows": 30, "embedded": 0}
+
+
+def test_known_sets_merge_when_two_processes_store() -> None:
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+
+    _, mine = embed_with(Known.empty(), ["a", "bb"], embed)
+    _, theirs = embed_with(Known.empty(), ["bb", "ccc"], embed)
+    assert mine is not None and theirs is not None
+    both = mine.merge(theirs)
+    assert len(both.digests) == 3 and list(both.digests) == sorted(both.digests)
+    vectors, nothing_new = embed_with(both, ["ccc", "a"], embed)
+    assert nothing_new is None and vectors.tolist() == [[3, 1], [1, 1]]
+    assert Known.empty().merge(mine) is mine and mine.merge(Known.empty()) is mine

@@ -77,6 +77,13 @@ def test_every_labeling_session_commits_a_version(client: Any, keys: list[str]) 
     assert unfinished.version is None
     assert client.datasets.version("comments").number == before + 2
     assert client.labels.finish_session("comments", "spam").number == before + 3
+    # the block's error shows, and its answers land
+    with pytest.raises(InvalidInput) as bad, \
+            client.labels.session("comments", "spam") as broken:
+        broken.annotate(keys[0], label="ham")  # a person's newest answer is theirs
+        broken.annotate(keys[1], label="eggs")
+    assert bad.value.code == "unknown_class" and broken.version == before + 4
+    assert client.labels.resolved("comments", "spam")[keys[0]] == "ham"
     with pytest.raises(NotFound):
         client.labels.record_answers("comments", "nope", [Answer(key=keys[0], label="ham")])
 
@@ -95,6 +102,16 @@ def test_spans_and_multi_label(client: Any, keys: list[str]) -> None:
     assert outside.value.code == "invalid_span"
     multi = client.labels.annotate("comments", "topics", keys[0], labels=["promo", "music"])
     assert multi.labels == ["music", "promo"]
+    with client.labels.session("comments", "topics") as session:  # sessions of any kind
+        session.annotate(keys[1], labels=["music"])
+    assert session.version is not None
+    spans = client.labels.finish_session("comments", "entities")
+    assert spans is not None and spans.number == session.version + 1
+    rows = {r["_key"]: r for r in client.datasets.to_arrow("comments").to_pylist()}
+    assert rows[keys[0]]["label_topics"] == ["music", "promo"]
+    assert rows[keys[1]]["label_topics"] == ["music"] and rows[keys[2]]["label_topics"] is None
+    assert rows[keys[4]]["label_entities"] == [{"start": start, "end": len(text),
+                                                "label": "URL"}]
 
 
 def test_local_answers_keep_every_answer_and_review_settles(platform: Any) -> None:

@@ -265,6 +265,9 @@ def test_experiments_delete_restore_and_model_tags(client: Any, tmp_path: Path) 
         run.log_metric("acc", 0.5)
     assert client.experiments.delete("trash-me").lifecycle_stage == "deleted"
     assert "trash-me" not in [e.name for e in client.experiments.list()]
+    with pytest.raises(InvalidInput) as deleted:  # no runs nobody would see
+        client.runs.create("trash-me")
+    assert deleted.value.code == "experiment_deleted"
     assert client.experiments.restore(exp.id).lifecycle_stage == "active"
     assert client.runs.get(run.id).experiment_id == exp.id
     client.experiments.create("Default", exist_ok=True)  # every project keeps this one

@@ -49,6 +49,7 @@ def test_experiments_and_runs_table(http: Any, logged: dict[str, Any]) -> None:
     after = http.get("/experiments.json").json()
     assert after["experiments"] == [] and after["trash"][0]["name"] == "pages"
     assert 'id="trash"' in http.get("/experiments").text
+    assert 'id="restore-experiment"' in http.get(f"/experiments/{exp.id}").text
     back = http.post(f"/experiments/{exp.id}/restore", follow_redirects=False)
     assert back.headers["location"] == f"/experiments/{exp.id}"
     assert http.get("/experiments.json").json()["experiments"][0]["name"] == "pages"
@@ -100,6 +101,10 @@ def test_model_pages_promote_and_card(http: Any, logged: dict[str, Any]) -> None
     assert tagged["model"]["tags"] == {"team": "search"}
     assert {v["version"]: v["tags"] for v in tagged["versions"]}[1] == {"checked": "yes"}
     assert 'data-tag="team"' in http.get("/models/pages-model").text
+    blank = http.post("/models/pages-model/tags", data={"key": " ", "value": "x"})
+    assert blank.status_code == 400 and "a tag needs a name" in blank.text
+    odd = http.post("/models/pages-model/tags", data={"key": "k", "version": "two"})
+    assert odd.status_code == 400
 
 
 def test_viewers_read_runs_but_cannot_log_or_promote(platform: Any, app: Any,

@@ -128,8 +128,8 @@ def test_learning_curve_page(page, live_server):  # noqa: F811
                       headers=headers).json()
     answers = [{"key": i["key"], "label": "spam" if "buy" in i["text"] else "ham"}
                for i in queue["items"]]
-    session = httpx.post(f"{api}/labels/spam/sessions", json={"answers": answers},
-                         headers=headers)
+    session = httpx.post(f"{api}/labels/spam/sessions",
+                         json={"answers": answers, "finish": True}, headers=headers)
     assert session.status_code == 201 and session.json()["saved"] == 30
     assert session.json()["version"] == 2
     page.goto("/label")

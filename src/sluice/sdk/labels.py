@@ -209,9 +209,11 @@ class LabelsAPI(ABC):
         labeling = LabelingSession(self, dataset, schema)
         try:
             yield labeling
-        finally:
-            made = self.finish_session(dataset, schema)
-            labeling.version = made.number if made else None
+        except BaseException:
+            with contextlib.suppress(Exception):  # the block's error is the one to see
+                labeling.finish()
+            raise
+        labeling.finish()
 
 
 class LabelingSession:
@@ -231,6 +233,10 @@ class LabelingSession:
                                      confidence=confidence)
         self.answers += 1
         return saved
+
+    def finish(self) -> None:
+        made = self.labels.finish_session(self.dataset, self.schema)
+        self.version = made.number if made else None
 
 class LocalLabels(LabelsAPI):
     def __init__(self, platform: Platform, ctx: Ctx) -> None:

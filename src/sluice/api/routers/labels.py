@@ -44,8 +44,8 @@ class SchemaCreate(BaseModel):
 
 class SessionIn(BaseModel):
     answers: list[Answer] = Field(default_factory=list, max_length=MAX_ANSWERS)
-    finish: bool = Field(True, description="End the session: commit people's labels into "
-                                           "a new dataset version.")
+    finish: bool = Field(False, description="End the session: commit people's labels "
+                                            "into a new dataset version.")
 
 
 class Resolution(BaseModel):
@@ -98,7 +98,7 @@ def annotate(dataset: str, schema: str, body: Answer, ctx: CtxDep,
 def record_answers(dataset: str, schema: str, body: SessionIn, ctx: CtxDep,
                    platform: PlatformDep) -> SessionResult:
     """A labeling session's answers: each bad one is reported and the rest kept; with
-    ``finish`` (the default) people's labels then go into a new dataset version."""
+    ``finish`` people's labels then go into a new dataset version."""
     return platform.labels.record_answers(ctx, dataset, schema, body.answers,
                                           finish=body.finish)
 

@@ -155,7 +155,8 @@ def import_labels(
     kind = next((x.kind for x in client.labels.schemas(dataset) if x.name == schema),
                 SchemaKind.SINGLE)
     answers = [a if kind != SchemaKind.MULTI or a.label is None else
-               a.model_copy(update={"labels": a.label.split(";"), "label": None})
+               a.model_copy(update={"labels": [x.strip() for x in a.label.split(";")
+                                               if x.strip()], "label": None})
                for a in answers]
     saved, version = 0, None
     errors: list[AnswerError] = []
@@ -178,7 +179,9 @@ def import_labels(
 
 
 def read_answers(path: Path, key_column: str, label_column: str) -> list[Answer]:
-    """Rows of a CSV or JSON Lines file as answers (rows without a label are left out)."""
+    """Rows of a CSV, JSON (a list, as `export --json` writes) or JSON Lines file as
+    answers; rows without a label are left out."""
+    import io
     import json
 
     from sluice.errors import InvalidInput
@@ -186,18 +189,26 @@ def read_answers(path: Path, key_column: str, label_column: str) -> list[Answer]
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read {path}: {exc}; give a UTF-8 CSV or JSON Lines file",
-                           code="invalid_file") from exc
+        raise InvalidInput(f"cannot read {path}: {exc}; give a UTF-8 CSV, JSON or JSON "
+                           "Lines file", code="invalid_file") from exc
     try:
-        rows = [json.loads(line) for line in text.splitlines() if line.strip()] \
-            if path.suffix in (".jsonl", ".ndjson") else list(csv.DictReader(text.splitlines()))
+        if path.suffix in (".jsonl", ".ndjson"):
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        elif path.suffix == ".json":
+            rows = json.loads(text)
+        else:
+            rows = list(csv.DictReader(io.StringIO(text)))
     except (json.JSONDecodeError, csv.Error) as exc:
-        raise InvalidInput(f"{path} is not valid {path.suffix[1:]}: {exc}",
+        raise InvalidInput(f"{path} is not valid {path.suffix[1:] or 'CSV'}: {exc}",
                            code="invalid_file") from exc
-    if rows and not all(isinstance(r, dict) and key_column in r for r in rows):
-        raise InvalidInput(f"every row of {path} needs a {key_column!r} field "
-                           "(--key-column names another)", code="column_not_found")
-    return [Answer(key=str(r[key_column]), label=str(r[label_column])) for r in rows
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise InvalidInput(f"{path} should hold one object per row", code="invalid_file")
+    for column in (key_column, label_column):
+        if rows and not all(column in r for r in rows):
+            raise InvalidInput(f"every row of {path} needs a {column!r} field "
+                               "(--key-column and --label-column name others)",
+                               code="column_not_found")
+    return [Answer(key=str(r[key_column]), label=str(r[label_column]).strip()) for r in rows
             if r.get(label_column) not in (None, "")]
 
 

@@ -42,7 +42,7 @@ def choose(vectors: np.ndarray, candidates: np.ndarray, labelled: np.ndarray,
     """Which ``count`` of ``candidates`` (indexes into ``vectors``) to label next, best
     first. ``labelled`` indexes the rows with labels; ``probs`` is the quick model's
     prediction for each candidate (None without a model)."""
-    count = min(count, len(candidates))
+    count = max(0, min(count, len(candidates)))
     rng = np.random.default_rng(seed)
     if strategy == "random":
         return candidates[rng.permutation(len(candidates))[:count]]  # type: ignore[no-any-return]
@@ -65,10 +65,13 @@ def typical_of_uncovered(vectors: np.ndarray, candidates: np.ndarray, labelled: 
     from sklearn.cluster import MiniBatchKMeans
 
     rng = np.random.default_rng(seed)
-    rows = np.union1d(candidates, labelled)
-    if len(rows) > MAX_CLUSTERED:
-        rows = np.union1d(rng.choice(candidates, MAX_CLUSTERED, replace=False), labelled)
-    clusters = min(len(labelled) + count, len(rows))
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    labelled = labelled[:MAX_CLUSTERED // 2]
+    sample = rng.choice(candidates, min(MAX_CLUSTERED, len(candidates)), replace=False)
+    rows = np.union1d(sample, labelled)
+    # without a model past the cold start (one class so far), cap the clusters: cost
+    clusters = min(min(len(labelled), COLD_START) + count, len(rows))
     if clusters < 2:
         return candidates[:count]
     groups = MiniBatchKMeans(n_clusters=clusters, random_state=seed, n_init=3,
@@ -153,6 +156,8 @@ def learning_curve(vectors: np.ndarray, labels: Sequence[str], classes: Sequence
                    ) -> list[tuple[int, float]]:
     """Simulate labeling ``vectors`` with ``labels`` as the oracle, ``batch`` rows at a
     time chosen by ``strategy``; after each batch, the quick model's accuracy on ``test``."""
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
     labelled: list[int] = []
     pool = np.arange(len(vectors))
     truth = np.array([list(classes).index(x) for x in test_labels])

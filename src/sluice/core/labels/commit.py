@@ -10,12 +10,18 @@ import pyarrow as pa
 from sluice.core.datasets.commits import WriteResult, WriteTarget
 from sluice.core.datasets.rows import KEY
 from sluice.core.datasets.writes import write_rows
+from sluice.core.labels.models import SchemaKind
 from sluice.errors import InvalidInput
 
 if TYPE_CHECKING:
     from sluice.core.context import Ctx
     from sluice.core.datasets.models import VersionInfo
     from sluice.platform import Platform
+
+
+SPAN = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("label", pa.string())])
+HUMAN_TYPES = {SchemaKind.SINGLE: pa.string(), SchemaKind.MULTI: pa.list_(pa.string()),
+               SchemaKind.SPANS: pa.list_(SPAN)}
 
 
 def label_columns(schema: str) -> tuple[str, str, str]:
@@ -30,7 +36,10 @@ def commit_labels(platform: Platform, ctx: Ctx, dataset: str, schema: str, *,
     Raises:
         InvalidInput: nothing to write (no resolved labels, and no weak labels asked for).
     """
-    labels = platform.labels.resolved_labels(ctx, dataset, schema)
+    labels = platform.labels.resolved_values(ctx, dataset, schema)
+    human, weak_col, confidence_col = label_columns(schema)
+    types = {human: HUMAN_TYPES[platform.labels.schema(ctx, dataset, schema).kind],
+             weak_col: pa.string(), confidence_col: pa.float64()}
     weak_labels: dict[str, tuple[str, float]] = {}
     if weak:
         report = platform.labels.functions.label_model(ctx, dataset, schema,
@@ -40,7 +49,6 @@ def commit_labels(platform: Platform, ctx: Ctx, dataset: str, schema: str, *,
     if not labels and not weak_labels:
         raise InvalidInput("no labels to commit yet: label some rows (or apply labeling "
                            "functions and pass weak=True)", code="nothing_to_commit")
-    human, weak_col, confidence_col = label_columns(schema)
 
     def write(target: WriteTarget) -> WriteResult:
         assert target.lance_version is not None
@@ -55,8 +63,7 @@ def commit_labels(platform: Platform, ctx: Ctx, dataset: str, schema: str, *,
             return WriteResult(None)
         data = stored.take(changed)
         for name, values in columns.items():
-            array = pa.array([values[i] for i in changed],
-                             type=pa.float64() if name == confidence_col else pa.string())
+            array = pa.array([values[i] for i in changed], type=types[name])
             index = data.schema.get_field_index(name)
             data = data.set_column(index, name, array) if index >= 0 else \
                 data.append_column(name, array)

@@ -56,7 +56,8 @@ class LabelService:
         self.datasets = platform.datasets
         self.audit = platform.audit
         self.settings = platform.settings
-        self._vectors: dict[tuple[str, str, int, str], np.ndarray] = {}
+        self._vectors: dict[tuple[str, str, str, str], np.ndarray] = {}
+        self._known_sets: dict[str | None, Any] = {}
         from sluice.core.labels.lfs import LabelingFunctions
 
         self.functions = LabelingFunctions(platform, self)
@@ -119,18 +120,27 @@ class LabelService:
         ctx.require(Role.EDITOR, "label rows")
         schema = self.schema(ctx, dataset, name)
         row = self.datasets.row(ctx, dataset, key)
-        value = _value(schema, str(row.get(schema.column) or ""), label, labels, spans, skip)
-        if confidence is not None and not 0 <= confidence <= 1:
-            raise InvalidInput("confidence must be 0..1", code="invalid_confidence")
+        answer = Answer(key=key, label=label, labels=labels, spans=spans, skip=skip,
+                        confidence=confidence)
+        value = answer_value(schema, str(row.get(schema.column) or ""), answer)
+        return self.save_answers(ctx, dataset, name, [(answer, value)],
+                                 source_kind=source_kind, source=source)[0]
+
+    def save_answers(self, ctx: Ctx, dataset: str, name: str,
+                     answers: builtins.list[tuple[Answer, dict[str, Any]]], *,
+                     source_kind: SourceKind = SourceKind.HUMAN,
+                     source: str | None = None) -> builtins.list[Annotation]:
+        """Store checked answers (``answer_value`` made each value) in one transaction."""
         version = self.datasets.version(ctx, dataset).number
         with self.db.session() as s:
             schema_row = self.schema_row(s, ctx, dataset, name)
-            saved = AnnotationRow(id=new_id(), schema_id=schema_row.id, row_key=key,
+            rows = [AnnotationRow(id=new_id(), schema_id=schema_row.id, row_key=a.key,
                                   value=value, source_kind=SourceKind(source_kind).value,
-                                  source=(source or ctx.actor.name)[:128], confidence=confidence,
-                                  dataset_version=version, created_at=utcnow())
-            s.add(saved)
-        return _annotation(saved)
+                                  source=(source or ctx.actor.name)[:128],
+                                  confidence=a.confidence, dataset_version=version,
+                                  created_at=utcnow()) for a, value in answers]
+            s.add_all(rows)
+        return [_annotation(r) for r in rows]
 
     def annotations(self, ctx: Ctx, dataset: str, name: str, *, key: str | None = None,
                     include_retracted: bool = False) -> builtins.list[Annotation]:
@@ -201,7 +211,9 @@ class LabelService:
         preparing = None
         if order not in ("sequential", "random") and pending and \
                 self.vectors_missing(ctx, dataset, name, table) > INLINE_EMBED:
-            preparing, order = self.prepare_vectors(ctx, dataset, name).id, "sequential"
+            order = "sequential"  # until the texts are embedded (a viewer cannot start it)
+            if ctx.actor.role.rank >= Role.EDITOR.rank:
+                preparing = self.prepare_vectors(ctx, dataset, name).id
         if order == "random":
             random.Random(f"{seed}:{ctx.actor.name}").shuffle(pending)
         elif order != "sequential" and pending:
@@ -245,6 +257,8 @@ class LabelService:
         if strategy not in STRATEGIES or strategy == "random":
             raise InvalidInput(f"strategy must be one of {', '.join(STRATEGIES[:-1])}",
                                code="invalid_strategy")
+        if not 1 <= batch <= MAX_QUEUE:
+            raise InvalidInput(f"batch must be 1..{MAX_QUEUE}", code="invalid_batch")
         schema = self.schema(ctx, dataset, name)
         table = self.datasets.to_arrow(ctx, dataset, columns=["_key", schema.column])
         keys = table.column("_key").to_pylist()
@@ -303,40 +317,60 @@ class LabelService:
 
     def vectors(self, ctx: Ctx, dataset: str, name: str, table: pa.Table, *,
                 on_progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-        """Embeddings of the schema's text column in this version (``table`` holds it):
-        kept in memory per version, and in a blob per schema across versions."""
-        from sluice.core.labels.vectors import EMBEDDER, embed_with
+        """Embeddings of the schema's texts in ``table``, in its row order: kept in memory
+        by content, and in a blob per schema across versions."""
+        from sluice.core.labels.vectors import EMBEDDER, content_key, embed_with
         from sluice.models.embedders import get_embedder
 
         schema = self.schema(ctx, dataset, name)
-        version = self.datasets.version(ctx, dataset)
-        cache_key = (ctx.project_id, dataset, version.number, schema.column)
+        texts = [t or "" for t in table.column(schema.column).to_pylist()]
+        cache_key = (ctx.project_id, dataset, schema.column, content_key(texts))
         if cache_key in self._vectors:
             return self._vectors[cache_key]
-        texts = [t or "" for t in table.column(schema.column).to_pylist()]
+        blob, known = self._known(ctx, dataset, name)
         embedder = get_embedder(EMBEDDER, self.settings)
-        vectors, updated = embed_with(self._known(ctx, dataset, name), texts,
+        vectors, updated = embed_with(known, texts,
                                       lambda part: np.asarray(embedder.embed(part)),
                                       on_progress)
         if updated is not None:
-            digest = updated.save(self.platform.blobs)
-            with self.db.session() as s:
-                self.schema_row(s, ctx, dataset, name).vectors_blob = digest
+            self._store_known(ctx, dataset, name, blob, updated)
         self._vectors[cache_key] = vectors.astype(np.float32, copy=False)
         while len(self._vectors) > VECTOR_CACHE:
             self._vectors.pop(next(iter(self._vectors)))
         return self._vectors[cache_key]
 
     def vectors_missing(self, ctx: Ctx, dataset: str, name: str, table: pa.Table) -> int:
-        """How many distinct texts of this version still need embedding (0: ready)."""
-        from sluice.core.labels.vectors import missing_count
+        """How many distinct texts in ``table`` still need embedding (0: ready)."""
+        from sluice.core.labels.vectors import content_key, missing_count
 
         schema = self.schema(ctx, dataset, name)
-        version = self.datasets.version(ctx, dataset)
-        if (ctx.project_id, dataset, version.number, schema.column) in self._vectors:
-            return 0
         texts = [t or "" for t in table.column(schema.column).to_pylist()]
-        return missing_count(self._known(ctx, dataset, name), texts)
+        if (ctx.project_id, dataset, schema.column, content_key(texts)) in self._vectors:
+            return 0
+        return missing_count(self._known(ctx, dataset, name)[1], texts)
+
+    def _known(self, ctx: Ctx, dataset: str, name: str) -> tuple[str | None, Any]:
+        """The schema's stored vectors (blob digest, set), read once per blob."""
+        from sluice.core.labels.vectors import Known
+
+        with self.db.reader() as s:
+            blob = self.schema_row(s, ctx, dataset, name).vectors_blob
+        if blob not in self._known_sets:
+            self._known_sets = {blob: Known.load(self.platform.blobs, blob)}
+        return blob, self._known_sets[blob]
+
+    def _store_known(self, ctx: Ctx, dataset: str, name: str, loaded: str | None,
+                     updated: Any) -> None:
+        """Point the schema at ``updated``; when another process stored vectors since
+        ``loaded`` was read, keep theirs too."""
+        from sluice.core.labels.vectors import Known
+
+        with self.db.session() as s:
+            row = self.schema_row(s, ctx, dataset, name)
+            if row.vectors_blob not in (None, loaded):
+                updated = updated.merge(Known.load(self.platform.blobs, row.vectors_blob))
+            row.vectors_blob = updated.save(self.platform.blobs)
+            self._known_sets = {row.vectors_blob: updated}
 
     def prepare_vectors(self, ctx: Ctx, dataset: str, name: str) -> JobInfo:
         """Start the job that embeds the schema's texts (what active learning, the
@@ -349,13 +383,6 @@ class LabelService:
             if job.params == params and job.state in (JobState.QUEUED, JobState.RUNNING):
                 return job
         return self.platform.jobs.submit(ctx, KIND_VECTORS, params)
-
-    def _known(self, ctx: Ctx, dataset: str, name: str) -> Any:
-        from sluice.core.labels.vectors import Known
-
-        with self.db.reader() as s:
-            blob = self.schema_row(s, ctx, dataset, name).vectors_blob
-        return Known.load(self.platform.blobs, blob)
 
     def _answer_counts(self, ctx: Ctx, dataset: str,
                        name: str) -> tuple[dict[str, int], set[str]]:
@@ -431,21 +458,21 @@ class LabelService:
                              source_kind=SourceKind.REVIEW)
 
     def resolved_labels(self, ctx: Ctx, dataset: str, name: str) -> dict[str, str]:
-        """One label per item from people: the newest review, else the majority (ties:
-        the earliest answer among the tied classes)."""
-        reviews: dict[str, str] = {}
-        votes: dict[str, list[str]] = {}
-        for a in self.annotations(ctx, dataset, name):
-            if a.label is None or a.skipped:
-                continue
-            if a.source_kind == SourceKind.REVIEW:
-                reviews[a.row_key] = a.label
-            elif a.source_kind == SourceKind.HUMAN:
-                votes.setdefault(a.row_key, []).append(a.label)
-        out = {k: max(v, key=lambda c, v=v: (v.count(c), -v.index(c)))  # type: ignore[misc]
-               for k, v in votes.items()}
-        out.update(reviews)
-        return out
+        """One class per item of a single-label schema from people: the newest review,
+        else the majority of each person's newest answer (ties: the earliest answer
+        among the tied classes). Empty for other kinds of schema."""
+        schema = self.schema(ctx, dataset, name)
+        if schema.kind != SchemaKind.SINGLE:
+            return {}
+        return self.resolved_values(ctx, dataset, name)
+
+    def resolved_values(self, ctx: Ctx, dataset: str, name: str) -> dict[str, Any]:
+        """One label per item from people, of any kind of schema: a class, a list of
+        classes, or a list of spans (see :mod:`sluice.core.labels.resolve`)."""
+        from sluice.core.labels.resolve import resolve
+
+        schema = self.schema(ctx, dataset, name)
+        return resolve(schema.kind, self.annotations(ctx, dataset, name))
 
     def commit(self, ctx: Ctx, dataset: str, name: str, *, weak: bool = False,
                message: str = "") -> VersionInfo | None:
@@ -505,6 +532,18 @@ def _check_classes(classes: builtins.list[str], kind: SchemaKind) -> builtins.li
         raise InvalidInput(f"give {least}..{MAX_CLASSES} distinct class names of 1..64 "
                            "characters", code="invalid_classes")
     return cleaned
+
+
+def answer_value(schema: LabelSchema, text: str, answer: Answer) -> dict[str, Any]:
+    """The stored form of an answer about a row with ``text``.
+
+    Raises:
+        InvalidInput: a class outside the schema, spans outside the text, no answer, or a
+            confidence outside 0..1.
+    """
+    if answer.confidence is not None and not 0 <= answer.confidence <= 1:
+        raise InvalidInput("confidence must be 0..1", code="invalid_confidence")
+    return _value(schema, text, answer.label, answer.labels, answer.spans, answer.skip)
 
 
 def _value(schema: LabelSchema, text: str, label: str | None, labels: list[str] | None,

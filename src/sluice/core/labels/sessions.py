@@ -4,11 +4,12 @@ a dataset version holding people's labels, so every session leaves a version to 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sluice.core.context import Ctx, Role
 from sluice.core.labels.models import Answer, AnswerError, SessionResult
-from sluice.errors import InvalidInput, SluiceError
+from sluice.core.labels.service import answer_value
+from sluice.errors import InvalidInput, NotFound, SluiceError
 
 if TYPE_CHECKING:
     from sluice.core.datasets.models import VersionInfo
@@ -20,33 +21,39 @@ MAX_ANSWERS = 10_000  # per call; send a long session in several calls, finishin
 def record_answers(labels: LabelService, ctx: Ctx, dataset: str, schema: str,
                    answers: Iterable[Answer], *,
                    on_answer: Callable[[int], None] | None = None) -> SessionResult:
-    """Save each answer; one that is refused (unknown row or class, bad span) is reported
-    and the rest go on."""
+    """Check every answer against its row, then save the good ones in one transaction;
+    one that is refused (unknown row or class, bad span) is reported, the rest go on."""
     ctx.require(Role.EDITOR, "label rows")
-    labels.schema(ctx, dataset, schema)  # an unknown schema fails the whole call
-    saved, errors = 0, []
+    answers = list(answers)
+    if len(answers) > MAX_ANSWERS:  # refused before any is saved
+        raise InvalidInput(f"at most {MAX_ANSWERS} answers per call; send the rest in "
+                           "another call", code="too_many_answers")
+    found = labels.schema(ctx, dataset, schema)
+    table = labels.datasets.to_arrow(ctx, dataset, columns=["_key", found.column])
+    texts = dict(zip(table.column("_key").to_pylist(), table.column(1).to_pylist(),
+                     strict=True))
+    checked: list[tuple[Answer, dict[str, Any]]] = []
+    errors = []
     for i, answer in enumerate(answers):
-        if i >= MAX_ANSWERS:
-            raise InvalidInput(f"at most {MAX_ANSWERS} answers per call; send the rest in "
-                               "another call", code="too_many_answers")
         try:
-            labels.annotate(ctx, dataset, schema, answer.key, label=answer.label,
-                            labels=answer.labels, spans=answer.spans, skip=answer.skip,
-                            confidence=answer.confidence)
+            if answer.key not in texts:
+                raise NotFound(f"{dataset} has no row {answer.key!r}", code="row_not_found")
+            checked.append((answer, answer_value(found, str(texts[answer.key] or ""),
+                                                 answer)))
         except SluiceError as exc:
             errors.append(AnswerError(key=answer.key, code=exc.code, message=exc.message))
-        else:
-            saved += 1
         if on_answer:
             on_answer(i + 1)
-    return SessionResult(schema_name=schema, saved=saved, errors=errors)
+    if checked:
+        labels.save_answers(ctx, dataset, schema, checked)
+    return SessionResult(schema_name=schema, saved=len(checked), errors=errors)
 
 
 def finish(labels: LabelService, ctx: Ctx, dataset: str, schema: str) -> VersionInfo | None:
     """Commit people's labels into a new dataset version; None when they are unchanged or
     nobody has labeled anything yet."""
     ctx.require(Role.EDITOR, "label rows")
-    if not labels.resolved_labels(ctx, dataset, schema):
+    if not labels.resolved_values(ctx, dataset, schema):
         return None
     return labels.commit(ctx, dataset, schema,
                          message=f"labeling session of {ctx.actor.name} in {schema}")

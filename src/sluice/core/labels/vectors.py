@@ -43,12 +43,31 @@ class Known:
         np.savez(out, digests=self.digests, vectors=self.vectors)
         return blobs.put_bytes(out.getvalue())
 
+    def merge(self, other: Known) -> Known:
+        """Both sets' vectors (this one's where both have a text)."""
+        if not len(other.digests):
+            return self
+        if not len(self.digests):
+            return other
+        if other.vectors.shape[1] != self.vectors.shape[1]:
+            return self
+        new = self.lookup(other.digests) < 0
+        digests = np.concatenate([self.digests, other.digests[new]])
+        vectors = np.concatenate([self.vectors, other.vectors[new]])
+        order = np.argsort(digests, kind="stable")
+        return Known(digests[order], vectors[order])
+
     def lookup(self, digests: np.ndarray) -> np.ndarray:
         """Position of each digest in this set, -1 where absent."""
         if not len(self.digests):
             return np.full(len(digests), -1)
         at = np.clip(np.searchsorted(self.digests, digests), 0, len(self.digests) - 1)
         return np.where(self.digests[at] == digests, at, -1)
+
+
+def content_key(texts: Sequence[str]) -> str:
+    """A digest of the texts in order (what an in-memory copy of their vectors is for)."""
+    return hashlib.blake2b(text_digests(texts).tobytes(), digest_size=16).hexdigest()
 
 
 def text_digests(texts: Sequence[str]) -> np.ndarray:

@@ -46,6 +46,8 @@ class Experiments:
     def ensure(self, ctx: Ctx, name: str) -> Experiment:
         """The experiment called ``name``, created when missing (``client.run`` uses this)."""
         found = self.by_name(ctx, name)
+        if found is not None and found.lifecycle_stage == "deleted":
+            raise deleted_experiment(name)
         if found is not None:
             return found
         try:
@@ -131,6 +133,11 @@ class Experiments:
             ExperimentRow.project_id == ctx.project_id,
             ExperimentRow.name == DEFAULT_EXPERIMENT)).first()
         return row or _insert(s, ctx, DEFAULT_EXPERIMENT, {})
+
+
+def deleted_experiment(name: str) -> InvalidInput:
+    return InvalidInput(f"experiment {name!r} is deleted; `sluice experiments restore "
+                        f"{name}` brings it back", code="experiment_deleted")
 
 
 def _insert(s: Session, ctx: Ctx, name: str, tags: dict[str, str]) -> ExperimentRow:

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from sluice.core.context import Ctx, Role
-from sluice.core.tracking.experiments import Experiments, now_ms
+from sluice.core.tracking.experiments import Experiments, deleted_experiment, now_ms
 from sluice.core.tracking.models import Metric, MetricPage, Run, RunInput, RunStatus
 from sluice.core.tracking.pages import decode_token, encode_token
 from sluice.errors import Conflict, InvalidInput, NotFound
@@ -61,6 +61,8 @@ class Runs:
             tags[PARENT_TAG] = parent_id
         with self.db.session() as s:
             exp = self.experiments.row(s, ctx, experiment)
+            if exp.lifecycle_stage == "deleted":
+                raise deleted_experiment(exp.name)
             if parent_id:
                 self._row(s, ctx, parent_id)
             row = RunRow(id=uuid.uuid4().hex, experiment_id=exp.id, name=name[:256],

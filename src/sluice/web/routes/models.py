@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from sluice.api.deps import PlatformDep
+from sluice.errors import InvalidInput
 from sluice.web.session import WebCtx
 from sluice.web.twin import twin
 
@@ -42,6 +43,10 @@ def set_tag(name: str, ctx: WebCtx, platform: PlatformDep, key: Annotated[str, F
             value: Annotated[str, Form()] = "",
             version: Annotated[str, Form()] = "") -> RedirectResponse:
     """The tag form on the model page: on the model, or on one version."""
+    if not key.strip():
+        raise InvalidInput("a tag needs a name", code="invalid_tag")
+    if version and not version.isdigit():
+        raise InvalidInput("version must be a number", code="invalid_version")
     tags = {key.strip(): value}
     if version:
         platform.registry.update_version(ctx, name, int(version), tags=tags)

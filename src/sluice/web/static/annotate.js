@@ -27,7 +27,6 @@
       el("item").innerHTML = "<p>Nothing left to label here. Thank you!</p>";
       el("item-key").textContent = "";
       root.dataset.current = "";
-      if (unsaved > 0 && !fetching) finish();
       return;
     }
     el("item").innerHTML = rendered[item.key] || "";
@@ -71,6 +70,8 @@
         });
         done = page.queue.done;
         fetching = false;
+        // the server has nothing more for this person: the session is over
+        if (nextUnanswered(index) >= items.length && unsaved > 0) finish();
         show();
       })
       .catch(function () { fetching = false; });
@@ -156,9 +157,10 @@
 
   function finish() {
     // end the session: people's labels go into a new dataset version
-    unsaved = 0;
+    var counted = unsaved;
     post(base + "/finish").then(function (res) {
       if (!res.ok) { el("status").textContent = res.data.error.message; return; }
+      unsaved = Math.max(0, unsaved - counted);  // answers given meanwhile still count
       el("status").textContent = res.data.ref ?
         "session saved as " + res.data.ref : "labels unchanged: no new version";
       root.dataset.version = res.data.version || "";
@@ -189,6 +191,7 @@
     // leaving the page ends the session too; keepalive lets the request outlive the page
     if (unsaved > 0) {
       fetch(base + "/finish", {method: "POST", keepalive: true, credentials: "same-origin"});
+      unsaved = 0;
     }
   });
   document.addEventListener("keydown", function (e) {
