@@ -144,3 +144,11 @@ def test_span_agreement_page(http: Any, platform: Any) -> None:
     page = http.get("/label/ner/ents/agreement")
     assert page.status_code == 200 and 'id="span-f1"' in page.text
     assert "bob: URL [4-12]" in page.text and "Krippendorff" not in page.text
+    taken = http.post("/label/ner/ents/resolve", data={"key": key, "adopt": "ann"},
+                      follow_redirects=False)
+    assert taken.status_code == 303
+    assert platform.labels.resolved_values(owner, "ner", "ents")[key] == [
+        {"start": 4, "end": 21, "label": "URL"}]
+    assert "URL [4-21]" in http.get("/label/ner/ents/agreement").text  # settled column
+    nobody = http.post("/label/ner/ents/resolve", data={"key": key, "adopt": "zed"})
+    assert nobody.status_code == 404

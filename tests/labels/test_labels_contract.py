@@ -102,6 +102,8 @@ def test_spans_and_multi_label(client: Any, keys: list[str]) -> None:
     assert outside.value.code == "invalid_span"
     multi = client.labels.annotate("comments", "topics", keys[0], labels=["promo", "music"])
     assert multi.labels == ["music", "promo"]
+    reviewed = client.labels.resolve("comments", "topics", keys[0], adopt=multi.source)
+    assert reviewed.labels == ["music", "promo"] and reviewed.source_kind == "review"
     with client.labels.session("comments", "topics") as session:  # sessions of any kind
         session.annotate(keys[1], labels=["music"])
     assert session.version is not None

@@ -171,8 +171,10 @@ class LabelsAPI(ABC):
     def agreement(self, dataset: str, schema: str) -> Agreement: ...
 
     @abstractmethod
-    def resolve(self, dataset: str, schema: str, key: str, label: str) -> Annotation:
-        """Settle a disagreement as a reviewer."""
+    def resolve(self, dataset: str, schema: str, key: str, label: str | None = None, *,
+                adopt: str | None = None) -> Annotation:
+        """Settle a disagreement as a reviewer: give the class, or ``adopt`` one person's
+        answer (their classes or spans)."""
 
     @abstractmethod
     def resolved(self, dataset: str, schema: str) -> dict[str, str]:
@@ -276,8 +278,9 @@ class LocalLabels(LabelsAPI):
     def agreement(self, dataset: str, schema: str) -> Agreement:
         return self.service.agreement(self.ctx, dataset, schema)
 
-    def resolve(self, dataset: str, schema: str, key: str, label: str) -> Annotation:
-        return self.service.resolve(self.ctx, dataset, schema, key, label)
+    def resolve(self, dataset: str, schema: str, key: str, label: str | None = None, *,
+                adopt: str | None = None) -> Annotation:
+        return self.service.resolve(self.ctx, dataset, schema, key, label, adopt=adopt)
 
     def resolved(self, dataset: str, schema: str) -> dict[str, str]:
         return self.service.resolved_labels(self.ctx, dataset, schema)
@@ -390,9 +393,10 @@ class RemoteLabels(LabelsAPI):
     def agreement(self, dataset: str, schema: str) -> Agreement:
         return self.http.model(Agreement, "GET", self._base(dataset, schema) + "/agreement")
 
-    def resolve(self, dataset: str, schema: str, key: str, label: str) -> Annotation:
+    def resolve(self, dataset: str, schema: str, key: str, label: str | None = None, *,
+                adopt: str | None = None) -> Annotation:
         return self.http.model(Annotation, "POST", self._base(dataset, schema) + "/resolve",
-                               json={"key": key, "label": label})
+                               json={"key": key, "label": label, "adopt": adopt})
 
     def resolved(self, dataset: str, schema: str) -> dict[str, str]:
         rows = self.http.json("GET", self._base(dataset, schema) + "/resolved")

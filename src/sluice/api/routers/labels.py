@@ -50,7 +50,8 @@ class SessionIn(BaseModel):
 
 class Resolution(BaseModel):
     key: str
-    label: str
+    label: str | None = Field(None, description="The class (single-label schemas).")
+    adopt: str | None = Field(None, description="Or: the person whose answer to adopt.")
 
 
 class ResolvedLabel(BaseModel):
@@ -134,7 +135,8 @@ def agreement(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep) -> 
 def resolve(dataset: str, schema: str, body: Resolution, ctx: CtxDep,
             platform: PlatformDep) -> Annotation:
     """Settle an item: a review answer outranks the annotators'."""
-    return platform.labels.resolve(ctx, dataset, schema, body.key, body.label)
+    return platform.labels.resolve(ctx, dataset, schema, body.key, body.label,
+                                   adopt=body.adopt)
 
 
 @router.get("/{schema}/resolved")

@@ -114,12 +114,17 @@ def agreement(dataset: DatasetArg, schema: SchemaArg, as_json: JsonOpt = False) 
 
 
 @app.command("resolve")
-def resolve(dataset: DatasetArg, schema: SchemaArg, key: str, label: str,
+def resolve(dataset: DatasetArg, schema: SchemaArg, key: str,
+            label: Annotated[str | None, typer.Argument(help="The class.")] = None,
+            adopt: Annotated[str | None, typer.Option(
+                help="Adopt this person's answer instead (any kind of schema).")] = None,
             as_json: JsonOpt = False) -> None:
     """Settle a disagreement as a reviewer."""
     s = state(as_json)
-    saved = s.client().labels.resolve(dataset, schema, key, label)
-    return print_json(saved) if s.json else out.print(f"{key}: {label} (review)")
+    saved = s.client().labels.resolve(dataset, schema, key, label, adopt=adopt)
+    shown = saved.label or ", ".join(saved.labels or []) or \
+        f"{len(saved.spans or [])} spans"
+    return print_json(saved) if s.json else out.print(f"{key}: {shown} (review)")
 
 
 @app.command("export")

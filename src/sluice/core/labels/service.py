@@ -452,9 +452,27 @@ class LabelService:
                 answers.setdefault(a.row_key, {})[a.source] = value
         return answers
 
-    def resolve(self, ctx: Ctx, dataset: str, name: str, key: str, label: str) -> Annotation:
-        """Settle a disagreement: a reviewer's answer outranks the annotators'."""
-        return self.annotate(ctx, dataset, name, key, label=label,
+    def resolve(self, ctx: Ctx, dataset: str, name: str, key: str, label: str | None = None,
+                *, adopt: str | None = None) -> Annotation:
+        """Settle a disagreement: a reviewer's answer outranks the annotators'. Give the
+        class, or ``adopt`` a person's newest answer (any kind of schema: their classes or
+        spans become the review's).
+
+        Raises:
+            NotFound: ``adopt`` names someone with no answer on this item.
+        """
+        if adopt is None:
+            return self.annotate(ctx, dataset, name, key, label=label,
+                                 source_kind=SourceKind.REVIEW)
+        theirs = [a for a in self.annotations(ctx, dataset, name, key=key)
+                  if a.source == adopt and a.source_kind == SourceKind.HUMAN
+                  and not a.skipped]
+        if not theirs:
+            raise NotFound(f"{adopt} has no answer on {key} to adopt",
+                           code="answer_not_found")
+        chosen = theirs[-1]
+        return self.annotate(ctx, dataset, name, key, label=chosen.label,
+                             labels=chosen.labels, spans=chosen.spans,
                              source_kind=SourceKind.REVIEW)
 
     def resolved_labels(self, ctx: Ctx, dataset: str, name: str) -> dict[str, str]:

@@ -100,7 +100,8 @@ def agreement_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
                    platform: PlatformDep) -> dict[str, Any]:
     """Agreement and the review of items people disagree on."""
     result = platform.labels.agreement(ctx, dataset, schema)
-    resolved = platform.labels.resolved_labels(ctx, dataset, schema)
+    resolved = {k: _shown(v) for k, v in
+                platform.labels.resolved_values(ctx, dataset, schema).items()}
     texts = {}
     if result.disagreements:
         column = platform.labels.schema(ctx, dataset, schema).column
@@ -114,9 +115,10 @@ def agreement_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
 
 @router.post("/label/{dataset}/{schema}/resolve")
 def resolve(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep,
-            key: Annotated[str, Form()], label: Annotated[str, Form()],
+            key: Annotated[str, Form()], label: Annotated[str | None, Form()] = None,
+            adopt: Annotated[str | None, Form()] = None,
             back: Annotated[str, Form()] = "agreement") -> RedirectResponse:
-    platform.labels.resolve(ctx, dataset, schema, key, label)
+    platform.labels.resolve(ctx, dataset, schema, key, label, adopt=adopt)
     page = "issues" if back == "issues" else "agreement"
     return RedirectResponse(f"/label/{quote(dataset, safe='')}/{quote(schema, safe='')}"
                             f"/{page}", status_code=303)
@@ -209,6 +211,14 @@ def commit(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep,
     """The page's "commit labels" button: a new dataset version with the label columns."""
     platform.labels.commit(ctx, dataset, schema, weak=weak)
     return RedirectResponse(f"/datasets/{quote(dataset, safe='')}", status_code=303)
+
+
+def _shown(value: Any) -> str:
+    """A settled label as text: a class, classes, or spans."""
+    if isinstance(value, list):
+        return "; ".join(f"{v['label']} [{v['start']}-{v['end']}]" if isinstance(v, dict)
+                         else str(v) for v in value) or "none"
+    return str(value)
 
 
 def _render(kind: SchemaKind, text: str) -> str:
