@@ -3,16 +3,16 @@ loaded), agreement with the review of disagreements."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from markupsafe import escape
-from pydantic import BaseModel
 
 from sluice.api.deps import PlatformDep
-from sluice.core.labels.models import SchemaKind, Span
+from sluice.core.labels.models import Answer, SchemaKind
 from sluice.errors import SluiceError
 from sluice.web.charts import line_chart
 from sluice.web.session import WebCtx
@@ -20,14 +20,6 @@ from sluice.web.templating import markdown
 from sluice.web.twin import twin
 
 router = APIRouter(include_in_schema=False)
-
-
-class WebAnswer(BaseModel):
-    key: str
-    label: str | None = None
-    labels: list[str] | None = None
-    spans: list[Span] | None = None
-    skip: bool = False
 
 
 @twin(router, "/label", "label_schemas.html")
@@ -64,35 +56,35 @@ def annotate_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
 
 
 @router.post("/label/{dataset}/{schema}/answer")
-def answer(dataset: str, schema: str, body: WebAnswer, ctx: WebCtx,
+def answer(dataset: str, schema: str, body: Answer, ctx: WebCtx,
            platform: PlatformDep) -> JSONResponse:
-    try:
-        saved = platform.labels.annotate(ctx, dataset, schema, body.key, label=body.label,
-                                         labels=body.labels, spans=body.spans,
-                                         skip=body.skip)
-    except SluiceError as exc:
-        return JSONResponse(exc.to_payload(), status_code=exc.http_status)
-    return JSONResponse(saved.model_dump(mode="json"), status_code=201)
+    return _as_json(lambda: platform.labels.annotate(
+        ctx, dataset, schema, body.key, label=body.label, labels=body.labels,
+        spans=body.spans, skip=body.skip).model_dump(mode="json"), status=201)
 
 
 @router.post("/label/{dataset}/{schema}/finish")
 def finish(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep) -> JSONResponse:
     """End the labeling session: people's labels go into a new dataset version."""
-    try:
+    def run() -> dict[str, Any]:
         made = platform.labels.finish_session(ctx, dataset, schema)
-    except SluiceError as exc:
-        return JSONResponse(exc.to_payload(), status_code=exc.http_status)
-    return JSONResponse({"version": made.number if made else None,
-                         "ref": made.ref if made else None})
+        return {"version": made.number if made else None, "ref": made.ref if made else None}
+
+    return _as_json(run)
 
 
 @router.post("/label/{dataset}/{schema}/undo")
 def undo(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep) -> JSONResponse:
+    return _as_json(lambda: platform.labels.undo(ctx, dataset, schema).model_dump(mode="json"))
+
+
+def _as_json(call: Callable[[], Any], status: int = 200) -> JSONResponse:
+    """What the page's scripts fetch: the result, or the error payload with its status."""
     try:
-        undone = platform.labels.undo(ctx, dataset, schema)
+        result = call()
     except SluiceError as exc:
         return JSONResponse(exc.to_payload(), status_code=exc.http_status)
-    return JSONResponse(undone.model_dump(mode="json"))
+    return JSONResponse(result, status_code=status)
 
 
 @twin(router, "/label/{dataset}/{schema}/agreement", "agreement.html")
