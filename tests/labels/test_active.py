@@ -136,7 +136,7 @@ def test_vectors_outlive_versions_and_processes(platform: Any) -> None:
     key = table.column("_key")[0].as_py()
     platform.labels.annotate(ctx, "vec", "spam", key, label="ham")
     platform.labels.finish_session(ctx, "vec", "spam")  # a new version, the same texts
-    platform.labels._vectors.clear()  # as if in another process
+    platform.labels.store.forget()  # as if in another process
     later = platform.datasets.to_arrow(ctx, "vec", columns=["_key", "text"])
     again = platform.labels.vectors(ctx, "vec", "spam", later)
     by_key = dict(zip(later.column("_key").to_pylist(), again, strict=True))
@@ -164,7 +164,7 @@ def test_embedding_job_and_the_queue_waiting_for_it(platform: Any,
     assert done.state == "succeeded" and done.result == {"rows": 30, "embedded": 30}
     ready = platform.labels.queue(ctx, "big", "spam", limit=5, order="uncertainty")
     assert ready.preparing is None and ready.order == "uncertainty"
-    platform.labels._vectors.clear()
+    platform.labels.store.forget()
     nothing_new = platform.jobs.wait(ctx, platform.labels.prepare_vectors(ctx, "big",
                                                                           "spam").id,
                                      timeout=60)

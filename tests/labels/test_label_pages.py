@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 
 def _setup(platform: Any) -> list[str]:
     ctx = platform.local_context()
@@ -152,3 +154,19 @@ def test_span_agreement_page(http: Any, platform: Any) -> None:
     assert "URL [4-21]" in http.get("/label/ner/ents/agreement").text  # settled column
     nobody = http.post("/label/ner/ents/resolve", data={"key": key, "adopt": "zed"})
     assert nobody.status_code == 404
+
+
+def test_annotate_page_says_when_embeddings_are_on_their_way(
+        http: Any, platform: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sluice.core.labels.service as service
+
+    _setup(platform)
+    monkeypatch.setattr(service, "INLINE_EMBED", 2)  # 4 texts count as a large dataset
+    page = http.get("/label/notes/mood", params={"order": "uncertainty"})
+    assert page.status_code == 200 and 'id="preparing"' in page.text
+    ctx = platform.local_context()
+    job = platform.jobs.list(ctx, kind="labels.vectors")[0]
+    assert f'href="/jobs/{job.id}"' in page.text
+    assert platform.jobs.wait(ctx, job.id, timeout=120).state == "succeeded"
+    ready = http.get("/label/notes/mood.json", params={"order": "uncertainty"}).json()
+    assert ready["queue"]["preparing"] is None and ready["queue"]["order"] == "uncertainty"

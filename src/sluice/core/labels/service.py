@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from sluice.core.context import Ctx, Role
-from sluice.core.jobs.models import JobState
 from sluice.core.labels import agreement as ag
 from sluice.core.labels.models import (
     Agreement,
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
 
 MAX_CLASSES = 200
 ORDERS = ("sequential", "random", "uncertainty", "margin", "entropy", "diversity")
-VECTOR_CACHE = 4
 MAX_QUEUE = 200
 INLINE_EMBED = 2_000  # more texts to embed than this: a job does it, the queue waits
 PEOPLE = (SourceKind.HUMAN.value, SourceKind.REVIEW.value)
@@ -56,8 +54,9 @@ class LabelService:
         self.datasets = platform.datasets
         self.audit = platform.audit
         self.settings = platform.settings
-        self._vectors: dict[tuple[str, str, str, str], np.ndarray] = {}
-        self._known_sets: dict[str | None, Any] = {}
+        from sluice.core.labels.vectors import SchemaVectors
+
+        self.store = SchemaVectors(platform, self)
         from sluice.core.labels.lfs import LabelingFunctions
 
         self.functions = LabelingFunctions(platform, self)
@@ -317,72 +316,16 @@ class LabelService:
 
     def vectors(self, ctx: Ctx, dataset: str, name: str, table: pa.Table, *,
                 on_progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-        """Embeddings of the schema's texts in ``table``, in its row order: kept in memory
-        by content, and in a blob per schema across versions."""
-        from sluice.core.labels.vectors import EMBEDDER, content_key, embed_with
-        from sluice.models.embedders import get_embedder
-
-        schema = self.schema(ctx, dataset, name)
-        texts = [t or "" for t in table.column(schema.column).to_pylist()]
-        cache_key = (ctx.project_id, dataset, schema.column, content_key(texts))
-        if cache_key in self._vectors:
-            return self._vectors[cache_key]
-        blob, known = self._known(ctx, dataset, name)
-        embedder = get_embedder(EMBEDDER, self.settings)
-        vectors, updated = embed_with(known, texts,
-                                      lambda part: np.asarray(embedder.embed(part)),
-                                      on_progress)
-        if updated is not None:
-            self._store_known(ctx, dataset, name, blob, updated)
-        self._vectors[cache_key] = vectors.astype(np.float32, copy=False)
-        while len(self._vectors) > VECTOR_CACHE:
-            self._vectors.pop(next(iter(self._vectors)))
-        return self._vectors[cache_key]
+        """Embeddings of the schema's texts in ``table``, in its row order."""
+        return self.store.vectors(ctx, dataset, name, table, on_progress=on_progress)
 
     def vectors_missing(self, ctx: Ctx, dataset: str, name: str, table: pa.Table) -> int:
         """How many distinct texts in ``table`` still need embedding (0: ready)."""
-        from sluice.core.labels.vectors import content_key, missing_count
-
-        schema = self.schema(ctx, dataset, name)
-        texts = [t or "" for t in table.column(schema.column).to_pylist()]
-        if (ctx.project_id, dataset, schema.column, content_key(texts)) in self._vectors:
-            return 0
-        return missing_count(self._known(ctx, dataset, name)[1], texts)
-
-    def _known(self, ctx: Ctx, dataset: str, name: str) -> tuple[str | None, Any]:
-        """The schema's stored vectors (blob digest, set), read once per blob."""
-        from sluice.core.labels.vectors import Known
-
-        with self.db.reader() as s:
-            blob = self.schema_row(s, ctx, dataset, name).vectors_blob
-        if blob not in self._known_sets:
-            self._known_sets = {blob: Known.load(self.platform.blobs, blob)}
-        return blob, self._known_sets[blob]
-
-    def _store_known(self, ctx: Ctx, dataset: str, name: str, loaded: str | None,
-                     updated: Any) -> None:
-        """Point the schema at ``updated``; when another process stored vectors since
-        ``loaded`` was read, keep theirs too."""
-        from sluice.core.labels.vectors import Known
-
-        with self.db.session() as s:
-            row = self.schema_row(s, ctx, dataset, name)
-            if row.vectors_blob not in (None, loaded):
-                updated = updated.merge(Known.load(self.platform.blobs, row.vectors_blob))
-            row.vectors_blob = updated.save(self.platform.blobs)
-            self._known_sets = {row.vectors_blob: updated}
+        return self.store.missing(ctx, dataset, name, table)
 
     def prepare_vectors(self, ctx: Ctx, dataset: str, name: str) -> JobInfo:
-        """Start the job that embeds the schema's texts (what active learning, the
-        learning curve and label errors need), unless one is already on its way."""
-        from sluice.core.labels.jobs import KIND_VECTORS
-
-        self.schema(ctx, dataset, name)
-        params = {"dataset": dataset, "schema": name}
-        for job in self.platform.jobs.list(ctx, kind=KIND_VECTORS, limit=20):
-            if job.params == params and job.state in (JobState.QUEUED, JobState.RUNNING):
-                return job
-        return self.platform.jobs.submit(ctx, KIND_VECTORS, params)
+        """Start the job that embeds the schema's texts, unless one is on its way."""
+        return self.store.prepare(ctx, dataset, name)
 
     def _answer_counts(self, ctx: Ctx, dataset: str,
                        name: str) -> tuple[dict[str, int], set[str]]:

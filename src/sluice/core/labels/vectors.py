@@ -13,13 +13,22 @@ import hashlib
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+import pyarrow as pa
 
+from sluice.core.context import Ctx
+from sluice.core.jobs.models import JobInfo, JobState
 from sluice.storage.blobs import BlobStore
+
+if TYPE_CHECKING:
+    from sluice.core.labels.service import LabelService
+    from sluice.platform import Platform
 
 EMBEDDER = "minilm"
 BATCH = 256
+MEMORY = 4  # embedded tables kept in memory per process
 
 
 @dataclass
@@ -105,3 +114,82 @@ def embed_with(known: Known, texts: Sequence[str], embed: Callable[[list[str]], 
     else:
         vectors, updated = known.vectors[at], None
     return vectors[inverse.reshape(-1)], updated
+
+
+class SchemaVectors:
+    """The embeddings of label schemas' texts: in memory by content (this process), and
+    in a blob per schema (every process, across versions)."""
+
+    def __init__(self, platform: Platform, labels: LabelService) -> None:
+        self.platform, self.labels = platform, labels
+        self._vectors: dict[tuple[str, str, str, str], np.ndarray] = {}
+        self._known: dict[str | None, Known] = {}
+        self._last: tuple[pa.Table, list[str], tuple[str, str, str, str]] | None = None
+
+    def forget(self) -> None:
+        """Drop what this process holds (the blobs stay)."""
+        self._vectors, self._known, self._last = {}, {}, None
+
+    def vectors(self, ctx: Ctx, dataset: str, name: str, table: pa.Table, *,
+                on_progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        from sluice.models.embedders import get_embedder
+
+        texts, key = self._texts(ctx, dataset, name, table)
+        if key in self._vectors:
+            return self._vectors[key]
+        blob, known = self._stored(ctx, dataset, name)
+        embedder = get_embedder(EMBEDDER, self.platform.settings)
+        vectors, updated = embed_with(known, texts,
+                                      lambda part: np.asarray(embedder.embed(part)),
+                                      on_progress)
+        if updated is not None:
+            self._store(ctx, dataset, name, blob, updated)
+        self._vectors[key] = vectors.astype(np.float32, copy=False)
+        while len(self._vectors) > MEMORY:
+            self._vectors.pop(next(iter(self._vectors)))
+        return self._vectors[key]
+
+    def missing(self, ctx: Ctx, dataset: str, name: str, table: pa.Table) -> int:
+        texts, key = self._texts(ctx, dataset, name, table)
+        return 0 if key in self._vectors else \
+            missing_count(self._stored(ctx, dataset, name)[1], texts)
+
+    def prepare(self, ctx: Ctx, dataset: str, name: str) -> JobInfo:
+        from sluice.core.labels.jobs import KIND_VECTORS
+
+        self.labels.schema(ctx, dataset, name)
+        params = {"dataset": dataset, "schema": name}
+        for job in self.platform.jobs.list(ctx, kind=KIND_VECTORS, limit=20):
+            if job.params == params and job.state in (JobState.QUEUED, JobState.RUNNING):
+                return job
+        return self.platform.jobs.submit(ctx, KIND_VECTORS, params)
+
+    def _texts(self, ctx: Ctx, dataset: str, name: str,
+               table: pa.Table) -> tuple[list[str], tuple[str, str, str, str]]:
+        column = self.labels.schema(ctx, dataset, name).column
+        last = self._last  # the queue asks twice about one table
+        if last is not None and last[0] is table and last[2][2] == column:
+            return last[1], last[2]
+        texts = [t or "" for t in table.column(column).to_pylist()]
+        key = (ctx.project_id, dataset, column, content_key(texts))
+        self._last = (table, texts, key)
+        return texts, key
+
+    def _stored(self, ctx: Ctx, dataset: str, name: str) -> tuple[str | None, Known]:
+        """The schema's blob digest and its vectors, read once per blob."""
+        with self.platform.db.reader() as s:
+            blob = self.labels.schema_row(s, ctx, dataset, name).vectors_blob
+        if blob not in self._known:
+            self._known = {blob: Known.load(self.platform.blobs, blob)}
+        return blob, self._known[blob]
+
+    def _store(self, ctx: Ctx, dataset: str, name: str, loaded: str | None,
+               updated: Known) -> None:
+        """Point the schema at ``updated``; when another process stored vectors since
+        ``loaded`` was read, keep theirs too."""
+        with self.platform.db.session() as s:
+            row = self.labels.schema_row(s, ctx, dataset, name)
+            if row.vectors_blob not in (None, loaded):
+                updated = updated.merge(Known.load(self.platform.blobs, row.vectors_blob))
+            row.vectors_blob = updated.save(self.platform.blobs)
+            self._known = {row.vectors_blob: updated}
