@@ -171,14 +171,12 @@ class LabelService:
 
     # sessions
     def record_answers(self, ctx: Ctx, dataset: str, name: str,
-                       answers: Iterable[Answer], *, finish: bool = False,
-                       on_answer: Callable[[int], None] | None = None) -> SessionResult:
+                       answers: Iterable[Answer], *, finish: bool = False) -> SessionResult:
         """Save many answers (each refused on its own when bad); with ``finish``, end the
         session: people's labels go into a new dataset version."""
         from sluice.core.labels import sessions
 
-        result = sessions.record_answers(self, ctx, dataset, name, answers,
-                                         on_answer=on_answer)
+        result = sessions.record_answers(self, ctx, dataset, name, answers)
         if finish:
             version = sessions.finish(self, ctx, dataset, name)
             result.version = version.number if version else None

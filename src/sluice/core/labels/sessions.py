@@ -3,7 +3,7 @@ a dataset version holding people's labels, so every session leaves a version to 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sluice.core.context import Ctx, Role
@@ -19,8 +19,7 @@ MAX_ANSWERS = 10_000  # per call; send a long session in several calls, finishin
 
 
 def record_answers(labels: LabelService, ctx: Ctx, dataset: str, schema: str,
-                   answers: Iterable[Answer], *,
-                   on_answer: Callable[[int], None] | None = None) -> SessionResult:
+                   answers: Iterable[Answer]) -> SessionResult:
     """Check every answer against its row, then save the good ones in one transaction;
     one that is refused (unknown row or class, bad span) is reported, the rest go on."""
     ctx.require(Role.EDITOR, "label rows")
@@ -34,7 +33,7 @@ def record_answers(labels: LabelService, ctx: Ctx, dataset: str, schema: str,
                      strict=True))
     checked: list[tuple[Answer, dict[str, Any]]] = []
     errors = []
-    for i, answer in enumerate(answers):
+    for answer in answers:
         try:
             if answer.key not in texts:
                 raise NotFound(f"{dataset} has no row {answer.key!r}", code="row_not_found")
@@ -42,8 +41,6 @@ def record_answers(labels: LabelService, ctx: Ctx, dataset: str, schema: str,
                                                  answer)))
         except SluiceError as exc:
             errors.append(AnswerError(key=answer.key, code=exc.code, message=exc.message))
-        if on_answer:
-            on_answer(i + 1)
     if checked:
         labels.save_answers(ctx, dataset, schema, checked)
     return SessionResult(schema_name=schema, saved=len(checked), errors=errors)
