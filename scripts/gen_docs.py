@@ -80,10 +80,50 @@ def api_markdown() -> str:
     return "\n".join(lines)
 
 
+# Defaults that depend on the machine or on other settings, as the table shows them.
+SETTING_DEFAULTS = {"home": "~/.sluice", "database_url": "SQLite in the workspace",
+                    "storage_url": "`<home>/store`", "model_cache": "~/.cache/sluice/models"}
+
+
+def settings_table() -> str:
+    """The table of docs/settings.md: every setting, its default and what it does."""
+    from pydantic_core import PydanticUndefined
+
+    from sluice.settings import Settings
+
+    lines = ["| environment variable | default | what it does |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        if name in SETTING_DEFAULTS:
+            default = SETTING_DEFAULTS[name]
+        elif field.default_factory is not None:
+            default = _setting_value(field.default_factory())  # type: ignore[call-arg]
+        else:
+            default = "—" if field.default in (None, PydanticUndefined) else \
+                _setting_value(field.default)
+        lines.append(f"| `SLUICE_{name.upper()}` | {default} | {field.description} |")
+    return "\n".join(lines)
+
+
+def _setting_value(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) if value else "[]"
+    return str(value)
+
+
+def settings_markdown(current: str) -> str:
+    """docs/settings.md with its table replaced (the prose around it is kept)."""
+    lines = current.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| environment variable"))
+    end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
+    return "\n".join([*lines[:start], settings_table(), *lines[end:]]) + "\n"
+
+
 def main() -> None:
     (ROOT / "docs" / "cli.md").write_text(cli_markdown())
     (ROOT / "docs" / "api.md").write_text(api_markdown())
-    print("wrote docs/cli.md and docs/api.md", file=sys.stderr)
+    settings = ROOT / "docs" / "settings.md"
+    settings.write_text(settings_markdown(settings.read_text()))
+    print("wrote docs/cli.md, docs/api.md and docs/settings.md", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -10,14 +10,16 @@ client turns the JSON error shape back into the same class.
 
     SluiceError                      500  internal
     ├── InvalidInput                 400  invalid_input
-    │   └── PayloadTooLarge          413  payload_too_large
+    │   ├── PayloadTooLarge          413  payload_too_large
+    │   └── Unprocessable            422  unprocessable
     ├── Unauthorized                 401  unauthorized
     ├── Forbidden                    403  forbidden
     ├── NotFound                     404  not_found
     ├── AlreadyExists                409  already_exists
     ├── Conflict                     409  conflict
     ├── Cancelled                    409  cancelled
-    ├── Timeout                      408  timeout          (retryable)
+    ├── RateLimited                  429  rate_limited     (retryable)
+    ├── Timeout                      504  timeout          (retryable)
     ├── ExternalService              502  external_service (retryable)
     └── Unavailable                  503  unavailable      (retryable)
 
@@ -40,10 +42,12 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "PayloadTooLarge",
+    "RateLimited",
     "SluiceError",
     "Timeout",
     "Unauthorized",
     "Unavailable",
+    "Unprocessable",
     "error_from_payload",
 ]
 
@@ -99,6 +103,14 @@ class PayloadTooLarge(InvalidInput):
     http_status = 413
 
 
+class Unprocessable(InvalidInput):
+    """The request is well formed but contradicts what it refers to (an idempotency key
+    sent again with another body)."""
+
+    default_code = "unprocessable"
+    http_status = 422
+
+
 class Unauthorized(SluiceError):
     """No valid credentials were given."""
 
@@ -141,11 +153,22 @@ class Cancelled(SluiceError):
     http_status = 409
 
 
+class RateLimited(SluiceError):
+    """The caller used up its share (requests, failed logins, model time); retry later.
+
+    ``details["retry_after"]`` says how many seconds to wait.
+    """
+
+    default_code = "rate_limited"
+    http_status = 429
+    retryable = True
+
+
 class Timeout(SluiceError):
-    """The work took longer than its limit."""
+    """The work took longer than its limit and was stopped."""
 
     default_code = "timeout"
-    http_status = 408
+    http_status = 504
     retryable = True
 
 
@@ -171,12 +194,14 @@ _BY_TYPE: dict[str, type[SluiceError]] = {
         SluiceError,
         InvalidInput,
         PayloadTooLarge,
+        Unprocessable,
         Unauthorized,
         Forbidden,
         NotFound,
         AlreadyExists,
         Conflict,
         Cancelled,
+        RateLimited,
         Timeout,
         ExternalService,
         Unavailable,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from functools import cached_property
 
 from sluice.core.audit.service import AuditLog
@@ -18,9 +19,13 @@ from sluice.core.datasets.service import DatasetService
 from sluice.core.ingest.service import IngestService
 from sluice.core.jobs.executors import Executor, make_executor
 from sluice.core.jobs.service import JobService
+from sluice.core.labels.cleanup import forget_labels
 from sluice.core.labels.service import LabelService
+from sluice.core.limits.budget import ModelBudget
+from sluice.core.limits.logins import FailedLogins
 from sluice.core.projects.service import DEFAULT_PROJECT, ProjectService
 from sluice.core.quality.service import QualityService
+from sluice.core.rag.chat import ChatService
 from sluice.core.rag.service import RagService
 from sluice.core.registry.service import ModelHub, RegistryService
 from sluice.core.search.eval_service import EvalService, RagEval
@@ -30,6 +35,7 @@ from sluice.core.sql.service import SqlService
 from sluice.core.streams.append import AppendService
 from sluice.core.streams.service import StreamService
 from sluice.core.tracking.service import TrackingService
+from sluice.models.llms import stop_all_generations
 from sluice.settings import Settings, load_settings
 from sluice.storage.blobs import FsspecBlobStore
 from sluice.storage.location import StoreLocation
@@ -37,6 +43,7 @@ from sluice.storage.metadata.database import Database
 from sluice.storage.tables import LanceTableStore
 
 log = logging.getLogger("sluice")
+STOP_GRACE = 3.0
 
 
 class Platform:
@@ -50,7 +57,11 @@ class Platform:
         self.blobs = FsspecBlobStore(location)
         self.tables = LanceTableStore(location)
         self.audit = AuditLog(self.db)
-        self.auth = AuthService(self.db, self.audit, session_hours=settings.session_hours)
+        self.auth = AuthService(self.db, self.audit, session_hours=settings.session_hours,
+                                failed_logins=FailedLogins(settings.login_failures_per_minute))
+        self.model_budget = ModelBudget(settings.model_seconds_per_minute,
+                                        settings.model_requests_per_minute)
+        self.chat = ChatService(settings, self.model_budget)
         self.projects = ProjectService(self.db, self.audit)
         self.jobs = JobService(self.db, lambda: self.executor,
                                stale_seconds=settings.job_stale_seconds)
@@ -75,6 +86,7 @@ class Platform:
         self.labels = LabelService(self)
         committer.listeners.append(self.views.on_commit)
         self.datasets.delete_hooks.append(self.views.forget)
+        self.datasets.delete_hooks.append(forget_labels)
         self._executor_lock = threading.Lock()
 
     @classmethod
@@ -113,6 +125,26 @@ class Platform:
     def local_context(self, project: str = DEFAULT_PROJECT) -> Ctx:
         """The workspace owner's scope, for clients that open the workspace directly."""
         return self.context(self.auth.local_principal(), project)
+
+    def stop(self, grace: float = STOP_GRACE) -> None:
+        """Stop what this process runs, quickly (the server is shutting down): generations
+        end within a token, SQL queries are interrupted, running jobs are asked to cancel,
+        and those not done within ``grace`` seconds have their workers killed and are
+        marked failed (``server_stopped``)."""
+        stop_all_generations()
+        self.sql.interrupt_all()
+        if "executor" not in self.__dict__:
+            return
+        workers = self.executor.worker_names()
+        mine = [j for j in self.jobs.running_ids() if self.jobs.worker_of(j) in workers]
+        self.jobs.request_cancel(mine)
+        deadline = time.monotonic() + grace
+        while mine and time.monotonic() < deadline:
+            time.sleep(0.1)
+            mine = [j for j in mine if j in set(self.jobs.running_ids())]
+        self.executor.kill()
+        if mine:
+            log.warning("stopped %d job(s) that were still running", self.jobs.interrupt(mine))
 
     def close(self) -> None:
         if "executor" in self.__dict__:

@@ -54,6 +54,18 @@ class Settings(BaseSettings):
         "'auto' uses processes in the server and threads in SDK and CLI sessions.",
     )
     workers: int = Field(2, ge=1, le=64, description="Parallel jobs per executor.")
+    stream_workers: int = Field(
+        4, ge=1, le=64,
+        description="Stream consumers that may run at once; they have their own pool, so "
+        "they never hold the slots other jobs need.",
+    )
+    stream_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1:6379", "localhost:6379"],
+        description="host:port pairs (or unix socket paths) stream consumers may connect "
+        "to; anything else is refused before a connection is tried. In the environment, "
+        "separate them with commas.",
+        json_schema_extra={"separator": ","},
+    )
     job_heartbeat_seconds: float = Field(
         2.0, gt=0, description="How often a running job proves it is alive."
     )
@@ -63,6 +75,16 @@ class Settings(BaseSettings):
     parse_timeout_seconds: float = Field(
         120.0, gt=0, description="Limit for parsing one document; the file gets an error row."
     )
+    parser_memory_bytes: int = Field(
+        2 * 1024**3, ge=256 * 1024**2,
+        description="Address space of one document parser process (RLIMIT_AS); a file "
+        "needing more gets an error row instead of exhausting the machine.",
+    )
+    max_inflated_bytes: int = Field(
+        512 * 1024**2, gt=0,
+        description="Most bytes a compressed container (docx, xlsx, pptx, odt, epub) may "
+        "unpack to; bigger ones, or ones compressed more than 100:1, are refused unparsed.",
+    )
     max_file_bytes: int = Field(
         256 * 1024 * 1024, gt=0, description="Files larger than this are recorded, not parsed."
     )
@@ -70,7 +92,18 @@ class Settings(BaseSettings):
         20_000_000, gt=0, description="Extracted text longer than this is truncated."
     )
     max_upload_bytes: int = Field(
-        512 * 1024 * 1024, gt=0, description="Largest single upload accepted over HTTP."
+        512 * 1024 * 1024, gt=0,
+        description="Largest upload accepted over HTTP: one blob, or all files of one web "
+        "upload together.",
+    )
+    max_upload_files: int = Field(100, ge=1, description="Most files in one web upload.")
+    max_body_bytes: int = Field(
+        8 * 1024 * 1024, gt=0,
+        description="Largest request body of any route without its own limit (uploads, "
+        "artifacts and appends have theirs); bigger bodies get 413 before they are read.",
+    )
+    max_json_depth: int = Field(
+        64, ge=2, le=1000, description="Deepest nesting of arrays and objects in a JSON body."
     )
     max_artifact_bytes: int = Field(
         16 * 1024**3, gt=0, description="Largest single artifact file accepted over HTTP."
@@ -118,6 +151,33 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(
         120.0, gt=0, description="Limit for one generation or embedding call to a provider."
     )
+    llm_context_tokens: int = Field(
+        2048, ge=256, le=131072,
+        description="Most tokens of prompt plus answer for the bundled LLM; longer prompts "
+        "are refused before generation starts.",
+    )
+    max_embed_chars: int = Field(
+        200_000, gt=0, description="Most characters (all inputs together) one embeddings "
+        "request may send.",
+    )
+    model_seconds_per_minute: float = Field(
+        60.0, gt=0,
+        description="Model time (generation, embedding) one user may use per minute on the "
+        "model routes; past it, 429 with Retry-After.",
+    )
+    model_requests_per_minute: int = Field(
+        120, ge=1, description="Requests one user may send per minute to the model routes."
+    )
+    login_failures_per_minute: int = Field(
+        10, ge=1,
+        description="Failed logins (and invalid tokens) one client address may send per "
+        "minute before it gets 429.",
+    )
+    lf_apply_seconds: float = Field(
+        300.0, gt=0,
+        description="Total time one run of the no-code labeling functions may take; "
+        "functions not finished by then record a budget error.",
+    )
     openai_base_url: str | None = Field(
         None, description="OpenAI-compatible API base, e.g. http://127.0.0.1:8000/v1."
     )
@@ -128,7 +188,11 @@ class Settings(BaseSettings):
     openai_chat_model: str = Field(
         "smollm2", description="Chat model name sent to openai_base_url."
     )
-    session_hours: float = Field(168.0, gt=0, description="Web UI session lifetime.")
+    session_hours: float = Field(
+        12.0, gt=0, le=24 * 90,
+        description="Web UI session lifetime; a session also ends with the token it was "
+        "opened with.",
+    )
     url: str | None = Field(
         None, description="Client side: Sluice server URL; set it to make the CLI remote."
     )
@@ -208,7 +272,11 @@ def _env_values(env: dict[str, str]) -> dict[str, Any]:
         raw = env.get(f"{ENV_PREFIX}{name.upper()}")
         if raw is None:
             continue
-        values[name] = _parse_list(raw) if _is_list(field.annotation) else raw
+        if _is_list(field.annotation):
+            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+            values[name] = _parse_list(raw, str(extra.get("separator", os.pathsep)))
+        else:
+            values[name] = raw
     return values
 
 
@@ -216,8 +284,8 @@ def _is_list(annotation: Any) -> bool:
     return getattr(annotation, "__origin__", None) is list
 
 
-def _parse_list(raw: str) -> list[str]:
-    return [part for part in raw.split(os.pathsep) if part]
+def _parse_list(raw: str, separator: str) -> list[str]:
+    return [part.strip() for part in raw.split(separator) if part.strip()]
 
 
 def _first_error(exc: ValidationError) -> str:

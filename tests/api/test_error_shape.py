@@ -50,7 +50,10 @@ def test_bad_tokens_are_refused(anon, header):
     assert response.headers["www-authenticate"] == "Bearer"
 
 
-def test_openapi_lists_every_api_route(anon):
-    documented = set(anon.get("/openapi.json").json()["paths"])
+def test_openapi_needs_a_login_and_lists_every_api_route(anon, http):
+    refused = anon.get("/openapi.json")
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "token_missing"
+    assert anon.get("/docs", follow_redirects=False).headers["location"].startswith("/login")
+    documented = set(http.get("/openapi.json").json()["paths"])
     # OpenAPI writes a catch-all ``{path:path}`` parameter as ``{path}``
     assert {route.path.replace(":path}", "}") for route in api_routes()} <= documented

@@ -59,12 +59,21 @@ def test_agreement_page_and_review(http: Any, platform: Any) -> None:
     assert http.get("/label/notes/mood/agreement.json").json()["resolved"][keys[1]] == "angry"
 
 
+def _finished(platform: Any, response: Any) -> Any:
+    """The apply job a form post redirected to, waited for; its page links back."""
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert location.startswith("/jobs/") and "back=%2Flabel%2F" in location
+    job_id = location.split("/")[2].split("?")[0]
+    return platform.jobs.wait(platform.local_context(), job_id, timeout=120)
+
+
 def test_functions_page_creates_and_analyses(http: Any, platform: Any) -> None:
     _setup(platform)
     made = http.post("/label/notes/mood/functions", data={
         "name": "shouty", "kind": "regex", "label": "angry", "rule": r"<b>[0-2]</b>"},
         follow_redirects=False)
-    assert made.status_code == 303
+    assert _finished(platform, made).state == "succeeded"
     twin = http.get("/label/notes/mood/functions.json").json()
     assert twin["stats"]["shouty"]["coverage"] == 0.75
     page = http.get("/label/notes/mood/functions").text
@@ -77,7 +86,7 @@ def test_functions_page_creates_and_analyses(http: Any, platform: Any) -> None:
     like = http.post("/label/notes/mood/functions", data={
         "name": "like_first", "kind": "similarity", "label": "calm", "rule": keys[0],
         "threshold": "0.9"}, follow_redirects=False)
-    assert like.status_code == 303
+    assert _finished(platform, like).state == "succeeded"
     stats = http.get("/label/notes/mood/functions.json").json()["stats"]["like_first"]
     assert stats["kind"] == "similarity" and stats["coverage"] >= 0.25  # the example itself
     far = http.post("/label/notes/mood/functions", data={
@@ -89,8 +98,9 @@ def test_commit_button_makes_a_version(http: Any, platform: Any) -> None:
     keys = _setup(platform)
     ctx = platform.local_context()
     platform.labels.annotate(ctx, "notes", "mood", keys[0], label="calm")
-    http.post("/label/notes/mood/functions", data={
-        "name": "shouty", "kind": "regex", "label": "angry", "rule": r"<b>[12]</b>"})
+    _finished(platform, http.post("/label/notes/mood/functions", data={
+        "name": "shouty", "kind": "regex", "label": "angry", "rule": r"<b>[12]</b>"},
+        follow_redirects=False))
     done = http.post("/label/notes/mood/commit", data={"weak": "true"},
                      follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == "/datasets/notes"

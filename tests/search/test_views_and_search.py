@@ -90,7 +90,8 @@ def test_views_are_listed_queryable_in_sql_and_deleted(notes):
     ({"query": "tea", "k": 0}, "invalid_k"),
     ({"query": "tea", "mode": "fuzzy"}, "invalid_search_mode"),
     ({"query": "tea", "where": "no_such_column > 1"}, "sql_invalid"),
-    ({"query": "tea", "where": "1=1; DROP TABLE notes"}, "sql_not_read_only"),
+    ({"query": "tea", "where": "1=1; DROP TABLE notes"}, "invalid_predicate"),
+    ({"query": "tea", "where": "1=1) OR (1=1"}, "invalid_predicate"),
 ])
 def test_bad_queries_get_clear_errors(notes, kwargs, code):
     with pytest.raises(InvalidInput) as err:

@@ -79,9 +79,15 @@ def test_redelivered_messages_are_stored_once(platform, ctx, r):
     r.delete(stream)
 
 
-def test_bad_redis_url_fails_the_job_clearly(platform, ctx):
-    job = platform.streams.consume_redis(ctx, "x", url="redis://127.0.0.1:1/0", stream="s",
-                                         stop_after_idle=0.5)
-    final = platform.jobs.wait(ctx, job.id, timeout=30)
-    assert final.state == JobState.FAILED
-    assert final.error["code"] == "redis_unavailable"
+def test_bad_redis_url_fails_the_job_clearly(make_settings):
+    from tests.conftest import _open
+
+    for platform in _open(make_settings(stream_hosts=["127.0.0.1:1"])):
+        ctx = platform.local_context()
+        job = platform.streams.consume_redis(ctx, "x", url="redis://:hunter2@127.0.0.1:1/0",
+                                             stream="s", stop_after_idle=0.5)
+        assert job.params["url"] == "redis://127.0.0.1:1/0"  # no password in what is shown
+        final = platform.jobs.wait(ctx, job.id, timeout=30)
+        assert final.state == JobState.FAILED
+        assert final.error["code"] == "redis_unavailable"
+        assert "hunter2" not in json.dumps(final.model_dump(mode="json"))

@@ -29,13 +29,13 @@ def test_label_five_items_with_the_keyboard(page, live_server):  # noqa: F811
         choice = "2" if "buy now" in text else "1"
         expected[key] = "spam" if choice == "2" else "ham"
         page.keyboard.press(choice)
-        page.wait_for_function(f"document.getElementById('annotate').dataset.saved === '{n + 1}'")
+        page.wait_for_selector(f"#annotate[data-saved='{n + 1}']", state="attached")
     assert "5 answered by you" in page.inner_text("#progress")
     page.keyboard.press("u")  # undo the fifth
-    page.wait_for_function("document.getElementById('status').textContent.startsWith('undone')")
+    page.wait_for_selector("#status:text-matches('^undone')")
     undone = page.get_attribute("#annotate", "data-current")
     page.keyboard.press("s")  # skip it instead
-    page.wait_for_function("document.getElementById('annotate').dataset.saved === '6'")
+    page.wait_for_selector("#annotate[data-saved='6']", state="attached")
     page.keyboard.press("ArrowLeft")
     assert "your answer: skipped" in page.inner_text("#item-key")
     answers = httpx.get(f"{live_server.url}/api/v1/datasets/kbd/labels/spam/annotations",
@@ -45,8 +45,7 @@ def test_label_five_items_with_the_keyboard(page, live_server):  # noqa: F811
     assert labelled == expected
     assert [a["row_key"] for a in answers if a["skipped"]] == [undone]
     page.keyboard.press("f")  # finish the session: a dataset version with the labels
-    page.wait_for_function("document.getElementById('status').textContent"
-                           ".startsWith('session saved as kbd@')")
+    page.wait_for_selector("#status:text-matches('^session saved as kbd@')")
     version = int(page.get_attribute("#annotate", "data-version"))
     made = httpx.get(f"{live_server.url}/api/v1/datasets/kbd@{version}/rows",
                      headers=headers).json()
@@ -71,6 +70,10 @@ def test_create_a_keyword_function_in_the_page_and_see_its_coverage(page, live_s
     page.fill("#lf-form input[name=rule]", "channel, subscribe")
     page.select_option("#lf-form select[name=label]", "spam")
     page.click("#lf-form button[type=submit]")
+    page.wait_for_url("**/jobs/**")  # applying runs as a job; its page links back
+    page.wait_for_selector("#job[data-state=succeeded]", timeout=60_000)
+    page.click("#job-back")
+    page.wait_for_url("**/label/lfpage/spam/functions")
     page.wait_for_selector("tr[data-function=promo_words]")
     assert page.inner_text("tr[data-function=promo_words] td.coverage") == "50.0%"
     assert "spam" in page.inner_text("tr[data-function=promo_words]")
@@ -92,7 +95,7 @@ def test_multi_label_and_spans_in_the_page(page, live_server):  # noqa: F811
     page.keyboard.press("3")
     assert "promo, praise" in page.inner_text("#pending")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('annotate').dataset.saved === '1'")
+    page.wait_for_selector("#annotate[data-saved='1']", state="attached")
 
     page.goto("/label/mixed/ents")
     page.wait_for_selector("#item")
@@ -108,7 +111,7 @@ def test_multi_label_and_spans_in_the_page(page, live_server):  # noqa: F811
     assert "URL [" in page.inner_text("#pending")
     assert page.inner_text("#item mark") == "https://spam.example"
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('annotate').dataset.saved === '1'")
+    page.wait_for_selector("#annotate[data-saved='1']", state="attached")
 
     topics = httpx.get(f"{api}/labels/topics/annotations", headers=headers).json()
     assert topics[0]["labels"] == ["praise", "promo"]

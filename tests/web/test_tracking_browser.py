@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.test_browser import browser, page  # noqa: F401 - shared fixtures
 
@@ -44,11 +45,11 @@ def test_runs_table_sort_filter_and_compare(page, logged):  # noqa: F811
     assert names == ["lr-0.1", "lr-0.9"]
     page.fill("#run-filter input[name=filter]", "params.lr = '0.9'")
     page.click("#run-filter button[type=submit]")
-    page.wait_for_function("document.querySelectorAll('#runs tbody tr').length === 1")
+    expect(page.locator("#runs tbody tr")).to_have_count(1)
     assert "lr-0.9" in page.inner_text("#runs")
     page.fill("#run-filter input[name=filter]", "")
     page.click("#run-filter button[type=submit]")
-    page.wait_for_function("document.querySelectorAll('#runs tbody tr').length === 2")
+    expect(page.locator("#runs tbody tr")).to_have_count(2)
     for box in page.locator("#runs input[type=checkbox]").all():
         box.check()
     page.click("#compare")

@@ -1,4 +1,5 @@
-"""The ASGI application: REST API under /api/v1, the web UI, OpenAPI at /docs."""
+"""The ASGI application: REST API under /api/v1, the web UI, OpenAPI at /openapi.json
+(and as a page at /docs), both behind a login."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 
 from sluice import __version__
+from sluice.api.body import BODY_LIMIT, JSON_BODY_LIMIT
 from sluice.api.compat import mlflow as mlflow_compat
 from sluice.api.compat import openai as openai_compat
 from sluice.api.errors import install_error_handlers
+from sluice.api.middleware import BodyLimits, CatchAll, RouteLimit, SecurityHeaders
 from sluice.api.routers import (
     audit,
     datasets,
@@ -31,6 +36,7 @@ from sluice.api.routers import (
     users,
 )
 from sluice.platform import Platform
+from sluice.settings import Settings
 
 log = logging.getLogger("sluice.api")
 ROUTERS = (system, datasets, ingest, sql, search, rag, quality, jobs, tokens, users, streams,
@@ -51,11 +57,14 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
                              name="sluice-reaper").start()
         yield
         stop.set()
+        if background:
+            await run_in_threadpool(platform.stop)
 
     app = FastAPI(
         title="Sluice", version=__version__, lifespan=lifespan,
         description="Self-hosted AI platform. Every /api route needs "
                     "`Authorization: Bearer <token>`.",
+        docs_url=None, redoc_url=None, openapi_url=None,  # served behind a login instead
     )
     app.state.platform = platform
     install_error_handlers(app)
@@ -64,12 +73,36 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     from sluice.web.app import mount_web
 
     mount_web(app, platform)
+    settings = platform.settings
+    app.add_middleware(BodyLimits, limit=settings.max_body_bytes,
+                       max_depth=settings.max_json_depth,
+                       overrides=lambda: route_limits(settings))
+    app.add_middleware(CatchAll)
+    app.add_middleware(SecurityHeaders)
     return app
 
 
+def route_limits(settings: Settings) -> list[RouteLimit]:
+    """The routes whose bodies may exceed ``max_body_bytes``, each with its setting."""
+    from sluice.web.app import ROUTES as WEB_ROUTES
+
+    modules = [m for m in ROUTERS if m is not mlflow_compat]
+    modules += [*mlflow_compat.PARTS, *WEB_ROUTES]
+    limits = []
+    for module in modules:
+        for route in module.router.routes:
+            if not isinstance(route, APIRoute):
+                continue
+            extra = route.openapi_extra or {}
+            for key, streamed in ((BODY_LIMIT, True), (JSON_BODY_LIMIT, False)):
+                if key in extra:
+                    limits.append(RouteLimit(route.path_regex, frozenset(route.methods or ()),
+                                             int(getattr(settings, extra[key])), streamed))
+    return limits
+
+
 def _resume_queued(platform: Platform) -> None:
-    for job_id in platform.jobs.queued_ids():
-        platform.executor.submit(job_id)
+    platform.jobs.resume_queued()
 
 
 def _reaper(platform: Platform, stop: threading.Event) -> None:

@@ -1,4 +1,10 @@
-"""Reading request bodies with a size limit, before anything is parsed."""
+"""Reading request bodies with a size limit, before anything is parsed.
+
+Every body is bounded by ``max_body_bytes`` (``sluice.api.middleware.BodyLimits``). A
+route that streams a bigger one names the setting that bounds it instead, with
+``openapi_extra={BODY_LIMIT: "max_upload_bytes"}``, and reads it with the helpers here; a
+route whose (JSON) body FastAPI parses but may be bigger uses ``JSON_BODY_LIMIT``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,11 @@ from typing import Any
 
 from fastapi import Request
 
+from sluice.api.jsondepth import check_json_depth
 from sluice.errors import InvalidInput, PayloadTooLarge
+
+BODY_LIMIT = "x-sluice-body-limit"
+JSON_BODY_LIMIT = "x-sluice-json-body-limit"
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
@@ -24,12 +34,15 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def read_json_limited(request: Request, limit: int) -> Any:
+async def read_json_limited(request: Request, limit: int, max_depth: int = 64) -> Any:
     raw = await read_limited(request, limit)
+    check_json_depth(raw, max_depth)
     try:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"the body is not valid JSON: {exc}", code="invalid_json") from exc
+    except RecursionError as exc:
+        raise InvalidInput("the JSON body nests too deeply", code="json_too_deep") from exc
 
 
 def _too_large(limit: int) -> PayloadTooLarge:

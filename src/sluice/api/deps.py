@@ -23,13 +23,21 @@ def bearer(authorization: Annotated[str | None, Header()] = None) -> str | None:
     return value.strip() if scheme.lower() == "bearer" else None
 
 
+def client_address(request: Request) -> str | None:
+    """Who is calling, for counting failed logins (the socket peer; a proxy in front of
+    Sluice should be trusted here only if it is the only way in)."""
+    return request.client.host if request.client else None
+
+
 def get_ctx(
+    request: Request,
     platform: Annotated[Platform, Depends(get_platform)],
     token: Annotated[str | None, Depends(bearer)],
     x_sluice_project: Annotated[str | None, Header()] = None,
 ) -> Ctx:
-    """Every /api route depends on this: no valid token, no answer."""
-    principal = platform.auth.authenticate(token)
+    """Every /api route depends on this: no valid API token, no answer (web session
+    secrets are refused here; they work only in the web UI)."""
+    principal = platform.auth.authenticate(token, client=client_address(request))
     return platform.context(principal, x_sluice_project or DEFAULT_PROJECT)
 
 

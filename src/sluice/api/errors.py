@@ -22,7 +22,8 @@ _STATUS_ERRORS = {
 _MLFLOW_PATHS = ("/api/2.0/mlflow", "/api/3.0/mlflow")
 _MLFLOW_CODES = {404: "RESOURCE_DOES_NOT_EXIST", 409: "RESOURCE_ALREADY_EXISTS",
                  400: "INVALID_PARAMETER_VALUE", 413: "INVALID_PARAMETER_VALUE",
-                 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED"}
+                 422: "INVALID_PARAMETER_VALUE", 401: "UNAUTHENTICATED",
+                 403: "PERMISSION_DENIED", 429: "REQUEST_LIMIT_EXCEEDED"}
 
 
 def mlflow_error(exc: SluiceError) -> Response:
@@ -43,8 +44,15 @@ def error_response(exc: SluiceError, request: Request | None = None) -> Response
     page = renderer(request, exc) if renderer else None
     if page is not None:
         return page  # type: ignore[no-any-return]
-    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
-    return JSONResponse(exc.to_payload(), status_code=exc.http_status, headers=headers)
+    return JSONResponse(exc.to_payload(), status_code=exc.http_status, headers=_headers(exc))
+
+
+def _headers(exc: SluiceError) -> dict[str, str] | None:
+    if exc.http_status == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    if exc.http_status == 429 and "retry_after" in exc.details:
+        return {"Retry-After": str(exc.details["retry_after"])}
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -30,6 +30,7 @@ class Principal:
     user_id: str
     name: str
     role: Role
+    token_id: str | None = None  # the API token used (a web session's opening token)
 
     def require(self, role: Role, action: str) -> None:
         """Raise Forbidden unless this principal has at least ``role``."""

@@ -4,12 +4,18 @@
 package and run on the CPU with transformers; the first load de-quantises it (20-40 s)
 and caches the result as safetensors, so later loads take about a second. ``openai``
 streams from any OpenAI-compatible ``/chat/completions`` endpoint.
+
+Every generation is bounded before it starts (prompt tokens plus ``max_tokens`` within
+``llm_context_tokens``) and stoppable while it runs: it checks, after each token, its
+deadline, the caller's ``cancel`` event and :func:`stop_all_generations` (server shutdown).
 """
+
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import queue
 import shutil
 import tempfile
 import threading
@@ -19,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sluice.errors import ExternalService, NotFound
+from sluice.errors import ExternalService, InvalidInput, NotFound, Timeout, Unavailable
 from sluice.models.openai_http import OpenAIHttp
 from sluice.models.registry import Registry
 from sluice.models.runtime import configure_torch, quiet_hub
@@ -36,19 +42,42 @@ CACHE_NAME = "smollm2-135m-instruct-q4_1"
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    stopped_by: str = "stop"  # stop | length | timeout
+    stopped_by: str = "stop"  # stop | length | timeout | cancelled
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 class LLM(Protocol):
     name: str
 
-    def stream(self, messages: Messages, *, max_tokens: int, usage: Usage) -> Iterator[str]:
-        """Text pieces of the reply as they are generated; fills ``usage`` at the end."""
+    def check(self, messages: Messages, max_tokens: int) -> None:
+        """Raise InvalidInput (``prompt_too_long``) when the prompt cannot fit."""
+        ...
+
+    def stream(self, messages: Messages, *, max_tokens: int, usage: Usage,
+               cancel: threading.Event | None = None) -> Iterator[str]:
+        """Text pieces of the reply as they are generated; fills ``usage`` at the end.
+        Setting ``cancel`` (or closing the iterator) stops the generation."""
         ...
 
 
 LLMS: Registry[LLM] = Registry("LLM")
+_SHUTDOWN = threading.Event()
+CHARS_PER_TOKEN_MAX = 8  # a prompt longer than this many characters per allowed token is
+                         # refused without tokenizing it
+
+
+def stop_all_generations() -> None:
+    """Stop every generation in this process within one token (the server is stopping)."""
+    _SHUTDOWN.set()
+
+
+def prompt_too_long(tokens: int | None, max_tokens: int, context: int) -> InvalidInput:
+    counted = f"{tokens} prompt tokens" if tokens is not None else "the prompt"
+    return InvalidInput(f"{counted} plus max_tokens {max_tokens} exceed the model's "
+                        f"{context}-token context (llm_context_tokens); shorten the messages",
+                        code="prompt_too_long",
+                        details={"prompt_tokens": tokens, "max_tokens": max_tokens,
+                                 "context_tokens": context})
 
 
 def llm_names() -> list[str]:
@@ -72,7 +101,12 @@ def gguf_folder() -> Path:
 
 
 class SmolLM2:
-    """SmolLM2-135M-Instruct on the CPU, greedy decoding, streamed token by token."""
+    """SmolLM2-135M-Instruct on the CPU, greedy decoding, streamed token by token.
+
+    One generation at a time per process: the generating thread holds the model lock from
+    start to end, so an abandoned request cannot leave work running while the next one
+    starts; a request that cannot get the model within the timeout gets ``llm_busy``.
+    """
 
     name = "smollm2"
 
@@ -81,56 +115,96 @@ class SmolLM2:
         configure_torch(settings.torch_threads)
         self.timeout = settings.llm_timeout_seconds
         self.model, self.tokenizer = _load_cached(settings.resolved_model_cache / CACHE_NAME)
+        self.context = min(settings.llm_context_tokens,
+                           int(getattr(self.model.config, "max_position_embeddings", 2048)))
         self._lock = threading.Lock()
 
-    def stream(self, messages: Messages, *, max_tokens: int, usage: Usage) -> Iterator[str]:
-        import torch
-        from transformers import TextIteratorStreamer
+    def check(self, messages: Messages, max_tokens: int) -> None:
+        self.encode(messages, max_tokens)
 
+    def encode(self, messages: Messages, max_tokens: int) -> Any:
+        """The prompt's tokens; InvalidInput (``prompt_too_long``) when they and
+        ``max_tokens`` do not fit the context."""
+        chars = sum(len(str(m.get("content", ""))) for m in messages)
+        if max_tokens >= self.context or chars > CHARS_PER_TOKEN_MAX * self.context:
+            raise prompt_too_long(None, max_tokens, self.context)
         encoded = self.tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
-        ids = encoded["input_ids"]
-        usage.prompt_tokens = int(ids.shape[1])
+        tokens = int(encoded["input_ids"].shape[1])
+        if tokens + max_tokens > self.context:
+            raise prompt_too_long(tokens, max_tokens, self.context)
+        return encoded
+
+    def stream(self, messages: Messages, *, max_tokens: int, usage: Usage,
+               cancel: threading.Event | None = None) -> Iterator[str]:
+        from transformers import TextIteratorStreamer
+
+        encoded = self.encode(messages, max_tokens)
+        usage.prompt_tokens = int(encoded["input_ids"].shape[1])
+        stop = _Stop(time.monotonic() + self.timeout, cancel)
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True,
-                                        skip_special_tokens=True, timeout=self.timeout)
-        deadline = _Deadline(time.monotonic() + self.timeout)
+                                        skip_special_tokens=True, timeout=self.timeout + 5)
         result: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                with torch.inference_mode():
-                    result["out"] = self.model.generate(
-                        **encoded, max_new_tokens=max_tokens, do_sample=False,
-                        streamer=streamer, stopping_criteria=[deadline],
-                        pad_token_id=self.tokenizer.eos_token_id)
-            except Exception as exc:  # surfaced to the caller below
-                result["error"] = exc
-                streamer.end()  # type: ignore[no-untyped-call]
-
-        with self._lock:  # one generation at a time per model
-            worker = threading.Thread(target=run, daemon=True)
-            worker.start()
+        if not self._lock.acquire(timeout=self.timeout):
+            raise Unavailable("the model is busy with other requests; retry shortly",
+                              code="llm_busy")
+        worker = threading.Thread(target=self._generate, daemon=True, name="sluice-generate",
+                                  args=(encoded, max_tokens, streamer, stop, result))
+        worker.start()
+        try:
             yield from streamer
-            worker.join()
+        except queue.Empty:
+            raise Timeout(f"no token for {self.timeout + 5:g}s; the generation was stopped",
+                          code="generation_timeout") from None
+        finally:
+            stop.abandon()  # a no-op when generation ended; stops it when the caller left
+        worker.join()
+        self._account(result, encoded, max_tokens, stop, usage)
+
+    def _generate(self, encoded: Any, max_tokens: int, streamer: Any, stop: _Stop,
+                  result: dict[str, Any]) -> None:
+        """Runs on its own thread, holding the model lock until generation ends."""
+        import torch
+
+        try:
+            with torch.inference_mode():
+                result["out"] = self.model.generate(
+                    **encoded, max_new_tokens=max_tokens, do_sample=False, streamer=streamer,
+                    stopping_criteria=[stop], pad_token_id=self.tokenizer.eos_token_id)
+        except Exception as exc:  # surfaced to the caller
+            result["error"] = exc
+            streamer.end()
+        finally:
+            self._lock.release()
+
+    @staticmethod
+    def _account(result: dict[str, Any], encoded: Any, max_tokens: int, stop: _Stop,
+                 usage: Usage) -> None:
         if "error" in result:
             raise ExternalService(f"generation failed: {result['error']}",
                                   code="llm_failed") from result["error"]
-        produced = int(result["out"].shape[1] - ids.shape[1])
+        produced = int(result["out"].shape[1] - encoded["input_ids"].shape[1])
         usage.completion_tokens = produced
-        usage.stopped_by = "timeout" if deadline.hit else (
-            "length" if produced >= max_tokens else "stop")
+        usage.stopped_by = stop.reason or ("length" if produced >= max_tokens else "stop")
 
 
-class _Deadline:
-    """A stopping criterion: stop generating once the time is up."""
+class _Stop:
+    """A stopping criterion: the deadline, the caller's cancel event, server shutdown."""
 
-    def __init__(self, at: float) -> None:
-        self.at = at
-        self.hit = False
+    def __init__(self, deadline: float, cancel: threading.Event | None) -> None:
+        self.deadline = deadline
+        self.cancel = cancel or threading.Event()
+        self.reason: str | None = None
+
+    def abandon(self) -> None:
+        self.cancel.set()
 
     def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> bool:
-        self.hit = time.monotonic() > self.at
-        return self.hit
+        if time.monotonic() > self.deadline:
+            self.reason = "timeout"
+        elif self.cancel.is_set() or _SHUTDOWN.is_set():
+            self.reason = "cancelled"
+        return self.reason is not None
 
 
 def _load_cached(folder: Path) -> tuple[Any, Any]:
@@ -178,13 +252,24 @@ class OpenAIChat:
     def __init__(self, settings: Settings) -> None:
         self.http = OpenAIHttp.from_settings(settings)
         self.model = settings.openai_chat_model
+        self.context = settings.llm_context_tokens
 
-    def stream(self, messages: Messages, *, max_tokens: int, usage: Usage) -> Iterator[str]:
+    def check(self, messages: Messages, max_tokens: int) -> None:
+        """The endpoint counts tokens itself; refuse only what could never fit."""
+        chars = sum(len(str(m.get("content", ""))) for m in messages)
+        if chars > CHARS_PER_TOKEN_MAX * self.context:
+            raise prompt_too_long(None, max_tokens, self.context)
+
+    def stream(self, messages: Messages, *, max_tokens: int, usage: Usage,
+               cancel: threading.Event | None = None) -> Iterator[str]:
         payload = {"model": self.model, "messages": messages, "max_tokens": max_tokens,
                    "stream": True, "stream_options": {"include_usage": True},
                    "temperature": 0}
         pieces = 0
         for event in self.http.stream_json("/chat/completions", payload):
+            if (cancel is not None and cancel.is_set()) or _SHUTDOWN.is_set():
+                usage.stopped_by = "cancelled"
+                break
             piece, finish = self._piece(event)
             if isinstance(event.get("usage"), dict):
                 usage.prompt_tokens = int(event["usage"].get("prompt_tokens") or 0)

@@ -236,12 +236,13 @@ class TokensAPI(ABC):
         """A new token; its secret is shown only in this result."""
 
     @abstractmethod
-    def list(self) -> builtins.list[TokenInfo]:
-        """Your tokens (admins: everyone's)."""
+    def list(self, *, sessions: bool = False) -> builtins.list[TokenInfo]:
+        """Your tokens (admins: everyone's); with ``sessions``, the web sessions too (each
+        names the token it was opened with as ``parent``)."""
 
     @abstractmethod
     def revoke(self, token_id: str) -> TokenInfo:
-        """Revoke a token at once."""
+        """Revoke a token (and the web sessions opened with it), or one session, at once."""
 
 
 class UsersAPI(ABC):

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from sluice.core.datasets.models import VersionInfo
 from sluice.core.jobs.models import JobInfo
+from sluice.core.jobs.waiting import poll_until_finished
 from sluice.core.labels.functions import Outcome
 from sluice.core.labels.guard import LabelingFn, run_guarded
 from sluice.core.labels.models import (
@@ -98,10 +99,31 @@ class LabelsAPI(ABC):
     @abstractmethod
     def delete_function(self, dataset: str, schema: str, name: str) -> None: ...
 
+    def apply(self, dataset: str, schema: str, names: builtins.list[str] | None = None, *,
+              on_progress: Callable[[JobInfo], None] | None = None,
+              ) -> builtins.list[LabelingFunction]:
+        """Run the no-code functions over the newest version and store their votes: the
+        ``labels.apply`` job, waited for. A function that fails, or is not done within
+        ``lf_apply_seconds`` for the whole run, keeps its last votes and shows the error in
+        ``applied["error"]``.
+
+        Raises:
+            NotFound: a name that is no no-code function of the schema (``lf_not_found``).
+        """
+        from sluice.sdk.api import raise_if_failed
+
+        job = self.start_apply(dataset, schema, names)
+        raise_if_failed(self._wait(job.id, on_progress))
+        return self.functions(dataset, schema)
+
     @abstractmethod
-    def apply(self, dataset: str, schema: str,
-              names: builtins.list[str] | None = None) -> builtins.list[LabelingFunction]:
-        """Run the no-code functions over the newest version and store their votes."""
+    def start_apply(self, dataset: str, schema: str,
+                    names: builtins.list[str] | None = None) -> JobInfo:
+        """Start the job :meth:`apply` waits for; follow it with ``client.jobs.wait``."""
+
+    @abstractmethod
+    def _wait(self, job_id: str, on_progress: Callable[[JobInfo], None] | None) -> JobInfo:
+        """Block until the job finishes."""
 
     @abstractmethod
     def store_votes(self, dataset: str, schema: str, name: str, votes: dict[str, str],
@@ -300,9 +322,12 @@ class LocalLabels(LabelsAPI):
     def delete_function(self, dataset: str, schema: str, name: str) -> None:
         self.service.functions.delete(self.ctx, dataset, schema, name)
 
-    def apply(self, dataset: str, schema: str,
-              names: builtins.list[str] | None = None) -> builtins.list[LabelingFunction]:
-        return self.service.functions.apply(self.ctx, dataset, schema, names)
+    def start_apply(self, dataset: str, schema: str,
+                    names: builtins.list[str] | None = None) -> JobInfo:
+        return self.service.functions.start_apply(self.ctx, dataset, schema, names)
+
+    def _wait(self, job_id: str, on_progress: Callable[[JobInfo], None] | None) -> JobInfo:
+        return self.platform.jobs.wait(self.ctx, job_id, on_update=on_progress)
 
     def store_votes(self, dataset: str, schema: str, name: str, votes: dict[str, str],
                     errors: dict[str, str] | None = None, *, source: str = "",
@@ -423,11 +448,15 @@ class RemoteLabels(LabelsAPI):
     def delete_function(self, dataset: str, schema: str, name: str) -> None:
         self.http.call("DELETE", self._base(dataset, schema) + f"/lfs/{quote(name, safe='')}")
 
-    def apply(self, dataset: str, schema: str,
-              names: builtins.list[str] | None = None) -> builtins.list[LabelingFunction]:
-        return self.http.model(builtins.list[LabelingFunction], "POST",
-                               self._base(dataset, schema) + "/apply",
+    def start_apply(self, dataset: str, schema: str,
+                    names: builtins.list[str] | None = None) -> JobInfo:
+        return self.http.model(JobInfo, "POST", self._base(dataset, schema) + "/apply",
                                json={"names": names})
+
+    def _wait(self, job_id: str, on_progress: Callable[[JobInfo], None] | None) -> JobInfo:
+        return poll_until_finished(
+            lambda: self.http.model(JobInfo, "GET", f"/jobs/{quote(job_id, safe='')}"),
+            on_update=on_progress)
 
     def store_votes(self, dataset: str, schema: str, name: str, votes: dict[str, str],
                     errors: dict[str, str] | None = None, *, source: str = "",

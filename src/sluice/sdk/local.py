@@ -171,8 +171,8 @@ class LocalTokens(_Part, TokensAPI):
                expires_days: float | None = None) -> NewToken:
         return self.p.auth.create_token(self.ctx, name, user=user, expires_days=expires_days)
 
-    def list(self) -> builtins.list[TokenInfo]:
-        return self.p.auth.list_tokens(self.ctx)
+    def list(self, *, sessions: bool = False) -> builtins.list[TokenInfo]:
+        return self.p.auth.list_tokens(self.ctx, sessions=sessions)
 
     def revoke(self, token_id: str) -> TokenInfo:
         return self.p.auth.revoke_token(self.ctx, token_id)

@@ -295,8 +295,9 @@ class RemoteTokens(_Part, TokensAPI):
         body = {"name": name, "user": user, "expires_days": expires_days}
         return self.http.model(NewToken, "POST", "/tokens", json=body)
 
-    def list(self) -> builtins.list[TokenInfo]:
-        return self.http.model(builtins.list[TokenInfo], "GET", "/tokens")
+    def list(self, *, sessions: bool = False) -> builtins.list[TokenInfo]:
+        return self.http.model(builtins.list[TokenInfo], "GET", "/tokens",
+                               params={"sessions": sessions})
 
     def revoke(self, token_id: str) -> TokenInfo:
         return self.http.model(TokenInfo, "DELETE", f"/tokens/{_quote(token_id)}")

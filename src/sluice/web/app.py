@@ -10,6 +10,7 @@ from sluice.errors import SluiceError
 from sluice.platform import Platform
 from sluice.web.routes import (
     admin,
+    apidocs,
     auth,
     datasets,
     jobs,
@@ -24,7 +25,8 @@ from sluice.web.routes import (
 from sluice.web.session import LoginRequired, login_url
 from sluice.web.templating import HERE, templates
 
-ROUTES = (auth, datasets, upload, search, rag, sql, labels, tracking, models, jobs, admin)
+ROUTES = (auth, datasets, upload, search, rag, sql, labels, tracking, models, jobs, admin,
+          apidocs)
 
 
 def mount_web(app: FastAPI, platform: Platform) -> None:
@@ -41,7 +43,7 @@ def mount_web(app: FastAPI, platform: Platform) -> None:
 def render_error_page(request: Request, exc: SluiceError) -> Response | None:
     """HTML pages (not /api, not .json twins) show errors as a page."""
     path = request.url.path
-    if path.startswith(("/api/", "/v1/", "/docs", "/openapi", "/static/", "/ask/stream")) \
+    if path.startswith(("/api/", "/v1/", "/openapi", "/static/", "/ask/stream")) \
             or path.endswith(".json"):
         return None
     page = {"title": "Error", "error": exc.to_payload()["error"], "status": exc.http_status}

@@ -7,7 +7,8 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 
-from sluice.api.deps import bearer, get_platform
+from sluice.api.deps import bearer, client_address, get_platform
+from sluice.core.auth.service import ANY_KIND
 from sluice.core.context import Ctx
 from sluice.core.projects.service import DEFAULT_PROJECT
 from sluice.errors import Forbidden, Unauthorized
@@ -30,7 +31,8 @@ def web_ctx(
 ) -> Ctx:
     secret = request.cookies.get(COOKIE) or token
     try:
-        principal = platform.auth.authenticate(secret)
+        principal = platform.auth.authenticate(secret, client=client_address(request),
+                                               kinds=ANY_KIND)
     except Unauthorized:
         if request.url.path.endswith(".json"):
             raise

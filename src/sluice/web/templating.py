@@ -10,6 +10,8 @@ from typing import Any
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from sluice.web.links import link
+
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
@@ -84,3 +86,4 @@ def number(value: Any) -> str:
 templates.env.filters.update(bytes=human_bytes, when=when, cell=cell, percent=percent,
                              highlight=highlight, markdown=markdown, millis=millis,
                              number=number)
+templates.env.globals["link"] = link

@@ -1,44 +1,44 @@
 """The OpenAI API surface (``/v1/models``, ``/v1/embeddings``, ``/v1/chat/completions``)
 over Sluice's own models, so OpenAI clients and other tools can use them; the same bearer
-tokens apply."""
+tokens apply, and every call is bounded and metered by ``sluice.core.rag.chat``."""
 
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
+from sluice.api.cancel import collect, relay
 from sluice.api.deps import CtxDep, PlatformDep
-from sluice.errors import InvalidInput
+from sluice.core.rag.chat import CHAT_MODEL, EMBEDDING_MODEL, MAX_INPUTS, MAX_MESSAGES
 from sluice.ids import new_id
-from sluice.models.embedders import get_embedder
-from sluice.models.llms import Usage, get_llm
+from sluice.models.llms import Usage
 
 router = APIRouter(prefix="/v1", tags=["openai"])
-EMBEDDING_MODEL = "all-MiniLM-L6-v2"
-CHAT_MODEL = "smollm2"
-MAX_INPUTS = 2048
+MAX_CONTENT = 1_000_000  # characters per message; the context limit refuses far less
 
 
 class EmbeddingsRequest(BaseModel):
     model: str = EMBEDDING_MODEL
-    input: str | list[str]
+    input: str | Annotated[list[str], Field(max_length=MAX_INPUTS)]
 
 
 class ChatMessage(BaseModel):
-    role: str
-    content: str
+    role: str = Field(max_length=64)
+    content: str = Field(max_length=MAX_CONTENT)
 
 
 class ChatRequest(BaseModel):
     model: str = CHAT_MODEL
-    messages: list[ChatMessage] = Field(min_length=1)
-    max_tokens: int | None = None
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
+    max_tokens: int | None = Field(None, ge=1)
     stream: bool = False
     temperature: float | None = None  # greedy decoding; accepted for compatibility
 
@@ -55,9 +55,7 @@ def models(ctx: CtxDep) -> dict[str, Any]:
 def embeddings(body: EmbeddingsRequest, ctx: CtxDep, platform: PlatformDep) -> dict[str, Any]:
     """Unit-length embeddings from the bundled all-MiniLM-L6-v2."""
     texts = [body.input] if isinstance(body.input, str) else body.input
-    if not texts or len(texts) > MAX_INPUTS:
-        raise InvalidInput(f"give 1..{MAX_INPUTS} inputs", code="invalid_input")
-    vectors = get_embedder("minilm", platform.settings).embed(texts)
+    vectors = platform.chat.embed(ctx, texts)
     tokens = sum(len(t.split()) for t in texts)
     return {"object": "list", "model": EMBEDDING_MODEL,
             "data": [{"object": "embedding", "index": i, "embedding": v.tolist()}
@@ -66,20 +64,21 @@ def embeddings(body: EmbeddingsRequest, ctx: CtxDep, platform: PlatformDep) -> d
 
 
 @router.post("/chat/completions", response_model=None)
-def chat(body: ChatRequest, ctx: CtxDep,
-         platform: PlatformDep) -> dict[str, Any] | StreamingResponse:
-    """A chat completion from the bundled SmolLM2-135M-Instruct (greedy)."""
-    cap = platform.settings.llm_max_tokens
-    max_tokens = min(body.max_tokens or cap, cap)
-    llm = get_llm(platform.settings, "smollm2")
-    usage = Usage()
+async def chat(body: ChatRequest, request: Request, ctx: CtxDep,
+               platform: PlatformDep) -> dict[str, Any] | StreamingResponse:
+    """A chat completion from the bundled SmolLM2-135M-Instruct (greedy); stops when the
+    client disconnects."""
+    service = platform.chat
+    usage, cancel = Usage(), threading.Event()
     messages = [m.model_dump() for m in body.messages]
-    pieces = llm.stream(messages, max_tokens=max_tokens, usage=usage)
+    pieces = await run_in_threadpool(lambda: service.chat(
+        ctx, messages, max_tokens=service.max_tokens(body.max_tokens), usage=usage,
+        cancel=cancel))
     reply_id, created = f"chatcmpl-{new_id()}", int(time.time())
     if body.stream:
-        return StreamingResponse(_chunks(pieces, usage, reply_id, created),
+        return StreamingResponse(_chunks(relay(pieces, cancel), usage, reply_id, created),
                                  media_type="text/event-stream")
-    text = "".join(pieces)
+    text = await collect(request, pieces, cancel)
     return {"id": reply_id, "object": "chat.completion", "created": created,
             "model": CHAT_MODEL, "choices": [{
                 "index": 0, "message": {"role": "assistant", "content": text},
@@ -87,7 +86,8 @@ def chat(body: ChatRequest, ctx: CtxDep,
             "usage": _usage(usage)}
 
 
-def _chunks(pieces: Iterator[str], usage: Usage, reply_id: str, created: int) -> Iterator[str]:
+async def _chunks(pieces: AsyncIterator[str], usage: Usage, reply_id: str,
+                  created: int) -> AsyncIterator[str]:
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
         body = {"id": reply_id, "object": "chat.completion.chunk", "created": created,
                 "model": CHAT_MODEL,
@@ -95,14 +95,14 @@ def _chunks(pieces: Iterator[str], usage: Usage, reply_id: str, created: int) ->
         return f"data: {json.dumps(body)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
-    for piece in pieces:
+    async for piece in pieces:
         yield chunk({"content": piece})
     yield chunk({}, _finish(usage), usage=_usage(usage))
     yield "data: [DONE]\n\n"
 
 
 def _finish(usage: Usage) -> str:
-    return "length" if usage.stopped_by == "length" else "stop"
+    return "length" if usage.stopped_by in ("length", "timeout", "cancelled") else "stop"
 
 
 def _usage(usage: Usage) -> dict[str, int]:

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from sluice.api.body import read_json_limited
+from sluice.api.body import BODY_LIMIT, read_json_limited
 from sluice.api.deps import CtxDep, PlatformDep
+from sluice.api.downloads import attachment
 from sluice.core.datasets.models import (
     ColumnInfo,
     DatasetInfo,
@@ -106,7 +107,7 @@ def delete_rows(name: str, body: DeleteRowsBody, ctx: CtxDep,
     return platform.datasets.delete_rows(ctx, name, body.where)
 
 
-@router.post("/{name}/rows")
+@router.post("/{name}/rows", openapi_extra={BODY_LIMIT: "max_append_bytes"})
 async def append_rows(
     name: str, request: Request, ctx: CtxDep, platform: PlatformDep,
     idempotency_key: Annotated[str | None, Header()] = None,
@@ -115,7 +116,8 @@ async def append_rows(
 
     Send an ``Idempotency-Key`` header so a retried batch is stored once.
     """
-    body = await read_json_limited(request, platform.settings.max_append_bytes)
+    body = await read_json_limited(request, platform.settings.max_append_bytes,
+                                   platform.settings.max_json_depth)
     if not isinstance(body, dict) or "rows" not in body:
         raise InvalidInput('the body must be {"rows": [...]}', code="invalid_rows")
     from starlette.concurrency import run_in_threadpool
@@ -137,5 +139,4 @@ def export(ref: str, ctx: CtxDep, platform: PlatformDep, format: str = "parquet"
     """The whole version as csv, jsonl, json, parquet or arrow."""
     data = platform.datasets.export(ctx, ref, format)
     name = ref.replace("@", "-v")
-    return Response(data, media_type=MEDIA_TYPES[format], headers={
-        "Content-Disposition": f'attachment; filename="{name}.{format}"'})
+    return Response(data, media_type=MEDIA_TYPES[format], headers=attachment(f"{name}.{format}"))

@@ -208,11 +208,12 @@ def function_failures(dataset: str, schema: str, name: str, ctx: CtxDep,
     return platform.labels.functions.failures(ctx, dataset, schema, name)
 
 
-@router.post("/{schema}/apply")
+@router.post("/{schema}/apply", status_code=202)
 def apply(dataset: str, schema: str, body: ApplyRequest, ctx: CtxDep,
-          platform: PlatformDep) -> list[LabelingFunction]:
-    """Run the no-code functions over the newest version and store their votes."""
-    return platform.labels.functions.apply(ctx, dataset, schema, body.names)
+          platform: PlatformDep) -> JobInfo:
+    """Start the job running the no-code functions over the newest version (within
+    ``lf_apply_seconds`` in all); follow it at /api/v1/jobs/{id}."""
+    return platform.labels.functions.start_apply(ctx, dataset, schema, body.names)
 
 
 @router.get("/{schema}/analysis")

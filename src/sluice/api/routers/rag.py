@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
+from sluice.api.cancel import relay, run_cancellable
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.core.rag.models import AskEvent, AskResult, TraceInfo
 from sluice.errors import SluiceError
@@ -29,15 +33,19 @@ class AskRequest(BaseModel):
 
 @router.post("/ask", response_model=AskResult,
              responses={200: {"content": {"text/event-stream": {}}}})
-def ask(body: AskRequest, ctx: CtxDep, platform: PlatformDep) -> AskResult | StreamingResponse:
-    """Answer a question from a view's passages, citing them as [1], [2]..."""
-    kwargs = {"k": body.k, "mode": body.mode, "where": body.where,
-              "max_tokens": body.max_tokens}
+async def ask(body: AskRequest, request: Request, ctx: CtxDep,
+              platform: PlatformDep) -> AskResult | StreamingResponse:
+    """Answer a question from a view's passages, citing them as [1], [2]... (metered
+    against the caller's model budget; a client that disconnects stops the generation)."""
+    cancel = threading.Event()
+    kwargs: dict[str, Any] = {"k": body.k, "mode": body.mode, "where": body.where,
+                              "max_tokens": body.max_tokens, "metered": True, "cancel": cancel}
     if not body.stream:
-        return platform.rag.ask(ctx, body.view, body.question, **kwargs)  # type: ignore[arg-type]
-    events = platform.rag.ask_stream(ctx, body.view, body.question, **kwargs)  # type: ignore[arg-type]
-    first = next(events)  # input errors become a normal error response
-    return StreamingResponse(sse(first, events), media_type="text/event-stream",
+        return await run_cancellable(
+            request, lambda: platform.rag.ask(ctx, body.view, body.question, **kwargs), cancel)
+    events = platform.rag.ask_stream(ctx, body.view, body.question, **kwargs)
+    first = await run_in_threadpool(next, events)  # input errors: a normal error response
+    return StreamingResponse(relay(sse(first, events), cancel), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store"})
 
 

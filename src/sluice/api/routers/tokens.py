@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from sluice.api.deps import CtxDep, PlatformDep
-from sluice.core.auth.service import NewToken, TokenInfo
+from sluice.core.auth.service import MAX_TOKEN_DAYS, NewToken, TokenInfo
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 
@@ -14,12 +14,14 @@ router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 class CreateToken(BaseModel):
     name: str = Field(min_length=1, max_length=128)
     user: str | None = None
-    expires_days: float | None = Field(None, gt=0)
+    expires_days: float | None = Field(None, gt=0, le=MAX_TOKEN_DAYS)
 
 
 @router.get("")
-def list_tokens(ctx: CtxDep, platform: PlatformDep) -> list[TokenInfo]:
-    return platform.auth.list_tokens(ctx)
+def list_tokens(ctx: CtxDep, platform: PlatformDep, sessions: bool = False) -> list[TokenInfo]:
+    """Your API tokens (admins: everyone's); ``sessions=true`` adds the web sessions, each
+    with the token it was opened with (``parent``)."""
+    return platform.auth.list_tokens(ctx, sessions=sessions)
 
 
 @router.post("", status_code=201)
@@ -30,4 +32,5 @@ def create_token(body: CreateToken, ctx: CtxDep, platform: PlatformDep) -> NewTo
 
 @router.delete("/{token_id}")
 def revoke_token(token_id: str, ctx: CtxDep, platform: PlatformDep) -> TokenInfo:
+    """Revoke a token and every web session opened with it, or one web session."""
     return platform.auth.revoke_token(ctx, token_id)

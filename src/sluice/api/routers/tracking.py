@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from sluice.api.body import BODY_LIMIT
 from sluice.api.compat.mlflow.artifacts import file_response, received_file
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.core.context import Role
@@ -183,7 +184,8 @@ def list_artifacts(run_id: str, ctx: CtxDep, platform: PlatformDep,
     return entries
 
 
-@router.put("/runs/{run_id}/artifacts/{path:path}", status_code=201)
+@router.put("/runs/{run_id}/artifacts/{path:path}", status_code=201,
+            openapi_extra={BODY_LIMIT: "max_artifact_bytes"})
 async def upload_artifact(run_id: str, path: str, request: Request, ctx: CtxDep,
                           platform: PlatformDep) -> ArtifactEntry:
     """Store the request body as the artifact ``path`` (streamed to disk)."""

@@ -296,13 +296,14 @@ def delete_function(dataset: DatasetArg, schema: SchemaArg, name: str,
 def apply(dataset: DatasetArg, schema: SchemaArg,
           only: Annotated[list[str] | None, typer.Option(help="Only these functions.")] = None,
           as_json: JsonOpt = False) -> None:
-    """Run the no-code labeling functions and show their analysis."""
-    from sluice.cli.progress import progress_bar
+    """Run the no-code labeling functions (a job, with a progress bar) and show their
+    analysis."""
+    from sluice.cli.progress import follow
 
     s = state(as_json)
     client = s.client()
-    with progress_bar("applying labeling functions", quiet=s.json):
-        client.labels.apply(dataset, schema, only)
+    follow(client, client.labels.start_apply(dataset, schema, only), as_json=s.json,
+           label="applying labeling functions")
     return analysis(dataset, schema, as_json)
 
 

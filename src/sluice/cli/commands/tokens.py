@@ -27,20 +27,24 @@ def create(name: str, as_json: JsonOpt = False,
 
 
 @app.command("list")
-def list_(as_json: JsonOpt = False) -> None:
+def list_(as_json: JsonOpt = False,
+          sessions: Annotated[bool, typer.Option(
+              help="Also list web sessions, with the token each was opened with.")] = False,
+          ) -> None:
     """Your tokens (admins: everyone's)."""
     s = state(as_json)
-    tokens = s.client().tokens.list()
+    tokens = s.client().tokens.list(sessions=sessions)
     if s.json:
         return print_json(tokens)
-    table("Tokens", ["id", "name", "user", "prefix", "created", "last used", "revoked"], [
-        (t.id, t.name, t.user, t.prefix + "…", t.created_at, t.last_used_at or "",
-         "yes" if t.revoked else "") for t in tokens])
+    table("Tokens", ["id", "kind", "name", "user", "prefix", "created", "expires", "last used",
+                     "opened with", "revoked"], [
+        (t.id, t.kind, t.name, t.user, t.prefix + "…", t.created_at, t.expires_at or "",
+         t.last_used_at or "", t.parent or "", "yes" if t.revoked else "") for t in tokens])
 
 
 @app.command()
 def revoke(token_id: str, as_json: JsonOpt = False) -> None:
-    """Revoke a token."""
+    """Revoke a token (and the web sessions opened with it), or one web session."""
     s = state(as_json)
     token = s.client().tokens.revoke(token_id)
     print_json(token) if s.json else out.print(f"revoked {token.id} ({token.name})")

@@ -9,6 +9,8 @@ import typer
 from sluice.cli.main import JsonOpt, state
 from sluice.cli.output import err, out, print_json
 
+WATCHDOG_SECONDS = 9.0  # after a stop signal, the process ends by then whatever holds it
+
 
 def up(
     as_json: JsonOpt = False,
@@ -68,13 +70,35 @@ def _banner(info: dict[str, Any]) -> None:
 
 
 def _serve(platform: object, host: str, port: int, log_level: str) -> None:
+    """Serve until SIGTERM or Ctrl-C; then stop within 10 s whatever is running: requests
+    get 3 s, running jobs are cancelled (killed after 3 s more) and generations stopped by
+    the app's shutdown, and a watchdog ends the process if anything still holds it."""
     import uvicorn
 
     from sluice.api.app import create_app
     from sluice.platform import Platform
 
     assert isinstance(platform, Platform)
-    uvicorn.run(create_app(platform), host=host, port=port, log_level=log_level.lower())
+
+    class StoppingServer(uvicorn.Server):
+        """uvicorn's server, with a watchdog armed by the first stop signal."""
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            _arm_watchdog()
+            super().handle_exit(sig, frame)
+
+    config = uvicorn.Config(create_app(platform), host=host, port=port,
+                            log_level=log_level.lower(), timeout_graceful_shutdown=3)
+    StoppingServer(config).run()
+
+
+def _arm_watchdog(seconds: float = WATCHDOG_SECONDS) -> None:
+    import os
+    import threading
+
+    timer = threading.Timer(seconds, os._exit, args=(0,))
+    timer.daemon = True
+    timer.start()
 
 
 def register(app: typer.Typer) -> None:

@@ -3,6 +3,12 @@
 Tokens are shown once and stored as SHA-256 hashes (they are 256-bit random, so a
 slow hash adds nothing). The first start of a workspace creates the ``admin`` user
 and its token; ``sluice up`` prints it and writes it to ``<home>/admin-token`` (0600).
+
+A web session is opened with an API token and bound to it: it ends when that token is
+revoked or expires (whichever comes first with its own ``session_hours``), it is listed
+and revoked with the tokens, and it works only for the web UI, never as an API bearer.
+Failed attempts (unknown, revoked or expired secrets) are counted per client address;
+past ``login_failures_per_minute`` the address gets 429 for a while.
 """
 
 from __future__ import annotations
@@ -13,9 +19,11 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import select, update
+from sqlalchemy.orm import aliased
 
 from sluice.core.audit.service import AuditLog
 from sluice.core.context import Ctx, Principal, Role
+from sluice.core.limits.logins import FailedLogins
 from sluice.errors import AlreadyExists, InvalidInput, NotFound, Unauthorized
 from sluice.ids import new_id, utcnow
 from sluice.storage.metadata.database import Database
@@ -25,10 +33,11 @@ TOKEN_PREFIX = "slc_"
 SESSION_PREFIX = "sls_"
 ADMIN = "admin"
 _TOUCH_EVERY = timedelta(minutes=1)
+MAX_TOKEN_DAYS = 36_500
 
 
 class TokenInfo(BaseModel):
-    """An API token as listed (never the secret itself)."""
+    """An API token or web session as listed (never the secret itself)."""
 
     id: str
     name: str
@@ -38,6 +47,8 @@ class TokenInfo(BaseModel):
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked: bool
+    kind: str = "api"
+    parent: str | None = None  # a session's API token
 
 
 class NewToken(TokenInfo):
@@ -57,11 +68,17 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+API, SESSION = "api", "session"
+ANY_KIND = (API, SESSION)
+
+
 class AuthService:
-    def __init__(self, db: Database, audit: AuditLog, *, session_hours: float = 168.0) -> None:
+    def __init__(self, db: Database, audit: AuditLog, *, session_hours: float = 12.0,
+                 failed_logins: FailedLogins | None = None) -> None:
         self.db = db
         self.audit = audit
         self.session_hours = session_hours
+        self.failed_logins = failed_logins or FailedLogins(10)
 
     def bootstrap(self) -> NewToken | None:
         """Create the admin user and its first token on an empty workspace."""
@@ -71,7 +88,7 @@ class AuthService:
                     return None
                 user = UserRow(id=new_id(), name=ADMIN, role=Role.ADMIN, created_at=utcnow())
                 s.add(user)
-            token = self._issue(user.id, "bootstrap", None, kind="api")
+            token = self._issue(user.id, "bootstrap", None, kind=API)
         self.audit.record(None, "auth.bootstrap", f"user:{ADMIN}")
         return token
 
@@ -112,6 +129,9 @@ class AuthService:
     ) -> NewToken:
         """Issue an API token for yourself, or (admins) for another user."""
         _check_name(name)
+        if expires_days is not None and not 0 < expires_days <= MAX_TOKEN_DAYS:
+            raise InvalidInput(f"expires_days must be more than 0 and at most {MAX_TOKEN_DAYS}",
+                               code="invalid_expiry")
         target = user or ctx.actor.name
         if target != ctx.actor.name:
             ctx.require(Role.ADMIN, "create tokens for other users")
@@ -121,36 +141,48 @@ class AuthService:
                 raise NotFound(f"user {target!r} does not exist", code="user_not_found")
             user_id = row.id
         expires = utcnow() + timedelta(days=expires_days) if expires_days else None
-        token = self._issue(user_id, name, expires, kind="api")
+        token = self._issue(user_id, name, expires, kind=API)
         self.audit.record(ctx, "token.create", f"token:{token.id}", name=name, user=target)
         return token
 
-    def list_tokens(self, ctx: Ctx) -> list[TokenInfo]:
-        """Your tokens; admins see everyone's."""
+    def list_tokens(self, ctx: Ctx, *, sessions: bool = False) -> list[TokenInfo]:
+        """Your tokens (and, with ``sessions``, your web sessions); admins see everyone's."""
+        kinds = ANY_KIND if sessions else (API,)
         with self.db.session() as s:
-            q = select(TokenRow, UserRow.name).join(UserRow).where(TokenRow.kind == "api")
+            q = select(TokenRow, UserRow.name).join(UserRow).where(TokenRow.kind.in_(kinds))
             if ctx.actor.role != Role.ADMIN:
                 q = q.where(TokenRow.user_id == ctx.actor.user_id)
             return [_token_info(t, u) for t, u in s.execute(q.order_by(TokenRow.id)).all()]
 
     def revoke_token(self, ctx: Ctx, token_id: str) -> TokenInfo:
+        """Revoke a token (and the web sessions opened with it) or one web session."""
         with self.db.session() as s:
-            row = s.get(TokenRow, token_id)
-            if row is None or row.kind != "api":
+            row = s.get(TokenRow, token_id) if isinstance(token_id, str) else None
+            if row is None or row.kind not in ANY_KIND:
                 raise NotFound(f"token {token_id} does not exist", code="token_not_found")
             if row.user_id != ctx.actor.user_id:
                 ctx.require(Role.ADMIN, "revoke other users' tokens")
-            row.revoked_at = row.revoked_at or utcnow()
+            now = utcnow()
+            row.revoked_at = row.revoked_at or now
+            s.execute(update(TokenRow).where(TokenRow.parent_id == row.id,
+                                             TokenRow.revoked_at.is_(None))
+                      .values(revoked_at=now))
             owner = s.get(UserRow, row.user_id)
             info = _token_info(row, owner.name if owner else "?")
-        self.audit.record(ctx, "token.revoke", f"token:{token_id}")
+        self.audit.record(ctx, f"{row.kind}.revoke", f"token:{token_id}")
         return info
 
-    def authenticate(self, secret: str | None) -> Principal:
-        """The principal behind an API token or a web session secret.
+    def authenticate(self, secret: str | None, *, client: str | None = None,
+                     kinds: tuple[str, ...] = (API,)) -> Principal:
+        """The principal behind an API token (or, where ``kinds`` allows, a web session).
+
+        Args:
+            client: the caller's address; failures are counted against it.
 
         Raises:
-            Unauthorized: missing, unknown, revoked or expired credentials.
+            Unauthorized: missing, unknown, revoked or expired credentials, or a session
+                secret where only API tokens are accepted.
+            RateLimited: too many failures from ``client`` in the last minute.
         """
         if not secret:
             raise Unauthorized(
@@ -158,29 +190,55 @@ class AuthService:
                 "(create one with `sluice tokens create`)",
                 code="token_missing",
             )
-        digest = hash_secret(secret)
-        with self.db.reader() as s:  # most calls only read; no writer lock taken
-            found = s.execute(
-                select(TokenRow, UserRow).join(UserRow).where(TokenRow.token_hash == digest)
-            ).first()
-            if found is None:
-                raise Unauthorized("the token is not valid", code="token_invalid")
-            token, user = found
-            _check_usable(token, user)
-            principal = Principal(user_id=user.id, name=user.name, role=Role(user.role))
-            stale = token.last_used_at is None or utcnow() - token.last_used_at > _TOUCH_EVERY
+        if client is not None:
+            self.failed_logins.check(client)
+        try:
+            token_id, principal, stale = self._lookup(secret, kinds)
+        except Unauthorized as exc:
+            if client is not None and exc.code != "session_not_allowed":
+                self.failed_logins.failed(client)
+            raise
         if stale:
             with self.db.session() as s:
-                row = s.get(TokenRow, token.id)
+                row = s.get(TokenRow, token_id)
                 if row is not None:
                     self._touch(s, row)
         return principal
 
-    def login(self, api_token: str) -> str:
-        """Exchange an API token for a web session secret (the cookie value)."""
-        principal = self.authenticate(api_token)
+    def _lookup(self, secret: str, kinds: tuple[str, ...]) -> tuple[str, Principal, bool]:
+        parent = aliased(TokenRow)
+        with self.db.reader() as s:  # most calls only read; no writer lock taken
+            found = s.execute(
+                select(TokenRow, UserRow, parent).join(UserRow, TokenRow.user_id == UserRow.id)
+                .outerjoin(parent, TokenRow.parent_id == parent.id)
+                .where(TokenRow.token_hash == hash_secret(secret))
+            ).first()
+            if found is None:
+                raise Unauthorized("the token is not valid", code="token_invalid")
+            token, user, opener = found
+            if token.kind not in kinds:
+                raise Unauthorized("a web session works only in the web UI; send an API "
+                                   "token (`sluice tokens create`)", code="session_not_allowed")
+            _check_usable(token, user)
+            if opener is not None:
+                _check_opener(opener)
+            principal = Principal(user_id=user.id, name=user.name, role=Role(user.role),
+                                  token_id=token.parent_id or token.id)
+            stale = token.last_used_at is None or utcnow() - token.last_used_at > _TOUCH_EVERY
+            return token.id, principal, stale
+
+    def login(self, api_token: str, *, client: str | None = None) -> str:
+        """Exchange an API token for a web session secret (the cookie value); the session
+        ends with the token, or after ``session_hours``, whichever comes first."""
+        principal = self.authenticate(api_token, client=client)
+        assert principal.token_id is not None
         expires = utcnow() + timedelta(hours=self.session_hours)
-        session = self._issue(principal.user_id, "web", expires, kind="session")
+        with self.db.reader() as s:
+            opener = s.get(TokenRow, principal.token_id)
+            if opener is not None and opener.expires_at is not None:
+                expires = min(expires, opener.expires_at)
+        session = self._issue(principal.user_id, "web", expires, kind=SESSION,
+                              parent_id=principal.token_id)
         self.audit.record(None, "auth.login", f"user:{principal.name}")
         return session.token
 
@@ -188,17 +246,20 @@ class AuthService:
         with self.db.session() as s:
             s.execute(
                 update(TokenRow)
-                .where(TokenRow.token_hash == hash_secret(session_secret))
+                .where(TokenRow.token_hash == hash_secret(session_secret),
+                       TokenRow.kind == SESSION)
                 .values(revoked_at=utcnow())
             )
 
     def _issue(
-        self, user_id: str, name: str, expires: datetime | None, *, kind: str
+        self, user_id: str, name: str, expires: datetime | None, *, kind: str,
+        parent_id: str | None = None,
     ) -> NewToken:
-        secret = (SESSION_PREFIX if kind == "session" else TOKEN_PREFIX) + secrets.token_urlsafe(32)
+        secret = (SESSION_PREFIX if kind == SESSION else TOKEN_PREFIX) + secrets.token_urlsafe(32)
         row = TokenRow(
             id=new_id(), user_id=user_id, name=name, token_hash=hash_secret(secret),
             prefix=secret[:10], kind=kind, created_at=utcnow(), expires_at=expires,
+            parent_id=parent_id,
         )
         with self.db.session() as s:
             s.add(row)
@@ -222,11 +283,20 @@ def _check_usable(token: TokenRow, user: UserRow) -> None:
         raise Unauthorized(f"user {user.name} is disabled", code="user_disabled")
 
 
+def _check_opener(opener: TokenRow) -> None:
+    if opener.revoked_at is not None:
+        raise Unauthorized("the token this session was opened with was revoked; log in "
+                           "again", code="session_revoked")
+    if opener.expires_at is not None and opener.expires_at <= utcnow():
+        raise Unauthorized("the token this session was opened with expired; log in with a "
+                           "new one", code="session_expired")
+
+
 def _token_info(row: TokenRow, user: str) -> TokenInfo:
     return TokenInfo(
         id=row.id, name=row.name, user=user, prefix=row.prefix, created_at=row.created_at,
         expires_at=row.expires_at, last_used_at=row.last_used_at,
-        revoked=row.revoked_at is not None,
+        revoked=row.revoked_at is not None, kind=row.kind or API, parent=row.parent_id,
     )
 
 

@@ -18,6 +18,8 @@ from sluice.core.sql.engine import trusted_connection
 from sluice.errors import InvalidInput
 
 KEY, HASH, SOURCE = "_key", "_hash", "_source"
+MAX_VALUE_DEPTH = 32  # Arrow refuses to export schemas nested past about 64 levels
+MAX_COLUMN_NAME = 256
 SYSTEM_COLUMNS = (KEY, HASH, SOURCE)
 SYSTEM_FIELDS = [pa.field(KEY, pa.string()), pa.field(HASH, pa.string()),
                  pa.field(SOURCE, pa.string())]
@@ -154,7 +156,13 @@ def _cast_column(table: pa.Table, field: pa.Field) -> pa.Array:
 
 
 def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
-    """Build an Arrow table from JSON objects, naming the row that breaks typing."""
+    """Build an Arrow table from JSON objects, naming the row that breaks typing.
+
+    Raises:
+        InvalidInput: no rows, a row that is not an object, a column name that is empty or
+            not printable (``invalid_column_name``), values nested deeper than
+            :data:`MAX_VALUE_DEPTH` (``value_too_deep``), or types that do not line up.
+    """
     if not rows:
         raise InvalidInput("the batch has no rows", code="empty_batch")
     bad = next((i for i, r in enumerate(rows) if not isinstance(r, dict)), None)
@@ -162,9 +170,43 @@ def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
         raise InvalidInput(f"row {bad} is not a JSON object", code="invalid_row",
                            details={"row": bad})
     try:
-        return pa.Table.from_pylist(rows)
+        table = pa.Table.from_pylist(rows)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
         raise InvalidInput(f"rows have inconsistent types: {exc}", code="schema_mismatch") from exc
+    except RecursionError as exc:
+        raise _too_deep() from exc
+    check_columns(table.schema)
+    return table
+
+
+def check_columns(schema: pa.Schema) -> None:
+    """Column names a person can read and SQL can quote; nesting Arrow can carry."""
+    for field in schema:
+        name = field.name
+        if not name.strip() or len(name) > MAX_COLUMN_NAME or not name.isprintable():
+            raise InvalidInput(f"column name {name[:50]!r} is empty, longer than "
+                               f"{MAX_COLUMN_NAME} characters or not printable; rename it",
+                               code="invalid_column_name", details={"column": name[:50]})
+        if type_depth(field.type) > MAX_VALUE_DEPTH:
+            raise _too_deep(name)
+
+
+def type_depth(t: pa.DataType) -> int:
+    """How many list/struct/map levels an Arrow type nests."""
+    if pa.types.is_struct(t):
+        return 1 + max((type_depth(t.field(i).type) for i in range(t.num_fields)), default=0)
+    if pa.types.is_map(t):
+        return 1 + max(type_depth(t.key_type), type_depth(t.item_type))
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return 1 + type_depth(t.value_type)
+    return 0
+
+
+def _too_deep(column: str | None = None) -> InvalidInput:
+    where = f"column {column!r}" if column else "a value"
+    return InvalidInput(f"{where} nests lists or objects more than {MAX_VALUE_DEPTH} levels "
+                        "deep; flatten it or store it as a JSON string", code="value_too_deep",
+                        details={"limit": MAX_VALUE_DEPTH})
 
 
 def null_types_to_string(table: pa.Table) -> pa.Table:

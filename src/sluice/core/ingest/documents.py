@@ -107,7 +107,7 @@ class DocumentIngest:
             ds = self.platform.datasets.open(self.job.ctx, self.dataset)
         except Exception:  # no dataset or no version yet: everything is new
             return {}
-        folder_filters = [f"starts_with({KEY}, '{r.uri.rstrip('/') + '/'}')"
+        folder_filters = [f"starts_with({KEY}, {sql_strings([r.uri.rstrip('/') + '/'])})"
                           for r in roots if r.is_folder]
         file_keys = [e.uri for e in entries]
         clauses = folder_filters + ([f"{KEY} IN ({sql_strings(file_keys)})"] if file_keys else [])
@@ -120,7 +120,9 @@ class DocumentIngest:
     def _parse(self, items: list[tuple[FileEntry, str]], n_files: int) -> list[dict[str, Any]]:
         by_key = {e.uri: (e, d) for e, d in items}
         pool = ParserPool(self.settings.workers, self.settings.parse_timeout_seconds,
-                          Limits(max_text_chars=self.settings.max_text_chars))
+                          Limits(max_text_chars=self.settings.max_text_chars,
+                                 max_inflated_bytes=self.settings.max_inflated_bytes,
+                                 memory_bytes=self.settings.parser_memory_bytes))
         rows: list[dict[str, Any]] = []
         with tempfile.TemporaryDirectory(prefix="sluice-parse-") as tmp:
             tasks = [self._task(e, d, Path(tmp)) for e, d in items]

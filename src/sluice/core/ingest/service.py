@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, Field
 
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
 
 KIND_INGEST = "ingest"
 Mode = Literal["auto", "documents", "table"]
+URI_SCHEMES = ("file", "upload")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class UploadedFile(BaseModel):
@@ -50,6 +54,32 @@ class IngestRequest(BaseModel):
     key_column: str | None = None
 
 
+def check_provenance(f: UploadedFile) -> None:
+    """An uploaded file's claimed origin is recorded as its provenance (and its row key), so
+    it must look like one: ``rel`` a plain relative path, ``uri`` and ``root`` file:// or
+    upload:// URIs, none with ``..`` or control characters.
+
+    Raises:
+        InvalidInput: ``invalid_path``, naming the field.
+    """
+    rel = PurePosixPath(f.rel)
+    if (not f.rel or rel.is_absolute() or "\\" in f.rel or ".." in rel.parts
+            or _CONTROL.search(f.rel)):
+        raise _bad_path("rel", f.rel)
+    for field, value in (("uri", f.uri), ("root", f.root)):
+        parts = urlsplit(value)
+        path = unquote(parts.path)
+        if (parts.scheme not in URI_SCHEMES or _CONTROL.search(value + path)
+                or ".." in PurePosixPath(path).parts or "\\" in path):
+            raise _bad_path(field, value)
+
+
+def _bad_path(field: str, value: str) -> InvalidInput:
+    return InvalidInput(f"uploaded file {field} {value[:200]!r} is not a clean relative path "
+                        f"or a file:// / upload:// URI", code="invalid_path",
+                        details={"field": field})
+
+
 class IngestService:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
@@ -68,6 +98,7 @@ class IngestService:
         for path in request.paths:
             self._check_path(path, local)
         for f in request.files:
+            check_provenance(f)
             check_digest(f.digest)
             if not self.platform.blobs.exists(f.digest):
                 raise NotFound(f"uploaded blob {f.digest} is missing; upload it first",

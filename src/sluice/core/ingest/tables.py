@@ -52,7 +52,8 @@ class TableIngest:
     def _load(self, entry: FileEntry) -> pa.Table:
         path = Path(entry.path) if entry.path else self._fetch(entry)
         self.platform.blobs.put_file(path)
-        table, _facts = read_table(path, entry.extension)
+        table, _facts = read_table(path, entry.extension,
+                                   max_inflated=self.platform.settings.max_inflated_bytes)
         return table
 
     def _fetch(self, entry: FileEntry) -> Path:

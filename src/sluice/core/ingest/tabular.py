@@ -12,7 +12,8 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
-from sluice.core.datasets.rows import clean_column_names
+from sluice.core.datasets.rows import check_columns, clean_column_names
+from sluice.core.ingest.archives import ZIP_EXTENSIONS, ArchiveTooLarge, check_archive
 from sluice.core.ingest.encoding import decode_text
 from sluice.errors import InvalidInput
 
@@ -20,16 +21,24 @@ READERS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
            ".parquet": "parquet", ".xlsx": "excel", ".xls": "excel"}
 
 
-def read_table(path: Path, extension: str) -> tuple[pa.Table, dict[str, object]]:
+def read_table(path: Path, extension: str, *, max_inflated: int = 512 * 1024**2
+               ) -> tuple[pa.Table, dict[str, object]]:
     """Read one table file; returns the table and facts about the read.
 
     Raises:
-        InvalidInput: the file is not a readable table (code ``table_unreadable``).
+        InvalidInput: the file is not a readable table (code ``table_unreadable``), or an
+            archive (xlsx) that unpacks past ``max_inflated`` (``archive_too_large``).
     """
     kind = READERS.get(extension)
     if kind is None:
         raise InvalidInput(f"{path.name}: {extension or 'no extension'} is not a table format "
                            f"({', '.join(sorted(READERS))})", code="unsupported_format")
+    try:
+        if extension in ZIP_EXTENSIONS:
+            check_archive(path, max_inflated)
+    except ArchiveTooLarge as exc:
+        raise InvalidInput(f"{path.name}: {exc.message}", code="archive_too_large",
+                           details={"file": path.name}) from exc
     try:
         table, facts = _READ[kind](path)
     except InvalidInput:
@@ -38,6 +47,7 @@ def read_table(path: Path, extension: str) -> tuple[pa.Table, dict[str, object]]
         raise InvalidInput(f"{path.name} is not a readable {kind} file: {_first_line(exc)}",
                            code="table_unreadable", details={"file": path.name}) from exc
     table, renamed = clean_column_names(table)
+    check_columns(table.schema)
     if renamed:
         facts["renamed_columns"] = renamed
     return table, facts

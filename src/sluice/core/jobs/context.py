@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sluice.core.context import Ctx
 from sluice.errors import Cancelled
@@ -21,10 +21,12 @@ _CANCEL_EVERY = 0.5
 class JobContext:
     """Handed to a job handler. Thread-safe."""
 
-    def __init__(self, jobs: JobService, job_id: str, ctx: Ctx, heartbeat_seconds: float) -> None:
+    def __init__(self, jobs: JobService, job_id: str, ctx: Ctx, heartbeat_seconds: float,
+                 secrets: dict[str, Any] | None = None) -> None:
         self.jobs = jobs
         self.id = job_id
         self.ctx = ctx
+        self.secrets = dict(secrets or {})  # credentials the submitter kept out of params
         self._every = heartbeat_seconds
         self._cancelled = threading.Event()
         self._stop = threading.Event()

@@ -1,21 +1,26 @@
-"""Executors run queued jobs: threads in this process, or a pool of local processes.
+"""Executors run queued jobs: threads in this process, or pools of local processes.
 
 An executor only receives job ids; the job row holds the kind and parameters and the
 worker builds its own :class:`~sluice.platform.Platform` from settings. That is what
 lets a Ray executor slot in later: a Ray task is one more place ``run_job`` can run.
+
+Long-running kinds (stream consumers, which run until cancelled) get a pool of their own
+(``stream_workers``), so they never hold the slots that ingest, view syncs or redactions
+need.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import socket
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Protocol
 
 from sluice.core.jobs.models import JobState
-from sluice.core.jobs.runner import run_job
+from sluice.core.jobs.runner import run_job, worker_name
 from sluice.errors import SluiceError, Unavailable
 
 if TYPE_CHECKING:
@@ -23,84 +28,133 @@ if TYPE_CHECKING:
     from sluice.settings import Settings
 
 log = logging.getLogger("sluice.jobs")
+JOBS, LONG = "jobs", "long"
 
 
 class Executor(Protocol):
-    def submit(self, job_id: str) -> None: ...
+    def submit(self, job_id: str, *, long_running: bool = False) -> None: ...
     def shutdown(self, wait: bool = True) -> None: ...
+    def kill(self) -> None: ...
+    def worker_names(self) -> set[str]: ...
 
 
 class ThreadExecutor:
     """Runs jobs on threads of the current process (tests, notebooks, the CLI)."""
 
-    def __init__(self, platform: Platform, workers: int) -> None:
+    def __init__(self, platform: Platform, workers: int, long_workers: int) -> None:
         self.platform = platform
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sluice-job")
+        self.pools = {JOBS: ThreadPoolExecutor(max_workers=workers,
+                                               thread_name_prefix="sluice-job"),
+                      LONG: ThreadPoolExecutor(max_workers=long_workers,
+                                               thread_name_prefix="sluice-stream")}
 
-    def submit(self, job_id: str) -> None:
-        self.pool.submit(run_job, self.platform, job_id)
+    def submit(self, job_id: str, *, long_running: bool = False) -> None:
+        self.pools[LONG if long_running else JOBS].submit(run_job, self.platform, job_id)
 
     def shutdown(self, wait: bool = True) -> None:
-        self.pool.shutdown(wait=wait, cancel_futures=not wait)
+        for pool in self.pools.values():
+            pool.shutdown(wait=wait, cancel_futures=not wait)
+
+    def kill(self) -> None:
+        """Threads cannot be killed; their jobs stop at their next cancellation check."""
+        self.shutdown(wait=False)
+        self.pools.clear()
+
+    def worker_names(self) -> set[str]:
+        return {worker_name()}
+
+
+class _ProcessPool:
+    """One process pool, replaced when a worker dies."""
+
+    def __init__(self, settings: Settings, workers: int) -> None:
+        self.settings = settings
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+        self.lock = threading.Lock()
+
+    def current(self) -> ProcessPoolExecutor:
+        with self.lock:
+            if self.pool is None:
+                self.pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_init_worker, initargs=(self.settings,))
+            return self.pool
+
+    def discard(self, pool: ProcessPoolExecutor) -> None:
+        with self.lock:
+            if self.pool is pool:
+                self.pool = None
+
+    def take(self) -> ProcessPoolExecutor | None:
+        with self.lock:
+            pool, self.pool = self.pool, None
+        return pool
 
 
 class ProcessExecutor:
-    """Runs jobs in a pool of spawned worker processes.
+    """Runs jobs in pools of spawned worker processes.
 
-    A worker that dies (killed, out of memory) breaks the pool: its running job is
+    A worker that dies (killed, out of memory) breaks its pool: its running job is
     marked failed at once, jobs that had not started are queued again on a new pool.
     """
 
-    def __init__(self, platform: Platform, workers: int) -> None:
+    def __init__(self, platform: Platform, workers: int, long_workers: int) -> None:
         self.platform = platform
-        self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()
+        self.pools = {JOBS: _ProcessPool(platform.settings, workers),
+                      LONG: _ProcessPool(platform.settings, long_workers)}
 
-    def submit(self, job_id: str) -> None:
-        pool = self._ensure_pool()
+    def submit(self, job_id: str, *, long_running: bool = False) -> None:
+        holder = self.pools[LONG if long_running else JOBS]
+        pool = holder.current()
         try:
             future = pool.submit(_run_in_worker, job_id)
         except BrokenProcessPool:
-            self._discard(pool)
-            future = self._ensure_pool().submit(_run_in_worker, job_id)
-        future.add_done_callback(lambda f: self._done(pool, job_id, f))
+            holder.discard(pool)
+            pool = holder.current()
+            future = pool.submit(_run_in_worker, job_id)
+        future.add_done_callback(lambda f: self._done(holder, pool, job_id, long_running, f))
 
     def shutdown(self, wait: bool = True) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=wait, cancel_futures=not wait)
+        for holder in self.pools.values():
+            pool = holder.take()
+            if pool is not None:
+                pool.shutdown(wait=wait, cancel_futures=not wait)
 
-    def _ensure_pool(self) -> ProcessPoolExecutor:
-        with self._lock:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.workers,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_init_worker,
-                    initargs=(self.platform.settings,),
-                )
-            return self._pool
+    def kill(self) -> None:
+        """Stop every worker process now (server shutdown, after the grace period)."""
+        for holder in self.pools.values():
+            pool = holder.take()
+            if pool is None:
+                continue
+            for process in list(getattr(pool, "_processes", {}).values()):
+                if process.is_alive():
+                    process.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
 
-    def _discard(self, pool: ProcessPoolExecutor) -> None:
-        with self._lock:
-            if self._pool is pool:
-                self._pool = None
+    def worker_names(self) -> set[str]:
+        host = socket.gethostname()
+        names = set()
+        for holder in self.pools.values():
+            pool = holder.pool
+            for pid in list(getattr(pool, "_processes", {}) or {}):
+                names.add(f"{host}:{pid}")
+        return names
 
-    def _done(self, pool: ProcessPoolExecutor, job_id: str, future: Future[str]) -> None:
+    def _done(self, holder: _ProcessPool, pool: ProcessPoolExecutor, job_id: str,
+              long_running: bool, future: Future[str]) -> None:
         exc = future.exception()
         if exc is None:
             return
         if isinstance(exc, BrokenProcessPool):
-            self._discard(pool)
+            holder.discard(pool)
             err = Unavailable(
                 "the worker process running this job died (killed or out of memory); "
                 "the dataset was left at its last good version: run the job again",
                 code="worker_died",
             )
             if self.platform.jobs.requeue_or_fail(job_id, err.to_payload()["error"]) == "queued":
-                self.submit(job_id)
+                self.submit(job_id, long_running=long_running)
             return
         log.error("job %s failed in its worker: %r", job_id, exc)
         err2 = SluiceError(f"worker error: {exc!r}")
@@ -130,5 +184,5 @@ def make_executor(platform: Platform) -> Executor:
     if kind == "auto":
         kind = "process" if platform.server else "thread"
     if kind == "process":
-        return ProcessExecutor(platform, settings.workers)
-    return ThreadExecutor(platform, settings.workers)
+        return ProcessExecutor(platform, settings.workers, settings.stream_workers)
+    return ThreadExecutor(platform, settings.workers, settings.stream_workers)

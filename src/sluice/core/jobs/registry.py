@@ -18,16 +18,25 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Platform", "JobContext", dict[str, Any]], dict[str, Any]]
 _HANDLERS: dict[str, Handler] = {}
+_LONG_RUNNING: set[str] = set()
 
 
-def job_handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register ``fn`` as the handler of job kind ``kind``."""
+def job_handler(kind: str, *, long_running: bool = False) -> Callable[[Handler], Handler]:
+    """Register ``fn`` as the handler of job kind ``kind``. ``long_running`` kinds (stream
+    consumers) run in their own pool, so they never hold the slots other jobs need."""
 
     def register(fn: Handler) -> Handler:
         _HANDLERS[kind] = fn
+        if long_running:
+            _LONG_RUNNING.add(kind)
         return fn
 
     return register
+
+
+def is_long_running(kind: str) -> bool:
+    _load_builtin_handlers()
+    return kind in _LONG_RUNNING
 
 
 def get_handler(kind: str) -> Handler:
@@ -46,6 +55,7 @@ def known_kinds() -> list[str]:
 def _load_builtin_handlers() -> None:
     # Importing the modules registers their handlers.
     import sluice.core.ingest.jobs
+    import sluice.core.labels.apply
     import sluice.core.labels.jobs
     import sluice.core.labels.zeroshot
     import sluice.core.quality.jobs

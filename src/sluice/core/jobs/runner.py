@@ -31,7 +31,8 @@ def run_job(platform: Platform, job_id: str) -> str:
     if row is None:
         return "skipped"
     ctx = platform.projects.context_by_id(row.project_id, _principal(platform, row.created_by))
-    job = JobContext(jobs, job_id, ctx, platform.settings.job_heartbeat_seconds)
+    job = JobContext(jobs, job_id, ctx, platform.settings.job_heartbeat_seconds,
+                     secrets=row.secrets)
     with job.heartbeat():
         state = _run(platform, job, row.kind, dict(row.params or {}))
     return state

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from sluice.core.context import Ctx, Role
 from sluice.core.jobs.models import JobInfo, JobLog, JobState
-from sluice.core.jobs.registry import get_handler
+from sluice.core.jobs.registry import get_handler, is_long_running
 from sluice.core.jobs.waiting import poll_until_finished
-from sluice.errors import InvalidInput, NotFound
+from sluice.errors import InvalidInput, NotFound, Unavailable
 from sluice.ids import new_id, utcnow
 from sluice.storage.metadata.database import Database
 from sluice.storage.metadata.schema import JobLogRow, JobRow
@@ -39,19 +39,28 @@ class JobService:
 
     # -- callers -------------------------------------------------------------------
 
-    def submit(self, ctx: Ctx, kind: str, params: dict[str, Any]) -> JobInfo:
-        """Queue a job of ``kind`` and hand it to the executor."""
+    def submit(self, ctx: Ctx, kind: str, params: dict[str, Any], *,
+               secrets: dict[str, Any] | None = None) -> JobInfo:
+        """Queue a job of ``kind`` and hand it to the executor. ``secrets`` (credentials)
+        reach the handler but are never listed, shown or logged."""
         ctx.require(Role.EDITOR, f"start {kind} jobs")
         get_handler(kind)  # unknown kinds fail here, not in a worker
         row = JobRow(
             id=new_id(), project_id=ctx.project_id, kind=kind, params=params,
             state=JobState.QUEUED, created_at=utcnow(), created_by=ctx.actor.name,
-            message="queued",
+            message="queued", secrets=secrets or None,
         )
         with self.db.session() as s:
             s.add(row)
-        self._executor().submit(row.id)
+        self._executor().submit(row.id, long_running=is_long_running(kind))
         return _info(row)
+
+    def active(self, kind: str) -> int:
+        """How many jobs of ``kind`` are queued or running, in every project."""
+        with self.db.session() as s:
+            return int(s.scalar(select(func.count()).select_from(JobRow).where(
+                JobRow.kind == kind,
+                JobRow.state.in_([JobState.QUEUED, JobState.RUNNING]))) or 0)
 
     def get(self, ctx: Ctx, job_id: str) -> JobInfo:
         self.reap()
@@ -174,10 +183,46 @@ class JobService:
                 _finish(row, JobState.FAILED, str(error["message"]), error=error)
             return len(rows)
 
-    def queued_ids(self) -> builtins.list[str]:
+    def resume_queued(self) -> int:
+        """Hand every queued job to the executor again (a server starting up)."""
         with self.db.session() as s:
-            return list(s.scalars(select(JobRow.id).where(JobRow.state == JobState.QUEUED)
-                                  .order_by(JobRow.id)))
+            queued = s.execute(select(JobRow.id, JobRow.kind)
+                               .where(JobRow.state == JobState.QUEUED)
+                               .order_by(JobRow.id)).all()
+        for job_id, kind in queued:
+            self._executor().submit(job_id, long_running=is_long_running(kind))
+        return len(queued)
+
+    def running_ids(self, worker_prefix: str | None = None) -> builtins.list[str]:
+        """Running jobs, optionally only those whose worker name starts with the prefix."""
+        q = select(JobRow.id).where(JobRow.state == JobState.RUNNING)
+        if worker_prefix:
+            q = q.where(JobRow.worker.startswith(worker_prefix))
+        with self.db.session() as s:
+            return list(s.scalars(q))
+
+    def worker_of(self, job_id: str) -> str | None:
+        with self.db.session() as s:
+            return s.scalar(select(JobRow.worker).where(JobRow.id == job_id))
+
+    def request_cancel(self, job_ids: builtins.list[str]) -> None:
+        """Ask running jobs to stop (no permission check: the server is stopping)."""
+        if job_ids:
+            with self.db.session() as s:
+                s.execute(update(JobRow).where(JobRow.id.in_(job_ids))
+                          .values(cancel_requested=True))
+
+    def interrupt(self, job_ids: builtins.list[str]) -> int:
+        """Fail jobs still running when the server stopped (``server_stopped``)."""
+        error = Unavailable("the server stopped while this job ran; the dataset was left at "
+                            "its last good version: run the job again",
+                            code="server_stopped").to_payload()["error"]
+        with self.db.session() as s:
+            rows = s.scalars(select(JobRow).where(JobRow.id.in_(job_ids),
+                                                  JobRow.state == JobState.RUNNING)).all()
+            for row in rows:
+                _finish(row, JobState.FAILED, str(error["message"]), error=error)
+            return len(rows)
 
     @staticmethod
     def _row(s: Any, ctx: Ctx, job_id: str) -> JobRow:

@@ -3,16 +3,19 @@ SQL predicate, or similarity to example rows. Each votes its class or abstains."
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import regex
 
-from sluice.errors import InvalidInput
+from sluice.core.sql.predicates import one_expression
+from sluice.errors import InvalidInput, Timeout
 
 KINDS = ("keyword", "regex", "sql", "similarity", "llm", "python")
 REGEX_TIMEOUT_S = 0.05
+CHECK_EVERY = 256
 
 
 @dataclass
@@ -51,10 +54,9 @@ def _regex(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sql(config: dict[str, Any]) -> dict[str, Any]:
-    predicate = str(config.get("predicate") or "").strip()
-    if not predicate or ";" in predicate:
-        raise _bad("a SQL function needs one boolean predicate (no ';')")
-    return {"predicate": predicate}
+    """One expression, stored as DuckDB prints it back (see ``core.sql.predicates``)."""
+    raw = str(config.get("predicate") or "").strip()
+    return {"predicate": one_expression(raw, code="invalid_lf_config")}
 
 
 def _similarity(config: dict[str, Any]) -> dict[str, Any]:
@@ -95,11 +97,31 @@ def text_rule(kind: str, config: dict[str, Any]) -> regex.Pattern[str]:
     return regex.compile(config["pattern"], flags)
 
 
+class Deadline:
+    """The time one run of the labeling functions may take (``lf_apply_seconds``)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+    def check(self) -> None:
+        if self.left() <= 0:
+            raise Timeout(f"the labeling functions used their {self.seconds:g} s budget "
+                          "(lf_apply_seconds); this function kept its last votes",
+                          code="apply_budget_exhausted")
+
+
 def apply_text_rule(rule: regex.Pattern[str], label: str, keys: list[str],
-                    texts: list[str]) -> Outcome:
-    """Vote ``label`` where the rule matches; a match that runs too long fails that row."""
+                    texts: list[str], check: Callable[[], None] | None = None) -> Outcome:
+    """Vote ``label`` where the rule matches; a match that runs too long fails that row.
+    ``check`` runs every few hundred rows (the budget, cancellation) and may raise."""
     out = Outcome()
-    for key, text in zip(keys, texts, strict=True):
+    for i, (key, text) in enumerate(zip(keys, texts, strict=True)):
+        if check is not None and i % CHECK_EVERY == 0:
+            check()
         try:
             if rule.search(text or "", timeout=REGEX_TIMEOUT_S):
                 out.votes[key] = label

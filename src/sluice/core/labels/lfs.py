@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -13,18 +14,26 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from sluice.core.context import Ctx, Role
-from sluice.core.labels.functions import Outcome, apply_text_rule, check_config, text_rule
+from sluice.core.labels.functions import (
+    Deadline,
+    Outcome,
+    apply_text_rule,
+    check_config,
+    text_rule,
+)
 from sluice.core.labels.models import (
     LabelingFunction,
     LabelModelReport,
     LFAnalysis,
     ProbabilisticLabel,
 )
-from sluice.errors import AlreadyExists, InvalidInput, NotFound, SluiceError
+from sluice.core.sql.predicates import one_expression
+from sluice.errors import AlreadyExists, Cancelled, InvalidInput, NotFound, SluiceError
 from sluice.ids import new_id, utcnow
 from sluice.storage.metadata.schema import LabelingFunctionRow, LabelVoteRow
 
 if TYPE_CHECKING:
+    from sluice.core.jobs.context import JobContext
     from sluice.core.jobs.models import JobInfo
     from sluice.core.labels.service import LabelService
     from sluice.platform import Platform
@@ -82,30 +91,61 @@ class LabelingFunctions:
             s.execute(delete(LabelVoteRow).where(LabelVoteRow.lf_id == row.id))
             s.delete(row)
 
+    def start_apply(self, ctx: Ctx, dataset: str, schema: str,
+                    names: builtins.list[str] | None = None) -> JobInfo:
+        """Start the job running the no-code functions (all, or ``names``) over the newest
+        version, within ``lf_apply_seconds`` in all."""
+        from sluice.core.labels.apply import KIND_APPLY
+
+        ctx.require(Role.EDITOR, "apply labeling functions")
+        self._chosen(ctx, dataset, schema, names)  # unknown names fail now, not in the job
+        return self.platform.jobs.submit(ctx, KIND_APPLY, {
+            "dataset": dataset, "schema": schema, "names": names or None})
+
     def apply(self, ctx: Ctx, dataset: str, schema: str,
-              names: builtins.list[str] | None = None) -> builtins.list[LabelingFunction]:
-        """Run the no-code functions (all, or ``names``) over the newest version."""
+              names: builtins.list[str] | None = None, *,
+              job: JobContext | None = None) -> builtins.list[LabelingFunction]:
+        """Run the no-code functions over the newest version (the body of the apply job).
+        A function that fails as a whole, or is not done when the budget runs out, keeps
+        its last votes and records why; the others go on."""
         ctx.require(Role.EDITOR, "apply labeling functions")
         found = self.labels.schema(ctx, dataset, schema)
+        chosen = self._chosen(ctx, dataset, schema, names)
+        table = self.platform.datasets.to_arrow(ctx, dataset, columns=["_key", found.column])
+        keys = table.column("_key").to_pylist()
+        version = self.platform.datasets.version(ctx, dataset).number
+        deadline = Deadline(self.platform.settings.lf_apply_seconds)
+
+        def check() -> None:
+            if job is not None:
+                job.check_cancelled()
+            deadline.check()
+
+        for i, fn in enumerate(chosen):
+            started = time.perf_counter()
+            try:
+                check()
+                outcome = self._evaluate(ctx, dataset, schema, fn, table, deadline, check)
+            except Cancelled:
+                raise
+            except SluiceError as exc:
+                self._record_error(ctx, dataset, schema, fn.name, version, exc)
+                continue
+            self.store(ctx, dataset, schema, fn.name, outcome, version=version,
+                       seconds=time.perf_counter() - started, rows=len(keys))
+            if job is not None:
+                job.progress(i + 1, len(chosen), f"{i + 1} of {len(chosen)} functions applied")
+        return self.list(ctx, dataset, schema)
+
+    def _chosen(self, ctx: Ctx, dataset: str, schema: str,
+                names: builtins.list[str] | None) -> builtins.list[LabelingFunction]:
         chosen = [f for f in self.list(ctx, dataset, schema)
                   if f.kind in SERVER_KINDS and (not names or f.name in names)]
         if names and len(chosen) != len(set(names)):
             missing = set(names) - {f.name for f in chosen}
             raise NotFound(f"no no-code labeling function {sorted(missing)} in {schema}",
                            code="lf_not_found")
-        table = self.platform.datasets.to_arrow(ctx, dataset, columns=["_key", found.column])
-        keys = table.column("_key").to_pylist()
-        version = self.platform.datasets.version(ctx, dataset).number
-        for fn in chosen:  # one function failing as a whole does not stop the others
-            started = time.perf_counter()
-            try:
-                outcome = self._evaluate(ctx, dataset, schema, fn, table)
-            except SluiceError as exc:
-                self._record_error(ctx, dataset, schema, fn.name, version, exc)
-                continue
-            self.store(ctx, dataset, schema, fn.name, outcome, version=version,
-                       seconds=time.perf_counter() - started, rows=len(keys))
-        return self.list(ctx, dataset, schema)
+        return chosen
 
     def _check_examples(self, ctx: Ctx, dataset: str, examples: builtins.list[str]) -> None:
         missing = []
@@ -143,38 +183,44 @@ class LabelingFunctions:
                                                          "schema": schema, "name": name})
 
     def _evaluate(self, ctx: Ctx, dataset: str, schema: str, fn: LabelingFunction,
-                  table: pa.Table) -> Outcome:
+                  table: pa.Table, deadline: Deadline, check: Callable[[], None]) -> Outcome:
         assert fn.label is not None
         keys = table.column("_key").to_pylist()
         texts = [t or "" for t in table.column(1).to_pylist()]
         if fn.kind in ("keyword", "regex"):
-            return apply_text_rule(text_rule(fn.kind, fn.config), fn.label, keys, texts)
+            return apply_text_rule(text_rule(fn.kind, fn.config), fn.label, keys, texts, check)
         if fn.kind == "sql":
-            return self._sql(ctx, dataset, fn)
-        return self._similarity(ctx, dataset, schema, fn, table)
+            return self._sql(ctx, dataset, fn, deadline, check)
+        return self._similarity(ctx, dataset, schema, fn, table, check)
 
-    def _sql(self, ctx: Ctx, dataset: str, fn: LabelingFunction) -> Outcome:
+    def _sql(self, ctx: Ctx, dataset: str, fn: LabelingFunction, deadline: Deadline,
+             check: Callable[[], None]) -> Outcome:
         page = self.platform.settings.sql_max_rows
         votes: dict[str, str] = {}
         offset = 0
+        predicate = one_expression(fn.config["predicate"], code="invalid_lf_config")
         while True:  # the predicate runs as the user's read-only, bounded SQL, page by page
-            query = (f'SELECT _key FROM "{dataset}" WHERE ({fn.config["predicate"]}) '
+            check()
+            query = (f'SELECT _key FROM "{dataset}" WHERE ({predicate}) '
                      f"ORDER BY _key LIMIT {page} OFFSET {offset}")
-            found = self.platform.sql.query(ctx, query, limit=page).table.column(0).to_pylist()
+            found = self.platform.sql.query(ctx, query, limit=page,
+                                            timeout=max(0.1, deadline.left())
+                                            ).table.column(0).to_pylist()
             votes.update({k: str(fn.label) for k in found})
             if len(found) < page:
                 return Outcome(votes=votes)
             offset += page
 
     def _similarity(self, ctx: Ctx, dataset: str, schema: str, fn: LabelingFunction,
-                    table: pa.Table) -> Outcome:
+                    table: pa.Table, check: Callable[[], None]) -> Outcome:
         keys = table.column("_key").to_pylist()
         index = {k: i for i, k in enumerate(keys)}
         missing = [k for k in fn.config["examples"] if k not in index]
         if missing:
             raise InvalidInput(f"example rows not in {dataset}: {missing[:3]}",
                                code="invalid_lf_config")
-        vectors = self.labels.vectors(ctx, dataset, schema, table)
+        vectors = self.labels.vectors(ctx, dataset, schema, table,
+                                      on_progress=lambda done, total: check())
         centroid = vectors[[index[k] for k in fn.config["examples"]]].mean(axis=0)
         centroid /= np.linalg.norm(centroid) or 1.0
         scores = vectors @ centroid

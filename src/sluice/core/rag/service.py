@@ -3,7 +3,9 @@ answer whose [n] markers map to the chunks used, and a trace of every step."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
 MAX_QUESTION_CHARS = 2000
 MAX_K = 20
 MAX_SOURCE_CHARS = 1500  # per chunk placed in the prompt
+MIN_SOURCE_CHARS = 500
+PROMPT_TOKENS = 200  # the template around the passages and the question
 _CITE = re.compile(r"\[(\d{1,3})\]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -32,10 +36,15 @@ class RagService:
 
     def ask(self, ctx: Ctx, name: str, question: str, *, k: int = 4, mode: str = "hybrid",
             where: str | None = None, max_tokens: int | None = None,
-            on_token: Callable[[str], None] | None = None) -> AskResult:
-        """Answer ``question`` from view ``name``; ``on_token`` sees the answer as it grows."""
+            on_token: Callable[[str], None] | None = None, metered: bool = False,
+            cancel: threading.Event | None = None) -> AskResult:
+        """Answer ``question`` from view ``name``; ``on_token`` sees the answer as it grows.
+
+        ``metered`` (the server's routes) admits the call against the caller's model budget
+        first and charges the generation's time; ``cancel`` stops the generation.
+        """
         for event in self.ask_stream(ctx, name, question, k=k, mode=mode, where=where,
-                                     max_tokens=max_tokens):
+                                     max_tokens=max_tokens, metered=metered, cancel=cancel):
             if event.type == "token" and on_token is not None:
                 on_token(event.data)
             if event.type == "done":
@@ -44,21 +53,26 @@ class RagService:
 
     def ask_stream(self, ctx: Ctx, name: str, question: str, *, k: int = 4,
                    mode: str = "hybrid", where: str | None = None,
-                   max_tokens: int | None = None) -> Iterator[AskEvent]:
+                   max_tokens: int | None = None, metered: bool = False,
+                   cancel: threading.Event | None = None) -> Iterator[AskEvent]:
         """Events: ``sources`` (the numbered chunks), ``token`` (each piece of the answer),
         then ``done`` (the :class:`AskResult`). Errors raise, after the trace is saved."""
         question, max_tokens = self._check(question, k, max_tokens)
+        left = self.platform.model_budget.admit(ctx) if metered else None
         tracer = Tracer("ask", question)
         inputs = {"view": name, "question": question, "k": k, "mode": mode, "where": where}
+        meter = (self.platform.model_budget.spend(ctx, cancel, left=left) if metered
+                 else contextlib.nullcontext())
         try:
-            yield from self._answer(ctx, tracer, inputs, max_tokens)
+            with meter:
+                yield from self._answer(ctx, tracer, inputs, max_tokens, cancel)
         except SluiceError as exc:
             self.traces.save(ctx, tracer, status="error", inputs=inputs,
                              outputs={"error": exc.to_payload()["error"]})
             raise
 
     def _answer(self, ctx: Ctx, tracer: Tracer, inputs: dict[str, Any],
-                max_tokens: int) -> Iterator[AskEvent]:
+                max_tokens: int, cancel: threading.Event | None) -> Iterator[AskEvent]:
         with tracer.span("retrieval", mode=inputs["mode"], k=inputs["k"]) as attrs:
             found = self.platform.search.search(
                 ctx, inputs["view"], inputs["question"], mode=inputs["mode"], k=inputs["k"],
@@ -75,9 +89,11 @@ class RagService:
             if citations:
                 llm = get_llm(self.platform.settings)
                 llm_name = llm.name
-                messages = template.messages(sources=_sources_block(citations),
+                room = self._source_chars(max_tokens, inputs["question"])
+                messages = template.messages(sources=_sources_block(citations, room),
                                              question=inputs["question"])
-                for piece in llm.stream(messages, max_tokens=max_tokens, usage=usage):
+                for piece in llm.stream(messages, max_tokens=max_tokens, usage=usage,
+                                        cancel=cancel):
                     clean = _CONTROL.sub("", piece)
                     parts.append(clean)
                     yield AskEvent(type="token", data=clean)
@@ -109,6 +125,12 @@ class RagService:
             retrieval_ms=spans.get("retrieval", 0.0),
             generation_ms=spans.get("generation", 0.0), trace_id=tracer.id)
 
+    def _source_chars(self, max_tokens: int, question: str) -> int:
+        """How many characters of passages fit the model's context beside the template,
+        the question and the answer (about 3 characters a token, on the safe side)."""
+        tokens = self.platform.settings.llm_context_tokens - max_tokens - PROMPT_TOKENS
+        return max(MIN_SOURCE_CHARS, tokens * 3 - len(question))
+
     def _check(self, question: str, k: int, max_tokens: int | None) -> tuple[str, int]:
         if not isinstance(question, str) or not question.strip():
             raise InvalidInput("the question is empty", code="query_empty")
@@ -132,9 +154,15 @@ def _citations(found: SearchResults) -> list[Citation]:
             for i, h in enumerate(found.hits, start=1)]
 
 
-def _sources_block(citations: list[Citation]) -> str:
-    lines = []
+def _sources_block(citations: list[Citation], room: int) -> str:
+    """The numbered passages, each cut at MAX_SOURCE_CHARS, all within ``room``."""
+    lines: list[str] = []
+    used = 0
     for c in citations:
         title = c.heading or c.source or c.parent_key
-        lines.append(f"[{c.number}] ({title}) {c.text[:MAX_SOURCE_CHARS]}")
+        line = f"[{c.number}] ({title}) {c.text[:MAX_SOURCE_CHARS]}"[:max(0, room - used)]
+        if not line:
+            break
+        lines.append(line)
+        used += len(line) + 2
     return "\n\n".join(lines)

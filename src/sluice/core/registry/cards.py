@@ -67,9 +67,11 @@ def _add_run(tracking: TrackingService, ctx: Ctx, card: ModelCard, run_id: str) 
                      for i in run.inputs]
 
 
-def _dataset_url(source: str) -> str:
-    match = re.match(r"^sluice:([^@]+)@v?(\d+)$", source)
-    return f"/datasets/{match.group(1)}?version={match.group(2)}" if match else source
+def _dataset_url(source: str) -> str | None:
+    """The dataset page of a ``sluice:name@N`` source; other sources (files, URLs, anything
+    a client logged) get no link."""
+    match = re.match(r"^sluice:([A-Za-z0-9_.-]+)@v?(\d+)$", source)
+    return f"/datasets/{match.group(1)}?version={match.group(2)}" if match else None
 
 
 def render(card: ModelCard) -> str:

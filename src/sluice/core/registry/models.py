@@ -56,6 +56,6 @@ class ModelCard(BaseModel):
     metrics: dict[str, float] = Field(default_factory=dict)
     datasets: list[dict[str, Any]] = Field(default_factory=list)
     label_sources: list[str] = Field(default_factory=list)
-    lineage: list[dict[str, str]] = Field(default_factory=list)
+    lineage: list[dict[str, str | None]] = Field(default_factory=list)
     files: list[str] = Field(default_factory=list)
     markdown: str = ""

@@ -20,6 +20,7 @@ from sluice.core.context import Ctx
 from sluice.core.datasets.refs import DatasetRef, parse_ref
 from sluice.core.sql.cache import TableCache
 from sluice.core.sql.models import QueryResult
+from sluice.core.sql.predicates import one_expression
 from sluice.core.sql.semantic import (
     COSINE_MACRO,
     TableFunction,
@@ -44,6 +45,7 @@ class SqlService:
         self.cache = TableCache(settings.sql_cache_bytes)
         self._base: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()
+        self._active: set[duckdb.DuckDBPyConnection] = set()
         self.table_functions: dict[str, TableFunction] = {}  # e.g. search(...)
 
     def query(
@@ -61,29 +63,27 @@ class SqlService:
         timeout = min(timeout or self.settings.sql_timeout_seconds,
                       self.settings.sql_timeout_seconds)
         statement = self._statement(sql)
-        cursor = self._connection().cursor()
+        cursor = self._cursor()
         try:
             statement, own = expand_table_functions(cursor, statement, ctx,
                                                     self.table_functions)
             self._register_tables(ctx, cursor, statement, skip=own)
             return self._run(cursor, statement, limit, timeout)
         finally:
-            cursor.close()
+            self._release(cursor)
 
     def keys_where(self, ctx: Ctx, ref: str, predicate: str) -> pa.Array:
         """``_key`` of the rows of ``ref`` matching the SQL ``predicate`` (a filter), under
         the same sandbox and timeout as user queries."""
-        if not isinstance(predicate, str) or len(predicate) > MAX_SQL_CHARS:
-            raise InvalidInput("give a SQL predicate such as \"year > 2020\"",
-                               code="invalid_predicate")
+        predicate = one_expression(predicate)
         statement = self._statement(f'SELECT "_key" FROM "{ref}" WHERE {predicate}')
-        cursor = self._connection().cursor()
+        cursor = self._cursor()
         try:
             self._register_tables(ctx, cursor, statement)
             result = self._run(cursor, statement, MAX_FILTER_KEYS,
                                self.settings.sql_timeout_seconds)
         finally:
-            cursor.close()
+            self._release(cursor)
         return result.table.column(0).combine_chunks()
 
     def _limit(self, limit: int | None) -> int:
@@ -142,6 +142,24 @@ class SqlService:
         elapsed = (time.perf_counter() - started) * 1000
         return QueryResult(table=table.slice(0, limit), truncated=table.num_rows > limit,
                            elapsed_ms=elapsed, limit=limit)
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor = self._connection().cursor()
+        with self._lock:
+            self._active.add(cursor)
+        return cursor
+
+    def _release(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        with self._lock:
+            self._active.discard(cursor)
+        cursor.close()
+
+    def interrupt_all(self) -> None:
+        """Stop every query running now (the server is shutting down)."""
+        with self._lock:
+            active = list(self._active)
+        for cursor in active:
+            cursor.interrupt()
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
         with self._lock:

@@ -3,11 +3,15 @@
 An idempotency key names a batch. It is recorded in the same transaction as the
 version the batch made, and checked under the dataset lock, so a client that retries
 after a timeout (or two clients racing with one key) gets the first version back
-instead of a second copy of the rows.
+instead of a second copy of the rows. Keys belong to one user and one dataset, and carry
+a hash of the batch: the same key sent again with other rows is refused (422,
+``idempotency_key_reused``) rather than answered as a duplicate with the rows dropped.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 import pyarrow as pa
@@ -23,7 +27,7 @@ from sluice.core.datasets.models import DatasetKind
 from sluice.core.datasets.refs import parse_ref
 from sluice.core.datasets.rows import KEY, rows_to_table
 from sluice.core.datasets.writes import Mode, prepare_rows, write_rows
-from sluice.errors import InvalidInput, PayloadTooLarge
+from sluice.errors import InvalidInput, PayloadTooLarge, Unprocessable
 from sluice.ids import new_id, utcnow
 from sluice.storage.metadata.database import Database
 from sluice.storage.metadata.schema import AppendKeyRow, DatasetVersionRow
@@ -39,6 +43,13 @@ class AppendResult(BaseModel):
     version: int
     rows: int
     duplicate: bool
+
+
+def batch_hash(rows: list[dict[str, Any]], key_column: str | None) -> str:
+    """SHA-256 of the batch as canonical JSON (key order does not matter)."""
+    canonical = json.dumps([rows, key_column], sort_keys=True, separators=(",", ":"),
+                           default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class AppendService:
@@ -68,10 +79,11 @@ class AppendService:
         self._check(rows, idempotency_key, row_keys)
         table = rows_to_table(rows)
         batch = idempotency_key or new_id()
+        digest = batch_hash(rows, key_column) if idempotency_key else ""
         found: dict[str, int] = {}
 
         def write(target: WriteTarget) -> WriteResult:
-            previous = self._seen(target, idempotency_key)
+            previous = self._seen(ctx, target, idempotency_key, digest)
             if previous is not None:
                 found["version"] = previous
                 return WriteResult(None)
@@ -90,7 +102,8 @@ class AppendService:
             if idempotency_key:
                 s.add(AppendKeyRow(id=new_id(), dataset_id=version.dataset_id,
                                    key=idempotency_key, version_number=version.number,
-                                   rows=len(rows), created_at=utcnow()))
+                                   rows=len(rows), created_at=utcnow(),
+                                   created_by=ctx.actor.user_id, body_hash=digest))
 
         created = self.committer.commit(
             ctx, name, write, operation="append", job_id=job_id, on_record=record,
@@ -102,12 +115,23 @@ class AppendService:
         return AppendResult(dataset=name, version=created.number, rows=len(rows),
                             duplicate=False)
 
-    def _seen(self, target: WriteTarget, key: str | None) -> int | None:
+    def _seen(self, ctx: Ctx, target: WriteTarget, key: str | None,
+              digest: str) -> int | None:
+        """The version an earlier batch with this user's ``key`` made, if any."""
         if not key or target.lance_version is None:
             return None
         with self.db.session() as s:
-            return s.scalar(select(AppendKeyRow.version_number).where(
-                AppendKeyRow.dataset_id == target.dataset_id, AppendKeyRow.key == key))
+            row = s.scalars(select(AppendKeyRow).where(
+                AppendKeyRow.dataset_id == target.dataset_id,
+                AppendKeyRow.created_by == ctx.actor.user_id, AppendKeyRow.key == key)).first()
+            if row is None:
+                return None
+            if row.body_hash and row.body_hash != digest:
+                raise Unprocessable(
+                    f"idempotency key {key!r} was used for another batch of this dataset; "
+                    "use a new key for new rows", code="idempotency_key_reused",
+                    details={"version": row.version_number})
+            return int(row.version_number)
 
     def _unseen_rows(self, target: WriteTarget, data: pa.Table) -> pa.Table:
         """Drop rows whose explicit key is stored already (a re-delivered batch)."""

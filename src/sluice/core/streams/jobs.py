@@ -13,9 +13,9 @@ if TYPE_CHECKING:
     from sluice.platform import Platform
 
 
-@job_handler(KIND_REDIS)
+@job_handler(KIND_REDIS, long_running=True)
 def consume_redis(platform: Platform, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    cfg = StreamConfig.from_params(params)
+    cfg = StreamConfig.from_params(params, secret_url=job.secrets.get("url"))
 
     def commit(rows: list[dict[str, Any]], keys: list[str]) -> int:
         result = platform.appends.append(

@@ -24,7 +24,7 @@ DATA_FIELDS = ("json", "data", "row")
 
 @dataclass
 class StreamConfig:
-    url: str
+    url: str  # without credentials: the one shown in messages
     stream: str
     group: str
     dataset: str
@@ -32,10 +32,12 @@ class StreamConfig:
     batch_seconds: float = 1.0
     key_column: str | None = None
     stop_after_idle: float | None = None  # seconds without messages; None runs until cancelled
+    secret_url: str | None = None  # with credentials: only used to connect
 
     @classmethod
-    def from_params(cls, params: dict[str, Any]) -> StreamConfig:
-        return cls(**{k: params[k] for k in cls.__dataclass_fields__ if k in params})
+    def from_params(cls, params: dict[str, Any], secret_url: str | None = None) -> StreamConfig:
+        fields = {k: params[k] for k in cls.__dataclass_fields__ if k in params}
+        return cls(**{**fields, "secret_url": secret_url})
 
 
 @dataclass
@@ -61,7 +63,8 @@ class RedisStreamConsumer:
         self.cfg = config
         self.job = job
         self.commit = commit  # fn(rows, keys) -> version number
-        self.client = redis.Redis.from_url(config.url, socket_timeout=30)
+        self.client = redis.Redis.from_url(config.secret_url or config.url, socket_timeout=30,
+                                           socket_connect_timeout=5)
         self.consumer = f"sluice-{job.id}"
         self.stats = {"rows": 0, "batches": 0, "dead": 0}
 
@@ -170,5 +173,6 @@ class RedisStreamConsumer:
         try:
             return fn(*args, **kwargs)
         except redis.RedisError as exc:
-            raise ExternalService(f"Redis at {self.cfg.url} failed: {exc}",
+            reason = str(exc).replace(self.cfg.secret_url or "\0", self.cfg.url)
+            raise ExternalService(f"Redis at {self.cfg.url} failed: {reason[:300]}",
                                   code="redis_unavailable") from exc

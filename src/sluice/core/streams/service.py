@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from sluice.core.context import Ctx, Role
 from sluice.core.datasets.refs import parse_ref
 from sluice.core.jobs.models import JobInfo
-from sluice.errors import InvalidInput
+from sluice.core.streams.urls import parse_stream_url
+from sluice.errors import Conflict, InvalidInput
 
 if TYPE_CHECKING:
     from sluice.platform import Platform
@@ -28,15 +29,19 @@ class StreamService:
         """Start a job that commits micro-batches from a Redis stream into ``dataset``."""
         ctx.require(Role.EDITOR, "start stream consumers")
         parse_ref(dataset)
-        if not url.startswith(("redis://", "rediss://", "unix://")):
-            raise InvalidInput("the Redis URL must start with redis://, rediss:// or unix://",
-                               code="invalid_url")
-        if not stream or not 1 <= batch_rows <= self.platform.settings.max_append_rows:
+        settings = self.platform.settings
+        target = parse_stream_url(url, settings.stream_hosts)
+        if not stream or not 1 <= batch_rows <= settings.max_append_rows:
             raise InvalidInput("give a stream name and batch_rows within max_append_rows",
                                code="invalid_stream")
         if not 0.05 <= batch_seconds <= 3600:
             raise InvalidInput("batch_seconds must be 0.05..3600", code="invalid_stream")
-        params = {"url": url, "stream": stream, "group": group, "dataset": dataset,
+        if self.platform.jobs.active(KIND_REDIS) >= settings.stream_workers:
+            raise Conflict(f"{settings.stream_workers} stream consumers are running already "
+                           "(stream_workers); cancel one first", code="too_many_consumers",
+                           details={"limit": settings.stream_workers})
+        params = {"url": target.public, "stream": stream, "group": group, "dataset": dataset,
                   "batch_rows": batch_rows, "batch_seconds": batch_seconds,
                   "key_column": key_column, "stop_after_idle": stop_after_idle}
-        return self.platform.jobs.submit(ctx, KIND_REDIS, params)
+        secrets = {"url": target.secret} if target.secret else None
+        return self.platform.jobs.submit(ctx, KIND_REDIS, params, secrets=secrets)

@@ -91,6 +91,7 @@ class TokenRow(Base):
     expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("tokens.id"), index=True)
 
 
 class DatasetRow(Base):
@@ -124,14 +125,18 @@ class DatasetVersionRow(Base):
 
 
 class AppendKeyRow(Base):
+    """An idempotency key: one per user, dataset and key, with the body it named."""
+
     __tablename__ = "append_keys"
-    __table_args__ = (UniqueConstraint("dataset_id", "key"),)
+    __table_args__ = (UniqueConstraint("dataset_id", "created_by", "key"),)
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"))
     key: Mapped[str] = mapped_column(String(256))
     version_number: Mapped[int] = mapped_column(Integer)
     rows: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(ID, default="")
+    body_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class JobRow(Base):
@@ -155,6 +160,7 @@ class JobRow(Base):
     worker: Mapped[str | None] = mapped_column(String(128))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    secrets: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # never listed or shown
 
 
 class JobLogRow(Base):

@@ -25,8 +25,13 @@ def tokens_page(request: Request, ctx: WebCtx, platform: PlatformDep) -> dict[st
 
 def _tokens_data(ctx: Any, platform: Any, created: Any) -> dict[str, Any]:
     users = platform.auth.list_users(ctx) if ctx.actor.role == Role.ADMIN else []
-    return {"title": "API tokens", "tokens": platform.auth.list_tokens(ctx),
-            "created": created, "users": users, "roles": [r.value for r in Role]}
+    listed = platform.auth.list_tokens(ctx, sessions=True)
+    names = {t.id: t.name for t in listed}
+    sessions = [{**t.model_dump(), "opened_with": names.get(t.parent or "", "")}
+                for t in listed if t.kind == "session" and not t.revoked]
+    return {"title": "API tokens", "tokens": [t for t in listed if t.kind == "api"],
+            "sessions": sessions, "created": created, "users": users,
+            "roles": [r.value for r in Role]}
 
 
 @router.post("/tokens", response_class=HTMLResponse)

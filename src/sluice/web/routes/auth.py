@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from sluice.api.deps import PlatformDep
-from sluice.errors import Unauthorized
+from sluice.api.deps import PlatformDep, client_address
+from sluice.errors import RateLimited, Unauthorized
+from sluice.web.links import safe_redirect
 from sluice.web.session import COOKIE, check_same_origin
 from sluice.web.templating import templates
 
@@ -26,11 +27,11 @@ def login(request: Request, platform: PlatformDep, token: Annotated[str, Form()]
           next: Annotated[str, Form()] = "/datasets") -> HTMLResponse | RedirectResponse:
     check_same_origin(request)
     try:
-        session = platform.auth.login(token.strip())
-    except Unauthorized as exc:
+        session = platform.auth.login(token.strip(), client=client_address(request))
+    except (Unauthorized, RateLimited) as exc:
         page = {"title": "Log in", "next": _safe(next), "error": exc.message}
         return templates.TemplateResponse(request, "login.html", {"page": page},
-                                          status_code=401)
+                                          status_code=exc.http_status)
     response = RedirectResponse(_safe(next), status_code=303)
     max_age = int(platform.settings.session_hours * 3600)
     response.set_cookie(COOKIE, session, max_age=max_age, httponly=True, samesite="lax",
@@ -51,4 +52,4 @@ def logout(request: Request, platform: PlatformDep) -> RedirectResponse:
 
 def _safe(target: str) -> str:
     """Only local paths, so a login link cannot bounce people to another site."""
-    return target if target.startswith("/") and not target.startswith("//") else "/datasets"
+    return safe_redirect(target)

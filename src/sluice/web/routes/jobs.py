@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from sluice.api.deps import PlatformDep
+from sluice.web.links import internal_path
 from sluice.web.session import WebCtx
 from sluice.web.templating import templates
 from sluice.web.twin import twin
@@ -25,8 +26,7 @@ def job_page(request: Request, job_id: str, ctx: WebCtx, platform: PlatformDep,
              back: str | None = None) -> dict[str, Any]:
     job = platform.jobs.get(ctx, job_id)
     return {"title": f"Job {job.kind}", "job": job, "logs": platform.jobs.logs(ctx, job_id),
-            "back": back if back and back.startswith("/") and not back.startswith("//")
-            else None}
+            "back": internal_path(back)}
 
 
 @router.get("/jobs/{job_id}/status", response_class=HTMLResponse)

@@ -183,18 +183,23 @@ def create_function(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDe
                      config=configs.get(kind, {}))
     if kind == "llm":  # a job: follow it on its page
         job = functions.run_llm(ctx, dataset, schema, name)
-        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
-    functions.apply(ctx, dataset, schema, [name])
-    return RedirectResponse(f"/label/{quote(dataset, safe='')}/{quote(schema, safe='')}"
-                            "/functions", status_code=303)
+    else:
+        job = functions.start_apply(ctx, dataset, schema, [name])
+    return _to_job(job.id, dataset, schema)
 
 
 @router.post("/label/{dataset}/{schema}/apply")
 def apply_functions(dataset: str, schema: str, ctx: WebCtx,
                     platform: PlatformDep) -> RedirectResponse:
-    platform.labels.functions.apply(ctx, dataset, schema)
-    return RedirectResponse(f"/label/{quote(dataset, safe='')}/{quote(schema, safe='')}"
-                            "/functions", status_code=303)
+    job = platform.labels.functions.start_apply(ctx, dataset, schema)
+    return _to_job(job.id, dataset, schema)
+
+
+def _to_job(job_id: str, dataset: str, schema: str) -> RedirectResponse:
+    """The job's page, which links back to the functions page when it is done."""
+    back = quote(f"/label/{quote(dataset, safe='')}/{quote(schema, safe='')}/functions",
+                 safe="")
+    return RedirectResponse(f"/jobs/{job_id}?back={back}", status_code=303)
 
 
 @router.post("/label/{dataset}/{schema}/commit")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from sluice.api.cancel import relay
 from sluice.api.deps import PlatformDep
 from sluice.api.routers.rag import sse
 from sluice.errors import SluiceError
@@ -26,7 +28,7 @@ def ask_page(request: Request, ctx: WebCtx, platform: PlatformDep, view: str = "
                             "k": k, "mode": mode, "result": None, "error": None}
     if q.strip() and chosen and request.url.path.endswith(".json"):
         try:
-            data["result"] = platform.rag.ask(ctx, chosen, q, k=k, mode=mode)
+            data["result"] = platform.rag.ask(ctx, chosen, q, k=k, mode=mode, metered=True)
         except SluiceError as exc:
             data["error"] = exc.to_payload()["error"]
     return data
@@ -36,12 +38,14 @@ def ask_page(request: Request, ctx: WebCtx, platform: PlatformDep, view: str = "
 def ask_stream(ctx: WebCtx, platform: PlatformDep, view: Annotated[str, Form()],
                q: Annotated[str, Form()], k: Annotated[int, Form()] = 4,
                mode: Annotated[str, Form()] = "hybrid") -> Response:
+    cancel = threading.Event()
     try:
-        events = platform.rag.ask_stream(ctx, view, q, k=k, mode=mode)
+        events = platform.rag.ask_stream(ctx, view, q, k=k, mode=mode, metered=True,
+                                         cancel=cancel)
         first = next(events)
     except SluiceError as exc:
         return JSONResponse(exc.to_payload(), status_code=exc.http_status)
-    return StreamingResponse(sse(first, events), media_type="text/event-stream",
+    return StreamingResponse(relay(sse(first, events), cancel), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store"})
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from sluice.api.deps import PlatformDep
+from sluice.api.downloads import attachment
 from sluice.core.sql.export import MEDIA_TYPES, to_bytes
 from sluice.errors import SluiceError
 from sluice.web.session import WebCtx
@@ -37,4 +38,4 @@ def sql_export(ctx: WebCtx, platform: PlatformDep, q: str, format: str = "csv") 
     result = platform.sql.query(ctx, q)
     data = to_bytes(result.table, format)
     return Response(data, media_type=MEDIA_TYPES[format],
-                    headers={"Content-Disposition": f'attachment; filename="query.{format}"'})
+                    headers=attachment(f"query.{format}"))

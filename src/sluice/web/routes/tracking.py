@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from sluice.api.compat.mlflow.artifacts import file_response
 from sluice.api.deps import PlatformDep
+from sluice.api.downloads import attachment
 from sluice.core.context import Ctx
 from sluice.core.tracking.artifacts import join
 from sluice.core.tracking.compare import MAX_COMPARE, compare
@@ -81,7 +82,7 @@ def run_page(request: Request, run_id: str, ctx: WebCtx, platform: PlatformDep) 
 def run_file(run_id: str, path: str, ctx: WebCtx, platform: PlatformDep) -> Response:
     root = platform.tracking.runs.get(ctx, run_id).artifact_root
     response = file_response(platform, ctx, join(root, path))
-    response.headers["Content-Disposition"] = f'attachment; filename="{path.rsplit("/", 1)[-1]}"'
+    response.headers.update(attachment(path))
     return response
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from sluice.api.compat.mlflow import artifacts, registry, tracking
 
+PARTS = (tracking, registry, artifacts)
 router = APIRouter()
-for _module in (tracking, registry, artifacts):
+for _module in PARTS:
     router.include_router(_module.router)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from sluice.api.body import stream_to_file
+from sluice.api.body import BODY_LIMIT, stream_to_file
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.core.context import Ctx, Role
 from sluice.core.tracking.artifacts import safe_relpath
@@ -27,7 +27,7 @@ router = APIRouter(tags=["mlflow"])
 PREFIX = "/api/2.0/mlflow-artifacts/artifacts"
 
 
-@router.put(PREFIX + "/{path:path}")
+@router.put(PREFIX + "/{path:path}", openapi_extra={BODY_LIMIT: "max_artifact_bytes"})
 async def upload(path: str, request: Request, ctx: CtxDep, platform: PlatformDep) -> Response:
     ctx.require(Role.EDITOR, "write artifacts")
     artifacts = platform.tracking.artifacts

@@ -33,3 +33,5 @@ class ParseFailure(Exception):
 class Limits:
     max_text_chars: int = 20_000_000
     thumbnail_px: int = 256
+    max_inflated_bytes: int = 512 * 1024**2
+    memory_bytes: int = 2 * 1024**3  # the parser process's address space (RLIMIT_AS)

@@ -7,6 +7,7 @@ import mimetypes
 import os
 from collections.abc import Callable
 
+from sluice.core.ingest.archives import ZIP_EXTENSIONS, ArchiveTooLarge, check_archive
 from sluice.core.ingest.parsers.base import Limits, ParsedDoc, ParseFailure
 
 ParserFn = Callable[[str, str, Limits], ParsedDoc]
@@ -48,6 +49,11 @@ def parse_file(path: str, extension: str, limits: Limits) -> ParsedDoc:
         raise ParseFailure("unsupported_format",
                            f"no parser for {extension or 'files without an extension'}; "
                            f"supported: {', '.join(supported_extensions())}")
+    if extension.lower() in ZIP_EXTENSIONS:
+        try:
+            check_archive(path, limits.max_inflated_bytes)
+        except ArchiveTooLarge as exc:
+            raise ParseFailure("archive_too_large", exc.message) from exc
     doc = entry[1](path, extension.lower(), limits)
     doc.text = str(doc.text)
     doc.title = str(doc.title) if doc.title else None

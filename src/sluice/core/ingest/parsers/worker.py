@@ -2,7 +2,8 @@
 
 Receives (path, extension) on IN_FD, sends (document, failure) on OUT_FD, until the
 parent closes the pipe. It dies with its parent (Linux ``PR_SET_PDEATHSIG``), so a
-killed ingest leaves no parser running.
+killed ingest leaves no parser running, and its address space is capped
+(``parser_memory_bytes``), so a decompression bomb fails one file, not the machine.
 """
 
 from __future__ import annotations
@@ -48,12 +49,25 @@ def _die_with_parent() -> None:
         pass  # not Linux: the closed pipe still ends the loop
 
 
+def _limit_memory(limit: int) -> None:
+    """Cap this process's address space: a hostile file that makes a parser allocate past
+    it raises MemoryError (or kills the process), never the machine's other work."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):
+        pass  # not POSIX, or a hard limit below ours: keep what the system gives
+
+
 def main() -> None:
     _die_with_parent()
+    limits = Limits(**json.loads(sys.argv[3]))
+    _limit_memory(limits.memory_bytes)
     conn_in = Connection(int(sys.argv[1]), writable=False)
     conn_out = Connection(int(sys.argv[2]), readable=False)
     conn_out.send("ready")
-    serve(conn_in, conn_out, Limits(**json.loads(sys.argv[3])))
+    serve(conn_in, conn_out, limits)
 
 
 if __name__ == "__main__":

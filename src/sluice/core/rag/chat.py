@@ -1,0 +1,79 @@
+"""Chat completions and embeddings for the OpenAI-compatible routes.
+
+Each call is bounded before it starts (message count and prompt tokens against the
+context; inputs and characters for embeddings), admitted against the caller's model budget
+(``sluice.core.limits.budget``), and stoppable: ``cancel`` (a client that went away, the
+budget running out, server shutdown) ends a generation within one token.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sluice.core.context import Ctx
+from sluice.core.limits.budget import ModelBudget
+from sluice.errors import InvalidInput, PayloadTooLarge
+from sluice.models.embedders import get_embedder
+from sluice.models.llms import LLM, Messages, Usage, get_llm
+
+if TYPE_CHECKING:
+    from sluice.settings import Settings
+
+CHAT_MODEL = "smollm2"
+EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+MAX_MESSAGES = 256
+MAX_INPUTS = 2048
+
+
+class ChatService:
+    def __init__(self, settings: Settings, budget: ModelBudget) -> None:
+        self.settings = settings
+        self.budget = budget
+
+    def max_tokens(self, requested: int | None) -> int:
+        cap = self.settings.llm_max_tokens
+        if requested is not None and requested < 1:
+            raise InvalidInput("max_tokens must be at least 1", code="invalid_max_tokens")
+        return min(requested or cap, cap)
+
+    def chat(self, ctx: Ctx, messages: Messages, *, max_tokens: int, usage: Usage,
+             cancel: threading.Event) -> Iterator[str]:
+        """Check and admit now; the returned iterator generates (and charges the time).
+
+        Raises:
+            InvalidInput: too many messages or a prompt that does not fit the context.
+            RateLimited: the caller's requests or model time for this minute are used up.
+        """
+        if not 1 <= len(messages) <= MAX_MESSAGES:
+            raise InvalidInput(f"send 1..{MAX_MESSAGES} messages", code="invalid_messages")
+        llm = get_llm(self.settings, CHAT_MODEL)
+        llm.check(messages, max_tokens)
+        left = self.budget.admit(ctx)  # refused before the response starts, not mid-stream
+        return self._generate(ctx, llm, messages, max_tokens, usage, cancel, left)
+
+    def _generate(self, ctx: Ctx, llm: LLM, messages: Messages, max_tokens: int,
+                  usage: Usage, cancel: threading.Event, left: float) -> Iterator[str]:
+        with self.budget.spend(ctx, cancel, left=left):
+            yield from llm.stream(messages, max_tokens=max_tokens, usage=usage, cancel=cancel)
+
+    def embed(self, ctx: Ctx, texts: list[str]) -> np.ndarray:
+        """Unit-length vectors from the bundled all-MiniLM-L6-v2.
+
+        Raises:
+            InvalidInput: no inputs or more than 2,048; PayloadTooLarge: more characters
+                than ``max_embed_chars``; RateLimited: the model budget is used up.
+        """
+        if not 1 <= len(texts) <= MAX_INPUTS:
+            raise InvalidInput(f"give 1..{MAX_INPUTS} inputs", code="invalid_input")
+        chars = sum(len(t) for t in texts)
+        limit = self.settings.max_embed_chars
+        if chars > limit:
+            raise PayloadTooLarge(f"the inputs hold {chars:,} characters; one request may "
+                                  f"embed at most {limit:,} (max_embed_chars): split it",
+                                  code="embed_too_large", details={"limit": limit})
+        with self.budget.spend(ctx):
+            return get_embedder("minilm", self.settings).embed(texts)

@@ -1,0 +1,56 @@
+"""web sessions bound to their token, idempotency keys per user with the body's hash,
+job secrets kept apart from their parameters
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-30 21:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('tokens', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('parent_id', sa.String(length=26), nullable=True))
+        batch_op.create_index(batch_op.f('ix_tokens_parent_id'), ['parent_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_tokens_parent_id_tokens'), 'tokens',
+                                    ['parent_id'], ['id'])
+    # Sessions opened before this change belong to no token: end them.
+    op.execute("UPDATE tokens SET revoked_at = created_at "
+               "WHERE kind = 'session' AND revoked_at IS NULL")
+    with op.batch_alter_table('append_keys', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('created_by', sa.String(length=26), nullable=False,
+                                      server_default=''))
+        batch_op.add_column(sa.Column('body_hash', sa.String(length=64), nullable=False,
+                                      server_default=''))
+        batch_op.drop_constraint('uq_append_keys_dataset_id', type_='unique')
+        batch_op.create_unique_constraint(batch_op.f('uq_append_keys_dataset_id'),
+                                          ['dataset_id', 'created_by', 'key'])
+    with op.batch_alter_table('append_keys', schema=None) as batch_op:
+        batch_op.alter_column('created_by', server_default=None)
+        batch_op.alter_column('body_hash', server_default=None)
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('secrets', sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.drop_column('secrets')
+    with op.batch_alter_table('append_keys', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_append_keys_dataset_id', type_='unique')
+        batch_op.create_unique_constraint(batch_op.f('uq_append_keys_dataset_id'),
+                                          ['dataset_id', 'key'])
+        batch_op.drop_column('body_hash')
+        batch_op.drop_column('created_by')
+    with op.batch_alter_table('tokens', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_tokens_parent_id_tokens'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_tokens_parent_id'))
+        batch_op.drop_column('parent_id')
