@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_BASE = os.environ.get("SLUICE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+STOP_SECONDS = 10.0
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -199,17 +200,19 @@ def free_port() -> int:
 class LiveServer:
     """A real `sluice up` process on a free port, with its own workspace."""
 
-    def __init__(self, home: Path, port: int) -> None:
+    def __init__(self, home: Path, port: int, **settings: str) -> None:
         self.home = home
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.token = ""
         self.proc: Any = None
+        self.settings = settings  # extra settings, e.g. stream_hosts="127.0.0.1:1"
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
         env.update(SLUICE_HOME=str(self.home), SLUICE_PORT=str(self.port),
                    SLUICE_LOG_LEVEL="WARNING")
+        env.update({f"SLUICE_{k.upper()}": v for k, v in self.settings.items()})
         return env
 
     def start(self) -> None:
@@ -235,13 +238,23 @@ class LiveServer:
             raise RuntimeError("server did not start in 60 s")
         self.token = (self.home / "admin-token").read_text().strip()
 
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except Exception:
-                self.proc.kill()
+    def stop(self) -> float:
+        """SIGTERM, as an operator would; the server must be gone within 10 s (it is
+        killed, and the test fails, otherwise). Returns how long it took."""
+        import subprocess
+        import time
+
+        if not self.proc or self.proc.poll() is not None:
+            return 0.0
+        started = time.monotonic()
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"`sluice up` ignored SIGTERM for {STOP_SECONDS} s") from None
+        return time.monotonic() - started
 
 
 @pytest.fixture(scope="session")

@@ -44,3 +44,10 @@ def test_every_setting_is_documented():
     fields = {name.upper() for name in Settings.model_fields}
     assert fields - documented == set(), "add these to docs/settings.md"
     assert documented - fields - {"CONFIG"} == set(), "docs/settings.md names unknown settings"
+
+
+def test_list_settings_come_from_the_environment():
+    env = {"SLUICE_INGEST_ROOTS": "/a:/b", "SLUICE_STREAM_HOSTS": "127.0.0.1:1, redis:6380"}
+    settings = load_settings(env=env)
+    assert [str(p) for p in settings.ingest_roots] == ["/a", "/b"]
+    assert settings.stream_hosts == ["127.0.0.1:1", "redis:6380"]

@@ -81,3 +81,26 @@ def test_promote_a_version_and_read_its_card(page, logged):  # noqa: F811
     page.wait_for_selector("#model-card")
     card = page.inner_text("#model-card")
     assert "Metrics" in card and "acc" in card and "Training run" in card
+
+
+def test_a_hostile_run_input_runs_no_script_on_the_model_card(page, live_server,  # noqa: F811
+                                                              tmp_path: Path):
+    """The stored-XSS reproduction from the hardening review, in a real browser."""
+    from sluice.core.tracking.models import RunInput
+    from sluice.sdk.remote import RemoteClient
+
+    client = RemoteClient(live_server.url, live_server.token)
+    weights = tmp_path / "weights.txt"
+    weights.write_text("w")
+    with client.run(experiment="xss-exp") as run:
+        client.runs.log_inputs(run.id, [RunInput(name="d", source="javascript:alert(1)")])
+        run.log_artifact(weights, artifact_path="model")
+    client.models.register("xss-model", f"runs:/{run.id}/model")
+    client.close()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto("/models/xss-model/card")
+    page.wait_for_selector("#model-card")
+    assert page.locator("a[href^='javascript']").count() == 0
+    page.get_by_text("dataset d").click()
+    assert dialogs == [] and page.url.endswith("/models/xss-model/card")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from sluice.core.context import Ctx
 from sluice.core.projects.service import DEFAULT_PROJECT
@@ -16,11 +17,14 @@ def get_platform(request: Request) -> Platform:
     return platform
 
 
-def bearer(authorization: Annotated[str | None, Header()] = None) -> str | None:
-    if not authorization:
-        return None
-    scheme, _, value = authorization.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else None
+_BEARER = HTTPBearer(auto_error=False, description="An API token: `sluice tokens create`.")
+
+
+def bearer(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None,
+) -> str | None:
+    """The token of an ``Authorization: Bearer`` header (declared as OpenAPI security)."""
+    return credentials.credentials.strip() if credentials else None
 
 
 def client_address(request: Request) -> str | None:

@@ -78,6 +78,13 @@ def install_error_handlers(app: FastAPI) -> None:
         response.status_code = exc.status_code
         return response
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> Response:
+        # A number from the request that fits no database column (ids, limits, offsets).
+        return error_response(InvalidInput(
+            "a number in the request is out of range (at most 2^63 - 1)",
+            code="number_out_of_range"), request)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)

@@ -275,6 +275,9 @@ class AuthService:
 
 
 def _check_usable(token: TokenRow, user: UserRow) -> None:
+    if token.revoked_at is not None and token.kind == SESSION:
+        raise Unauthorized("this web session was ended (logged out, or its token revoked); "
+                           "log in again", code="session_revoked")
     if token.revoked_at is not None:
         raise Unauthorized("the token was revoked", code="token_revoked")
     if token.expires_at is not None and token.expires_at <= utcnow():

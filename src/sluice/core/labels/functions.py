@@ -15,7 +15,6 @@ from sluice.errors import InvalidInput, Timeout
 
 KINDS = ("keyword", "regex", "sql", "similarity", "llm", "python")
 REGEX_TIMEOUT_S = 0.05
-CHECK_EVERY = 256
 
 
 @dataclass
@@ -117,10 +116,10 @@ class Deadline:
 def apply_text_rule(rule: regex.Pattern[str], label: str, keys: list[str],
                     texts: list[str], check: Callable[[], None] | None = None) -> Outcome:
     """Vote ``label`` where the rule matches; a match that runs too long fails that row.
-    ``check`` runs every few hundred rows (the budget, cancellation) and may raise."""
+    ``check`` runs before each row (the budget, cancellation: both cheap) and may raise."""
     out = Outcome()
-    for i, (key, text) in enumerate(zip(keys, texts, strict=True)):
-        if check is not None and i % CHECK_EVERY == 0:
+    for key, text in zip(keys, texts, strict=True):
+        if check is not None:
             check()
         try:
             if rule.search(text or "", timeout=REGEX_TIMEOUT_S):
