@@ -57,10 +57,10 @@ class Platform:
         self.blobs = FsspecBlobStore(location)
         self.tables = LanceTableStore(location)
         self.audit = AuditLog(self.db)
-        self.auth = AuthService(self.db, self.audit, session_hours=settings.session_hours,
-                                failed_logins=FailedLogins(settings.login_failures_per_minute))
         self.model_budget = ModelBudget(settings.model_seconds_per_minute,
                                         settings.model_requests_per_minute)
+        self.auth = AuthService(self.db, self.audit, session_hours=settings.session_hours,
+                                failed_logins=FailedLogins(settings.login_failures_per_minute))
         self.chat = ChatService(settings, self.model_budget)
         self.projects = ProjectService(self.db, self.audit)
         self.jobs = JobService(self.db, lambda: self.executor,
@@ -70,7 +70,7 @@ class Platform:
         self.appends = AppendService(self.db, self.tables, committer,
                                      max_rows=settings.max_append_rows)
         self.datasets = DatasetService(catalog, committer, self.tables)
-        self.sql = SqlService(catalog, settings)
+        self.sql = SqlService(catalog, settings, self.model_budget)
         self.ingest = IngestService(self)
         self.quality = QualityService(self)
         self.streams = StreamService(self)

@@ -189,7 +189,7 @@ class Settings(BaseSettings):
         "smollm2", description="Chat model name sent to openai_base_url."
     )
     session_hours: float = Field(
-        12.0, gt=0, le=24 * 90,
+        12.0, gt=0,
         description="Web UI session lifetime; a session also ends with the token it was "
         "opened with.",
     )

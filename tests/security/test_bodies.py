@@ -138,3 +138,62 @@ def test_an_unexpected_error_is_a_json_500_and_the_connection_survives() -> None
         response = http.get("/boom")  # would raise here if the middleware re-raised
         assert response.status_code == 500
         assert response.json()["error"]["code"] == "internal"
+
+
+def test_an_api_body_without_a_valid_token_is_refused_unread(anon: Any) -> None:
+    read: list[int] = []
+
+    def body() -> Any:
+        for i in range(100):
+            read.append(i)
+            yield b"x" * 65536
+
+    for headers in ({}, {"Authorization": "Bearer slc_wrong"}):
+        response = anon.post("/api/v1/datasets/d/rows", content=body(),
+                             headers={"content-type": "application/json", **headers})
+        assert response.status_code == 401
+        assert read == []
+
+
+def test_a_body_of_unterminated_strings_is_scanned_in_linear_time(anon: Any,
+                                                                  as_role: Any) -> None:
+    """A regular expression over strings went quadratic on this (80 KB: 21 s)."""
+    import time
+
+    evil = b'["' + b'\\"' * 400_000  # 800 KB
+    started = time.monotonic()
+    for client, path in ((anon, "/login"), (anon, "/no/such/route"),
+                         (as_role("viewer"), "/api/v1/sql")):
+        response = client.post(path, content=evil, headers={"content-type": "application/json"})
+        assert response.status_code < 500
+    assert time.monotonic() - started < 5
+
+
+def test_json_bodies_must_be_utf8(as_role: Any) -> None:
+    """UTF-16 turned quote bytes into other characters and slipped past the depth check."""
+    import json as jsonlib
+
+    deep = jsonlib.dumps([{"name": "d", "details": _nested(900)}]).encode("utf-16")
+    response = as_role("editor").post("/api/v1/runs/x/inputs", content=deep,
+                                      headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_json_encoding"
+
+
+def test_a_viewer_append_is_refused_before_its_body(as_role: Any) -> None:
+    response = as_role("viewer").post("/api/v1/datasets/d/rows", json={"rows": [{"": 1}]})
+    assert response.status_code == 403  # not 400: the body was never looked at
+
+
+def test_a_web_post_without_a_session_is_refused_unread(anon: Any) -> None:
+    read: list[int] = []
+
+    def body() -> Any:
+        for i in range(10):
+            read.append(i)
+            yield b"name=x&" * 1000
+
+    response = anon.post("/tokens", content=body(), follow_redirects=False,
+                         headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert read == []

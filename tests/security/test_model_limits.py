@@ -110,3 +110,21 @@ def test_ask_is_metered_too(make_settings: Any) -> None:
         http.post("/v1/embeddings", json={"input": "x"})
         asked = http.post("/api/v1/ask", json={"view": "nothing", "question": "why?"})
         assert asked.status_code == 429
+
+
+def test_concurrent_calls_reserve_their_time_before_they_run() -> None:
+    """Charging only after a call finished let 47 simultaneous calls in against a 60 s
+    budget; now each reserves its estimate when it is admitted."""
+    from sluice.core.context import Ctx, Principal, Role
+    from sluice.core.limits.budget import ModelBudget
+    from sluice.errors import RateLimited
+
+    ctx = Ctx("p", "default", Principal("u", "viewer", Role.VIEWER))
+    budget = ModelBudget(seconds_per_minute=60, requests_per_minute=1000)
+    first = budget.admit(ctx, estimate=25)
+    budget.admit(ctx, estimate=25)
+    budget.admit(ctx, estimate=25)  # 50 s reserved, 10 s left: admitted
+    with pytest.raises(RateLimited):
+        budget.admit(ctx, estimate=25)
+    budget.settle(first, 0.5)  # the first took half a second: its reservation shrinks
+    budget.admit(ctx, estimate=1)

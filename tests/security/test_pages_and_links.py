@@ -122,3 +122,14 @@ def test_the_api_reference_is_a_page_behind_the_login(as_role: Any, anon: Any) -
     assert "cdn" not in page.text.lower()
     spec = as_role("viewer").get("/openapi.json").json()
     assert "/api/v1/whoami" in spec["paths"]
+
+
+def test_markdown_links_to_other_sites_stay_text(as_role: Any) -> None:
+    editor = as_role("editor")
+    html = _card_with_input(editor, "sluice:tickets@1")
+    editor.patch("/api/v1/models/m/versions/1",
+                 json={"description": "[Sign in](https://evil.example/phish) [ok](/datasets)"})
+    card = editor.get("/models/m/card").text
+    assert "https://evil.example" in card and 'href="https://evil.example' not in card
+    assert '<a href="/datasets">ok</a>' in card
+    assert html

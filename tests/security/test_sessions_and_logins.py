@@ -105,3 +105,13 @@ def test_invalid_bearer_tokens_count_as_failures(anon: Any, platform: Any) -> No
                         headers={"Authorization": "Bearer slc_guess"}).status_code == 401
     assert anon.get("/api/v1/datasets",
                     headers={"Authorization": "Bearer slc_guess"}).status_code == 429
+
+
+def test_a_page_left_open_after_its_token_was_revoked_locks_nobody_out(
+        browser: Any, as_role: Any, tokens: Any, platform: Any, admin_token: str) -> None:
+    _login(browser, tokens["editor"])
+    as_role("editor").delete(f"/api/v1/tokens/{_token_id(platform, 'editor')}")
+    for _ in range(platform.settings.login_failures_per_minute * 2):  # a polling page
+        assert browser.get("/jobs.json").status_code == 401
+    assert browser.get("/api/v1/whoami",
+                       headers={"Authorization": f"Bearer {admin_token}"}).status_code == 200

@@ -45,16 +45,17 @@ def _first_chunk_then(server: LiveServer, headers: dict[str, str], started: thre
 
 
 def test_disconnects_stop_generations_and_sigterm_stops_the_server(tmp_path: Path) -> None:
-    from tests.security.test_jobs_and_streams import _redis_or_skip
+    from tests.security.test_jobs_and_streams import _drop_streams, _redis_or_skip
 
     _redis_or_skip()
     server = LiveServer(tmp_path / "home", free_port())
+    stream = f"stop-{uuid.uuid4().hex}"
     server.start()
     try:
         headers = {"Authorization": f"Bearer {server.token}"}
         _a_disconnect_frees_the_model(server, headers)
         consumer = httpx.post(f"{server.url}/api/v1/streams/redis", headers=headers, json={
-            "dataset": "ev", "stream": f"stop-{uuid.uuid4().hex}"}).json()
+            "dataset": "ev", "stream": stream}).json()
         _wait_running(server, headers, consumer["id"])
         started, hold = threading.Event(), threading.Event()
         talker = threading.Thread(target=_first_chunk_then,
@@ -67,6 +68,7 @@ def test_disconnects_stop_generations_and_sigterm_stops_the_server(tmp_path: Pat
         print(f"stopped in {took:.1f} s")
     finally:
         server.stop()
+        _drop_streams([stream])
     _consumer_was_marked(server.home, consumer["id"])
 
 
@@ -79,7 +81,7 @@ def _a_disconnect_frees_the_model(server: LiveServer, headers: dict[str, str]) -
     quick = httpx.post(server.url + CHAT, headers=headers, timeout=60, json={
         "messages": [{"role": "user", "content": "Say hi."}], "max_tokens": 3})
     assert quick.status_code == 200
-    assert time.monotonic() - begun < 8, "the abandoned generation kept the model busy"
+    assert time.monotonic() - begun < 10, "the abandoned generation kept the model busy"
 
 
 def _consumer_was_marked(home: Path, job_id: str) -> None:

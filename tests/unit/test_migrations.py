@@ -28,3 +28,32 @@ def test_head_constant_matches_the_scripts(platform):
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD
     assert platform.db.revision() == HEAD
+
+
+def test_0006_moves_stream_passwords_out_of_shown_params(tmp_path):
+    """A consumer started before 0006 showed its password; the upgrade hides it."""
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from sluice.storage.metadata.database import _MIGRATIONS, Database
+
+    db = Database(f"sqlite:///{tmp_path / 'm.db'}", lock_dir=tmp_path / "locks")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0005")
+        conn.execute(sa.text("INSERT INTO projects (id, name, description, created_at) "
+                             "VALUES ('p', 'default', '', CURRENT_TIMESTAMP)"))
+        conn.execute(sa.text(
+            "INSERT INTO jobs (id, project_id, kind, params, state, progress_done, message, "
+            "created_at, created_by, attempts, cancel_requested) VALUES ('j', 'p', "
+            "'stream.redis', :params, 'failed', 0, '', CURRENT_TIMESTAMP, 'a', 1, 0)"),
+            {"params": '{"url": "redis://u:hunter2@127.0.0.1:6379/0", "stream": "s"}'})
+    db.migrate()
+    with db.engine.connect() as conn:
+        params, secrets = conn.execute(sa.text("SELECT params, secrets FROM jobs")).one()
+    assert "hunter2" not in str(params) and "redis://u@127.0.0.1:6379/0" in str(params)
+    assert "hunter2" in str(secrets)
+    db.dispose()

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute
 
 from sluice import __version__
-from sluice.api.body import BODY_LIMIT, JSON_BODY_LIMIT
 from sluice.api.compat import mlflow as mlflow_compat
 from sluice.api.compat import openai as openai_compat
+from sluice.api.deps import authenticate_request
 from sluice.api.errors import install_error_handlers
-from sluice.api.middleware import BodyLimits, CatchAll, RouteLimit, SecurityHeaders
+from sluice.api.middleware import Authenticate, BodyLimits, CatchAll, SecurityHeaders
+from sluice.api.policy import Policies, route_policies
 from sluice.api.routers import (
     audit,
     datasets,
@@ -36,7 +37,6 @@ from sluice.api.routers import (
     users,
 )
 from sluice.platform import Platform
-from sluice.settings import Settings
 
 log = logging.getLogger("sluice.api")
 ROUTERS = (system, datasets, ingest, sql, search, rag, quality, jobs, tokens, users, streams,
@@ -74,31 +74,26 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
 
     mount_web(app, platform)
     settings = platform.settings
+    policies = Policies(lambda: route_policies(_routes(), settings))
     app.add_middleware(BodyLimits, limit=settings.max_body_bytes,
-                       max_depth=settings.max_json_depth,
-                       overrides=lambda: route_limits(settings))
+                       max_depth=settings.max_json_depth, policies=policies)
+    from sluice.web.session import authenticate_web, refused_page
+
+    app.add_middleware(Authenticate, api=authenticate_request, web=authenticate_web,
+                       refuse=refused_page, public=frozenset({"/login", "/logout"}),
+                       policies=policies)
     app.add_middleware(CatchAll)
     app.add_middleware(SecurityHeaders)
     return app
 
 
-def route_limits(settings: Settings) -> list[RouteLimit]:
-    """The routes whose bodies may exceed ``max_body_bytes``, each with its setting."""
+def _routes() -> Iterator[BaseRoute]:
+    """Every route of every router, as declared (FastAPI wraps included ones)."""
     from sluice.web.app import ROUTES as WEB_ROUTES
 
     modules = [m for m in ROUTERS if m is not mlflow_compat]
-    modules += [*mlflow_compat.PARTS, *WEB_ROUTES]
-    limits = []
-    for module in modules:
-        for route in module.router.routes:
-            if not isinstance(route, APIRoute):
-                continue
-            extra = route.openapi_extra or {}
-            for key, streamed in ((BODY_LIMIT, True), (JSON_BODY_LIMIT, False)):
-                if key in extra:
-                    limits.append(RouteLimit(route.path_regex, frozenset(route.methods or ()),
-                                             int(getattr(settings, extra[key])), streamed))
-    return limits
+    for module in [*modules, *mlflow_compat.PARTS, *WEB_ROUTES]:
+        yield from module.router.routes
 
 
 def _resume_queued(platform: Platform) -> None:

@@ -1,9 +1,8 @@
 """Reading request bodies with a size limit, before anything is parsed.
 
-Every body is bounded by ``max_body_bytes`` (``sluice.api.middleware.BodyLimits``). A
-route that streams a bigger one names the setting that bounds it instead, with
-``openapi_extra={BODY_LIMIT: "max_upload_bytes"}``, and reads it with the helpers here; a
-route whose (JSON) body FastAPI parses but may be bigger uses ``JSON_BODY_LIMIT``.
+Every body is bounded by ``max_body_bytes`` (``sluice.api.middleware.BodyLimits``); a
+route that takes a bigger one declares the setting that bounds it (``sluice.api.policy``),
+and a route that streams its body reads it with the helpers here.
 """
 
 from __future__ import annotations
@@ -12,12 +11,12 @@ import json
 from typing import Any
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from sluice.api.jsondepth import check_json_depth
 from sluice.errors import InvalidInput, PayloadTooLarge
 
-BODY_LIMIT = "x-sluice-body-limit"
-JSON_BODY_LIMIT = "x-sluice-json-body-limit"
+OFF_LOOP_BYTES = 64 * 1024
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
@@ -34,9 +33,17 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+async def check_json(raw: bytes, max_depth: int) -> None:
+    """The depth and encoding check, off the event loop for bodies past 64 KiB."""
+    if len(raw) > OFF_LOOP_BYTES:
+        await run_in_threadpool(check_json_depth, raw, max_depth)
+    else:
+        check_json_depth(raw, max_depth)
+
+
 async def read_json_limited(request: Request, limit: int, max_depth: int = 64) -> Any:
     raw = await read_limited(request, limit)
-    check_json_depth(raw, max_depth)
+    await check_json(raw, max_depth)
     try:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

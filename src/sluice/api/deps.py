@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from sluice.core.context import Ctx
+from sluice.api.middleware import PRINCIPAL
+from sluice.core.context import Ctx, Principal
 from sluice.core.projects.service import DEFAULT_PROJECT
 from sluice.platform import Platform
 
@@ -40,9 +41,24 @@ def get_ctx(
     x_sluice_project: Annotated[str | None, Header()] = None,
 ) -> Ctx:
     """Every /api route depends on this: no valid API token, no answer (web session
-    secrets are refused here; they work only in the web UI)."""
-    principal = platform.auth.authenticate(token, client=client_address(request))
+    secrets are refused here; they work only in the web UI). Requests with a body were
+    authenticated before it was read (``sluice.api.middleware.Authenticate``)."""
+    principal = request.scope.get(PRINCIPAL) or platform.auth.authenticate(
+        token, client=client_address(request))
     return platform.context(principal, x_sluice_project or DEFAULT_PROJECT)
+
+
+def authenticate_request(request: Request) -> Principal:
+    """The principal behind the request's bearer token (API tokens only), for middleware
+    that runs before FastAPI's dependencies."""
+    token = bearer_of(request.headers.get("authorization"))
+    return get_platform(request).auth.authenticate(token, client=client_address(request))
+
+
+def bearer_of(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header value."""
+    scheme, _, value = (header or "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]

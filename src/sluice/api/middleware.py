@@ -6,6 +6,7 @@
   per-route overrides for the routes that stream large bodies and check their own limit;
   JSON bodies are also refused when nested deeper than ``max_json_depth``. A refused body
   gets the pinned JSON error before the route (or its authentication) runs.
+- :class:`Authenticate`: requests with a body are authenticated before the body is read.
 - :class:`CatchAll`: an unexpected exception becomes the JSON 500 (or the error page) and
   the connection stays usable; Starlette's own handler re-raises, so the server resets it.
 """
@@ -14,18 +15,22 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sluice.api.jsondepth import check_json_depth
+from sluice.api.body import check_json
+from sluice.api.policy import Policies
 from sluice.errors import PayloadTooLarge, SluiceError
 
 log = logging.getLogger("sluice.api")
+Check = Callable[[Request], Any]  # the principal behind a request, or a SluiceError
+Refuse = Callable[[Request, SluiceError], Any]  # a web page's answer to a failed login
+API_PREFIXES = ("/api/", "/v1/")
+PRINCIPAL = "sluice.principal"  # the scope key Authenticate fills
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
@@ -41,7 +46,9 @@ HEADERS = [
 _HEADER_NAMES = {name for name, _ in HEADERS}
 
 
-class SecurityHeaders:
+class _HttpMiddleware:
+    """Passes anything but HTTP (lifespan, websockets) straight through to ``handle``'s app."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -49,7 +56,14 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
 
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class SecurityHeaders(_HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [h for h in message.get("headers", []) if h[0] not in _HEADER_NAMES]
@@ -59,67 +73,76 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-@dataclass(frozen=True)
-class RouteLimit:
-    """A route whose body may be bigger than the global limit: ``limit`` replaces it.
-    A ``streamed`` body (a file upload) passes through counted; others are read here."""
-
-    pattern: re.Pattern[str]
-    methods: frozenset[str]
-    limit: int
-    streamed: bool
-
-
-class BodyLimits:
+class BodyLimits(_HttpMiddleware):
     """Bodies are read here first, up to the route's limit, so an oversized or too deeply
     nested one is refused before any route code runs; the streamed bodies of upload routes
     pass through, counted against theirs."""
 
     def __init__(self, app: ASGIApp, *, limit: int, max_depth: int,
-                 overrides: Callable[[], Iterable[RouteLimit]]) -> None:
-        self.app = app
+                 policies: Policies) -> None:
+        super().__init__(app)
         self.limit = limit
         self.max_depth = max_depth
-        self._overrides = overrides
-        self._cache: list[RouteLimit] | None = None
+        self.policies = policies
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        override = self._override(scope)
-        limit = override.limit if override else self.limit
+        declared = self.policies.match(scope["path"], scope["method"])
+        limit = declared.limit if declared and declared.limit else self.limit
         try:
             _check_declared(scope, limit)
-            if override is not None and override.streamed:
+            if declared is not None and declared.streamed:
                 await self.app(scope, _counting(receive, limit), send)
                 return
             body = await _read_all(receive, limit)
             if _is_json(scope):
-                check_json_depth(body, self.max_depth)
+                await check_json(body, self.max_depth)
         except SluiceError as exc:
             await _reply(scope, receive, send, exc)
             return
         await self.app(scope, _replay(body, receive), send)
 
-    def _override(self, scope: Scope) -> RouteLimit | None:
-        if self._cache is None:
-            self._cache = list(self._overrides())
-        path, method = scope["path"], scope["method"]
-        for route in self._cache:
-            if method in route.methods and route.pattern.match(path):
-                return route
-        return None
 
+class Authenticate(_HttpMiddleware):
+    """Requests that carry a body are authenticated before any of it is read: a caller
+    without a valid token (API) or session (web UI) is answered for the price of its
+    headers (401, 429 after many failures, or the web UI's redirect to the login page),
+    and one without the role its route declares gets 403. The principal rides along in
+    the scope, so the route does not look it up again."""
 
-class CatchAll:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, *, api: Check, web: Check, refuse: Refuse,
+                 public: frozenset[str], policies: Policies) -> None:
+        super().__init__(app)
+        self.api, self.web, self.refuse, self.public = api, web, refuse, public
+        self.policies = policies
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        if scope["method"] in ("GET", "HEAD", "OPTIONS") or path in self.public:
             await self.app(scope, receive, send)
             return
+        api = path.startswith(API_PREFIXES)
+        request = Request(scope, receive)
+        try:
+            principal = await run_in_threadpool(self.api if api else self.web, request)
+            declared = self.policies.match(path, scope["method"])
+            if declared is not None and declared.role is not None:
+                principal.require(declared.role, f"call {scope['method']} {path}")
+            scope[PRINCIPAL] = principal
+        except SluiceError as exc:
+            page = None if api else self.refuse(request, exc)
+            if page is None:
+                await _reply(scope, receive, send, exc)
+            else:
+                await page(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class CatchAll(_HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:

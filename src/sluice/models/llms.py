@@ -62,6 +62,7 @@ class LLM(Protocol):
 
 LLMS: Registry[LLM] = Registry("LLM")
 _SHUTDOWN = threading.Event()
+LOCK_WAIT = 30.0  # seconds a call waits for the model before it is told it is busy
 CHARS_PER_TOKEN_MAX = 8  # a prompt longer than this many characters per allowed token is
                          # refused without tokenizing it
 
@@ -141,13 +142,11 @@ class SmolLM2:
 
         encoded = self.encode(messages, max_tokens)
         usage.prompt_tokens = int(encoded["input_ids"].shape[1])
-        stop = _Stop(time.monotonic() + self.timeout, cancel)
+        self._acquire(cancel)
+        stop = _Stop(time.monotonic() + self.timeout, cancel)  # the time starts now
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True,
                                         skip_special_tokens=True, timeout=self.timeout + 5)
         result: dict[str, Any] = {}
-        if not self._lock.acquire(timeout=self.timeout):
-            raise Unavailable("the model is busy with other requests; retry shortly",
-                              code="llm_busy")
         worker = threading.Thread(target=self._generate, daemon=True, name="sluice-generate",
                                   args=(encoded, max_tokens, streamer, stop, result))
         worker.start()
@@ -160,6 +159,15 @@ class SmolLM2:
             stop.abandon()  # a no-op when generation ended; stops it when the caller left
         worker.join()
         self._account(result, encoded, max_tokens, stop, usage)
+
+    def _acquire(self, cancel: threading.Event | None) -> None:
+        """The model lock, waiting at most LOCK_WAIT seconds (and not past a cancel)."""
+        waited = 0.0
+        while not self._lock.acquire(timeout=0.25):
+            waited += 0.25
+            if waited >= LOCK_WAIT or _SHUTDOWN.is_set() or (cancel and cancel.is_set()):
+                raise Unavailable("the model is busy with other requests; retry shortly",
+                                  code="llm_busy", details={"waited_seconds": waited})
 
     def _generate(self, encoded: Any, max_tokens: int, streamer: Any, stop: _Stop,
                   result: dict[str, Any]) -> None:

@@ -6,12 +6,14 @@ from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
 
-from sluice.api.deps import bearer, client_address, get_platform
+from sluice.api.deps import bearer, bearer_of, client_address, get_platform
+from sluice.api.middleware import PRINCIPAL
 from sluice.core.auth.service import ANY_KIND
-from sluice.core.context import Ctx
+from sluice.core.context import Ctx, Principal
 from sluice.core.projects.service import DEFAULT_PROJECT
-from sluice.errors import Forbidden, Unauthorized
+from sluice.errors import Forbidden, SluiceError, Unauthorized
 from sluice.platform import Platform
 
 COOKIE = "sluice_session"
@@ -29,17 +31,34 @@ def web_ctx(
     request: Request, platform: Annotated[Platform, Depends(get_platform)],
     token: Annotated[str | None, Depends(bearer)],
 ) -> Ctx:
-    secret = request.cookies.get(COOKIE) or token
-    try:
-        principal = platform.auth.authenticate(secret, client=client_address(request),
-                                               kinds=ANY_KIND)
-    except Unauthorized:
-        if request.url.path.endswith(".json"):
-            raise
-        raise LoginRequired(str(request.url.path) + _query(request)) from None
+    """The session cookie (or a bearer token) behind a page; form posts were checked
+    before their body was read (``sluice.api.middleware.Authenticate``)."""
+    principal = request.scope.get(PRINCIPAL)
+    if principal is None:
+        try:
+            principal = authenticate_web(request)
+        except Unauthorized as exc:
+            if refused_page(request, exc) is None:
+                raise
+            raise LoginRequired(str(request.url.path) + _query(request)) from None
     if request.method == "POST":
         check_same_origin(request)
     return platform.context(principal, request.query_params.get("project", DEFAULT_PROJECT))
+
+
+def authenticate_web(request: Request) -> Principal:
+    """The principal behind the session cookie, or a bearer token (JSON twins)."""
+    secret = request.cookies.get(COOKIE) or bearer_of(request.headers.get("authorization"))
+    return get_platform(request).auth.authenticate(secret, client=client_address(request),
+                                                   kinds=ANY_KIND)
+
+
+def refused_page(request: Request, exc: SluiceError) -> Response | None:
+    """A page's answer to a failed login: the login page (JSON twins: None, the error)."""
+    if not isinstance(exc, Unauthorized) or request.url.path.endswith(".json"):
+        return None
+    return RedirectResponse(login_url(str(request.url.path) + _query(request)),
+                            status_code=303)
 
 
 def check_same_origin(request: Request) -> None:

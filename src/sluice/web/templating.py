@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from sluice.web.links import link
+from sluice.web.links import internal_path, link
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -63,10 +63,12 @@ def highlight(text: Any, spans: Any) -> Markup:
 
 
 def markdown(text: Any) -> Markup:
-    """Markdown as HTML, with raw HTML in the source escaped (never passed through)."""
+    """Markdown as HTML, with raw HTML in the source escaped (never passed through) and
+    links or images only to this server's own paths (others stay as text)."""
     from markdown_it import MarkdownIt
 
     renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
+    renderer.validateLink = lambda url: internal_path(url) is not None  # type: ignore[method-assign]
     return Markup(renderer.render("" if text is None else str(text)))
 
 

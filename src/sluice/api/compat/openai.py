@@ -13,9 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
-from sluice.api.cancel import collect, relay
+from sluice.api.cancel import MODELS, collect, relay
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.core.rag.chat import CHAT_MODEL, EMBEDDING_MODEL, MAX_INPUTS, MAX_MESSAGES
 from sluice.ids import new_id
@@ -52,10 +51,11 @@ def models(ctx: CtxDep) -> dict[str, Any]:
 
 
 @router.post("/embeddings")
-def embeddings(body: EmbeddingsRequest, ctx: CtxDep, platform: PlatformDep) -> dict[str, Any]:
+async def embeddings(body: EmbeddingsRequest, ctx: CtxDep,
+                     platform: PlatformDep) -> dict[str, Any]:
     """Unit-length embeddings from the bundled all-MiniLM-L6-v2."""
     texts = [body.input] if isinstance(body.input, str) else body.input
-    vectors = platform.chat.embed(ctx, texts)
+    vectors = await MODELS.run(lambda: platform.chat.embed(ctx, texts))
     tokens = sum(len(t.split()) for t in texts)
     return {"object": "list", "model": EMBEDDING_MODEL,
             "data": [{"object": "embedding", "index": i, "embedding": v.tolist()}
@@ -71,7 +71,7 @@ async def chat(body: ChatRequest, request: Request, ctx: CtxDep,
     service = platform.chat
     usage, cancel = Usage(), threading.Event()
     messages = [m.model_dump() for m in body.messages]
-    pieces = await run_in_threadpool(lambda: service.chat(
+    pieces = await MODELS.run(lambda: service.chat(
         ctx, messages, max_tokens=service.max_tokens(body.max_tokens), usage=usage,
         cancel=cancel))
     reply_id, created = f"chatcmpl-{new_id()}", int(time.time())

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from sluice.api.body import BODY_LIMIT, read_json_limited
+from sluice.api.body import read_json_limited
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.downloads import attachment
+from sluice.api.policy import policy
+from sluice.core.context import Role
 from sluice.core.datasets.models import (
     ColumnInfo,
     DatasetInfo,
@@ -107,7 +109,8 @@ def delete_rows(name: str, body: DeleteRowsBody, ctx: CtxDep,
     return platform.datasets.delete_rows(ctx, name, body.where)
 
 
-@router.post("/{name}/rows", openapi_extra={BODY_LIMIT: "max_append_bytes"})
+@router.post("/{name}/rows", openapi_extra=policy(body="max_append_bytes", streamed=True,
+                                                   role=Role.EDITOR))
 async def append_rows(
     name: str, request: Request, ctx: CtxDep, platform: PlatformDep,
     idempotency_key: Annotated[str | None, Header()] = None,
@@ -116,6 +119,7 @@ async def append_rows(
 
     Send an ``Idempotency-Key`` header so a retried batch is stored once.
     """
+    ctx.require(Role.EDITOR, "append rows")  # before the body is read
     body = await read_json_limited(request, platform.settings.max_append_bytes,
                                    platform.settings.max_json_depth)
     if not isinstance(body, dict) or "rows" not in body:

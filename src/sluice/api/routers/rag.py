@@ -10,9 +10,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
-from sluice.api.cancel import relay, run_cancellable
+from sluice.api.cancel import MODELS, relay, run_cancellable
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.core.rag.models import AskEvent, AskResult, TraceInfo
 from sluice.errors import SluiceError
@@ -44,7 +43,7 @@ async def ask(body: AskRequest, request: Request, ctx: CtxDep,
         return await run_cancellable(
             request, lambda: platform.rag.ask(ctx, body.view, body.question, **kwargs), cancel)
     events = platform.rag.ask_stream(ctx, body.view, body.question, **kwargs)
-    first = await run_in_threadpool(next, events)  # input errors: a normal error response
+    first = await MODELS.run(lambda: next(events))  # input errors: a normal error response
     return StreamingResponse(relay(sse(first, events), cancel), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store"})
 

@@ -25,7 +25,8 @@ class SqlBody(BaseModel):
 @router.post("/sql", response_model=None)
 def run_sql(body: SqlBody, ctx: CtxDep, platform: PlatformDep) -> dict[str, Any] | Response:
     """Run one read-only query; ``"tickets@3"`` reads an older version."""
-    result = platform.sql.query(ctx, body.query, limit=body.limit, timeout=body.timeout)
+    result = platform.sql.query(ctx, body.query, limit=body.limit, timeout=body.timeout,
+                                metered=True)
     if body.format == "json":
         return result.to_dict()
     data = to_bytes(result.table, body.format)

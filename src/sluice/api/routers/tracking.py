@@ -10,9 +10,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from sluice.api.body import BODY_LIMIT
 from sluice.api.compat.mlflow.artifacts import file_response, received_file
 from sluice.api.deps import CtxDep, PlatformDep
+from sluice.api.policy import policy
 from sluice.core.context import Role
 from sluice.core.tracking.artifacts import join, safe_relpath
 from sluice.core.tracking.compare import MAX_COMPARE, RunComparison, compare
@@ -185,7 +185,7 @@ def list_artifacts(run_id: str, ctx: CtxDep, platform: PlatformDep,
 
 
 @router.put("/runs/{run_id}/artifacts/{path:path}", status_code=201,
-            openapi_extra={BODY_LIMIT: "max_artifact_bytes"})
+            openapi_extra=policy(body="max_artifact_bytes", streamed=True, role=Role.EDITOR))
 async def upload_artifact(run_id: str, path: str, request: Request, ctx: CtxDep,
                           platform: PlatformDep) -> ArtifactEntry:
     """Store the request body as the artifact ``path`` (streamed to disk)."""

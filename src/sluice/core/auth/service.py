@@ -7,8 +7,9 @@ and its token; ``sluice up`` prints it and writes it to ``<home>/admin-token`` (
 A web session is opened with an API token and bound to it: it ends when that token is
 revoked or expires (whichever comes first with its own ``session_hours``), it is listed
 and revoked with the tokens, and it works only for the web UI, never as an API bearer.
-Failed attempts (unknown, revoked or expired secrets) are counted per client address;
-past ``login_failures_per_minute`` the address gets 429 for a while.
+Failed attempts with unknown secrets (guesses; not revoked or expired ones, which an open
+page keeps sending) are counted per client address; past ``login_failures_per_minute``
+the address gets 429 for a while, whatever it sends.
 """
 
 from __future__ import annotations
@@ -195,8 +196,8 @@ class AuthService:
         try:
             token_id, principal, stale = self._lookup(secret, kinds)
         except Unauthorized as exc:
-            if client is not None and exc.code != "session_not_allowed":
-                self.failed_logins.failed(client)
+            if client is not None and exc.code == "token_invalid":  # a guess, not a stale
+                self.failed_logins.failed(client)                   # cookie or old token
             raise
         if stale:
             with self.db.session() as s:

@@ -103,6 +103,7 @@ class ProcessExecutor:
         self.platform = platform
         self.pools = {JOBS: _ProcessPool(platform.settings, workers),
                       LONG: _ProcessPool(platform.settings, long_workers)}
+        self.stopping = False  # set by kill(): nothing is resubmitted any more
 
     def submit(self, job_id: str, *, long_running: bool = False) -> None:
         holder = self.pools[LONG if long_running else JOBS]
@@ -123,6 +124,7 @@ class ProcessExecutor:
 
     def kill(self) -> None:
         """Stop every worker process now (server shutdown, after the grace period)."""
+        self.stopping = True
         for holder in self.pools.values():
             pool = holder.take()
             if pool is None:
@@ -143,6 +145,8 @@ class ProcessExecutor:
 
     def _done(self, holder: _ProcessPool, pool: ProcessPoolExecutor, job_id: str,
               long_running: bool, future: Future[str]) -> None:
+        if future.cancelled() or self.stopping:
+            return  # queued jobs stay queued: the next start resumes them
         exc = future.exception()
         if exc is None:
             return

@@ -1,6 +1,8 @@
-"""Model time per user: every model route admits a call before it starts and charges the
-time it took afterwards, so one user (a viewer included) cannot hold the model for more
-than ``model_seconds_per_minute`` or send more than ``model_requests_per_minute``."""
+"""Model time per user: every model call is admitted before it starts, reserving what it
+is expected to take, and settled with the time it really took, so one user (a viewer
+included) cannot hold the model for more than ``model_seconds_per_minute`` or send more
+than ``model_requests_per_minute``, however many calls it starts at once. A reservation
+that is never settled (a call abandoned before it began) simply leaves the window."""
 
 from __future__ import annotations
 
@@ -9,12 +11,21 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sluice.core.context import Ctx
-from sluice.core.limits.window import SlidingWindow
+from sluice.core.limits.window import Entry, SlidingWindow
 from sluice.errors import RateLimited
 
 WINDOW = 60.0
+
+
+@dataclass(frozen=True)
+class Grant:
+    """An admitted call: the user's seconds left, and its reservation."""
+
+    left: float
+    reservation: Entry
 
 
 class ModelBudget:
@@ -24,8 +35,8 @@ class ModelBudget:
         self._time = SlidingWindow(WINDOW)
         self._calls = SlidingWindow(WINDOW)
 
-    def admit(self, ctx: Ctx) -> float:
-        """Count one request; returns the model seconds the user has left this minute.
+    def admit(self, ctx: Ctx, estimate: float) -> Grant:
+        """Count one request and reserve ``estimate`` seconds of model time.
 
         Raises:
             RateLimited: too many requests (``rate_limited``) or the model time is used up
@@ -41,29 +52,41 @@ class ModelBudget:
                            "of model time for this minute (model_seconds_per_minute)",
                            self._time.retry_after(user))
         self._calls.add(user)
-        return left
+        return Grant(left, self._time.add(user, max(0.0, estimate)))
 
-    def charge(self, ctx: Ctx, seconds: float) -> None:
-        self._time.add(ctx.actor.user_id, max(0.0, seconds))
+    def settle(self, grant: Grant, seconds: float) -> None:
+        """Replace the reservation with the time the call really took."""
+        self._time.settle(grant.reservation, max(0.0, seconds))
 
     @contextmanager
     def spend(self, ctx: Ctx, cancel: threading.Event | None = None, *,
-              left: float | None = None) -> Iterator[float]:
-        """Admit (unless ``left`` says an earlier :meth:`admit` did), yield the seconds
-        left, and charge the time the block took; ``cancel`` is set when the user's time
-        runs out during the block (a generation then stops)."""
-        left = self.admit(ctx) if left is None else left
-        timer = threading.Timer(left, cancel.set) if cancel is not None else None
+              estimate: float = 1.0, grant: Grant | None = None) -> Iterator[float]:
+        """Admit (unless ``grant`` says an earlier :meth:`admit` did), yield the seconds
+        left, and settle with the time the block took; ``cancel`` is set when the user's
+        time runs out during the block (a generation then stops)."""
+        grant = grant or self.admit(ctx, estimate)
+        timer = threading.Timer(grant.left, cancel.set) if cancel is not None else None
         if timer is not None:
             timer.daemon = True
             timer.start()
         started = time.monotonic()
         try:
-            yield left
+            yield grant.left
         finally:
             if timer is not None:
                 timer.cancel()
-            self.charge(ctx, time.monotonic() - started)
+            self.settle(grant, time.monotonic() - started)
+
+
+def generation_estimate(max_tokens: int) -> float:
+    """Seconds a generation of ``max_tokens`` may take on the bundled model (about ten
+    tokens a second with the prompt)."""
+    return 1.0 + max_tokens / 10
+
+
+def embedding_estimate(texts: int, chars: int) -> float:
+    """Seconds embedding ``texts`` of ``chars`` characters in all may take."""
+    return 0.01 * texts + chars / 20_000
 
 
 def _limited(code: str, message: str, retry_after: float) -> RateLimited:

@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sluice.core.context import Ctx
-from sluice.core.limits.budget import ModelBudget
+from sluice.core.limits.budget import (
+    Grant,
+    ModelBudget,
+    embedding_estimate,
+    generation_estimate,
+)
 from sluice.errors import InvalidInput, PayloadTooLarge
 from sluice.models.embedders import get_embedder
 from sluice.models.llms import LLM, Messages, Usage, get_llm
@@ -52,12 +57,13 @@ class ChatService:
             raise InvalidInput(f"send 1..{MAX_MESSAGES} messages", code="invalid_messages")
         llm = get_llm(self.settings, CHAT_MODEL)
         llm.check(messages, max_tokens)
-        left = self.budget.admit(ctx)  # refused before the response starts, not mid-stream
-        return self._generate(ctx, llm, messages, max_tokens, usage, cancel, left)
+        # admitted now, so a refusal is a 429 before the response starts, not mid-stream
+        grant = self.budget.admit(ctx, generation_estimate(max_tokens))
+        return self._generate(ctx, llm, messages, max_tokens, usage, cancel, grant)
 
     def _generate(self, ctx: Ctx, llm: LLM, messages: Messages, max_tokens: int,
-                  usage: Usage, cancel: threading.Event, left: float) -> Iterator[str]:
-        with self.budget.spend(ctx, cancel, left=left):
+                  usage: Usage, cancel: threading.Event, grant: Grant) -> Iterator[str]:
+        with self.budget.spend(ctx, cancel, grant=grant):
             yield from llm.stream(messages, max_tokens=max_tokens, usage=usage, cancel=cancel)
 
     def embed(self, ctx: Ctx, texts: list[str]) -> np.ndarray:
@@ -75,5 +81,5 @@ class ChatService:
             raise PayloadTooLarge(f"the inputs hold {chars:,} characters; one request may "
                                   f"embed at most {limit:,} (max_embed_chars): split it",
                                   code="embed_too_large", details={"limit": limit})
-        with self.budget.spend(ctx):
+        with self.budget.spend(ctx, estimate=embedding_estimate(len(texts), chars)):
             return get_embedder("minilm", self.settings).embed(texts)

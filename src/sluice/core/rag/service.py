@@ -10,12 +10,13 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from sluice.core.context import Ctx
+from sluice.core.limits.budget import generation_estimate
 from sluice.core.rag.models import AskEvent, AskResult, Citation
-from sluice.core.rag.prompts import DEFAULT_PROMPT, get_prompt
+from sluice.core.rag.prompts import DEFAULT_PROMPT, PromptTemplate, get_prompt
 from sluice.core.rag.traces import Tracer, TraceStore
 from sluice.core.search.models import SearchResults
 from sluice.errors import InvalidInput, SluiceError
-from sluice.models.llms import Usage, get_llm
+from sluice.models.llms import LLM, Messages, Usage, get_llm
 
 if TYPE_CHECKING:
     from sluice.platform import Platform
@@ -58,10 +59,11 @@ class RagService:
         """Events: ``sources`` (the numbered chunks), ``token`` (each piece of the answer),
         then ``done`` (the :class:`AskResult`). Errors raise, after the trace is saved."""
         question, max_tokens = self._check(question, k, max_tokens)
-        left = self.platform.model_budget.admit(ctx) if metered else None
+        budget = self.platform.model_budget
+        grant = budget.admit(ctx, generation_estimate(max_tokens)) if metered else None
         tracer = Tracer("ask", question)
         inputs = {"view": name, "question": question, "k": k, "mode": mode, "where": where}
-        meter = (self.platform.model_budget.spend(ctx, cancel, left=left) if metered
+        meter = (budget.spend(ctx, cancel, grant=grant) if grant is not None
                  else contextlib.nullcontext())
         try:
             with meter:
@@ -89,9 +91,8 @@ class RagService:
             if citations:
                 llm = get_llm(self.platform.settings)
                 llm_name = llm.name
-                room = self._source_chars(max_tokens, inputs["question"])
-                messages = template.messages(sources=_sources_block(citations, room),
-                                             question=inputs["question"])
+                messages = self._fit(llm, template, citations, inputs["question"],
+                                     max_tokens)
                 for piece in llm.stream(messages, max_tokens=max_tokens, usage=usage,
                                         cancel=cancel):
                     clean = _CONTROL.sub("", piece)
@@ -124,6 +125,23 @@ class RagService:
             completion_tokens=usage.completion_tokens, stopped_by=usage.stopped_by,
             retrieval_ms=spans.get("retrieval", 0.0),
             generation_ms=spans.get("generation", 0.0), trace_id=tracer.id)
+
+    def _fit(self, llm: LLM, template: PromptTemplate, citations: list[Citation],
+             question: str, max_tokens: int) -> Messages:
+        """The prompt with as much of the passages as the model's context holds: a first
+        guess from the characters, then cut by the tokenizer's count (scripts such as
+        Cyrillic or Chinese take more tokens per character than English)."""
+        room = self._source_chars(max_tokens, question)
+        while True:
+            messages = template.messages(sources=_sources_block(citations, room),
+                                         question=question)
+            try:
+                llm.check(messages, max_tokens)
+                return messages
+            except InvalidInput as exc:
+                if exc.code != "prompt_too_long" or room <= MIN_SOURCE_CHARS:
+                    raise
+                room = max(MIN_SOURCE_CHARS, int(room * 0.6))
 
     def _source_chars(self, max_tokens: int, question: str) -> int:
         """How many characters of passages fit the model's context beside the template,

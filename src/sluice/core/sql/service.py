@@ -9,6 +9,7 @@ interrupted after the timeout, and it returns at most the row limit.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -32,16 +33,20 @@ from sluice.errors import InvalidInput, NotFound, SluiceError, Timeout
 
 if TYPE_CHECKING:
     from sluice.core.datasets.catalog import DatasetCatalog
+    from sluice.core.limits.budget import ModelBudget
     from sluice.settings import Settings
 
 MAX_SQL_CHARS = 100_000
+_EMBEDS = re.compile(r"\bembed\s*\(", re.IGNORECASE)
 MAX_FILTER_KEYS = 10_000_000
 
 
 class SqlService:
-    def __init__(self, catalog: DatasetCatalog, settings: Settings) -> None:
+    def __init__(self, catalog: DatasetCatalog, settings: Settings,
+                 budget: ModelBudget | None = None) -> None:
         self.catalog = catalog
         self.settings = settings
+        self.budget = budget
         self.cache = TableCache(settings.sql_cache_bytes)
         self._base: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()
@@ -49,7 +54,8 @@ class SqlService:
         self.table_functions: dict[str, TableFunction] = {}  # e.g. search(...)
 
     def query(
-        self, ctx: Ctx, sql: str, *, limit: int | None = None, timeout: float | None = None
+        self, ctx: Ctx, sql: str, *, limit: int | None = None, timeout: float | None = None,
+        metered: bool = False,
     ) -> QueryResult:
         """Run one read-only query and return at most ``limit`` rows.
 
@@ -58,11 +64,19 @@ class SqlService:
                 (codes ``sql_not_read_only``, ``sql_invalid``, ``sql_forbidden``).
             NotFound: a table that names no dataset (``table_not_found``).
             Timeout: the query ran past the timeout (``sql_timeout``).
+            RateLimited: ``metered`` (the server's routes) and the query calls ``embed``
+                past the caller's model budget.
         """
         limit = self._limit(limit)
         timeout = min(timeout or self.settings.sql_timeout_seconds,
                       self.settings.sql_timeout_seconds)
         statement = self._statement(sql)
+        if metered and self.budget is not None and _EMBEDS.search(statement):
+            with self.budget.spend(ctx, estimate=timeout):  # embedding is model time
+                return self._query(ctx, statement, limit, timeout)
+        return self._query(ctx, statement, limit, timeout)
+
+    def _query(self, ctx: Ctx, statement: str, limit: int, timeout: float) -> QueryResult:
         cursor = self._cursor()
         try:
             statement, own = expand_table_functions(cursor, statement, ctx,

@@ -10,7 +10,7 @@ messages): the job keeps it among its secrets.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit, urlunsplit
 
 from sluice.errors import Forbidden, InvalidInput
 
@@ -43,13 +43,26 @@ def parse_stream_url(url: str, allowed: list[str]) -> StreamUrl:
     if parts.scheme not in SCHEMES:
         raise InvalidInput("the Redis URL must start with redis://, rediss:// or unix://",
                            code="invalid_url")
+    _check_query(parts.query)
     target = _target(parts, port)
     if target not in {a.strip().lower() for a in allowed}:
         raise Forbidden(f"{target} is not a host stream consumers may connect to; an admin "
                         "can add it to the stream_hosts setting", code="host_not_allowed",
                         details={"host": target})
-    public = urlunsplit(parts._replace(netloc=_netloc(parts, port)))
+    if parts.scheme == "unix":
+        public = f"unix://{parts.path}" + (f"?{parts.query}" if parts.query else "")
+    else:
+        public = urlunsplit(parts._replace(netloc=_netloc(parts, port)))
     return StreamUrl(public=public, secret=url if parts.password else None, target=target)
+
+
+def _check_query(query: str) -> None:
+    """Only ``?db=N``: the Redis client reads other query arguments (``port``, ``host``,
+    ``password``) as connection settings, which would slip past the allowlist."""
+    for key, values in parse_qs(query, keep_blank_values=True).items():
+        if key != "db" or len(values) != 1 or not values[0].isdigit():
+            raise InvalidInput("a Redis URL may carry only ?db=N; put the host, port and "
+                               "password in the URL itself", code="invalid_url")
 
 
 def _target(parts: SplitResult, port: int | None) -> str:

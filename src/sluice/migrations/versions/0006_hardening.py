@@ -39,6 +39,28 @@ def upgrade() -> None:
         batch_op.alter_column('body_hash', server_default=None)
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('secrets', sa.JSON(), nullable=True))
+    _move_stream_passwords()
+
+
+def _move_stream_passwords() -> None:
+    """Stream consumers started before kept a password in their shown URL: move it to the
+    job's secrets and show the URL without it."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    jobs = sa.table('jobs', sa.column('id', sa.String), sa.column('kind', sa.String),
+                    sa.column('params', sa.JSON), sa.column('secrets', sa.JSON))
+    conn = op.get_bind()
+    for job_id, params in conn.execute(
+            sa.select(jobs.c.id, jobs.c.params).where(jobs.c.kind == 'stream.redis')).all():
+        url = str((params or {}).get('url') or '')
+        parts = urlsplit(url)
+        if not parts.password:
+            continue
+        host = parts.netloc.rsplit('@', 1)[-1]
+        user = f"{parts.username}@" if parts.username else ''
+        shown = urlunsplit(parts._replace(netloc=user + host))
+        conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(
+            params={**params, 'url': shown}, secrets={'url': url}))
 
 
 def downgrade() -> None:

@@ -28,7 +28,8 @@ def ask_page(request: Request, ctx: WebCtx, platform: PlatformDep, view: str = "
                             "k": k, "mode": mode, "result": None, "error": None}
     if q.strip() and chosen and request.url.path.endswith(".json"):
         try:
-            data["result"] = platform.rag.ask(ctx, chosen, q, k=k, mode=mode, metered=True)
+            data["result"] = platform.rag.ask(ctx, chosen, q, k=k, mode=mode, metered=True,
+                                              cancel=threading.Event())
         except SluiceError as exc:
             data["error"] = exc.to_payload()["error"]
     return data

@@ -27,7 +27,8 @@ def sql_page(request: Request, ctx: WebCtx, platform: PlatformDep, q: str = "",
                             "example": EXAMPLE.format(name=datasets[0]) if datasets else ""}
     if q.strip():
         try:
-            data["result"] = platform.sql.query(ctx, q, limit=min(limit, 10_000)).to_dict()
+            data["result"] = platform.sql.query(ctx, q, limit=min(limit, 10_000),
+                                                metered=True).to_dict()
         except SluiceError as exc:
             data["error"] = exc.to_payload()["error"]
     return data
@@ -35,7 +36,7 @@ def sql_page(request: Request, ctx: WebCtx, platform: PlatformDep, q: str = "",
 
 @router.get("/sql/export")
 def sql_export(ctx: WebCtx, platform: PlatformDep, q: str, format: str = "csv") -> Response:
-    result = platform.sql.query(ctx, q)
+    result = platform.sql.query(ctx, q, metered=True)
     data = to_bytes(result.table, format)
     return Response(data, media_type=MEDIA_TYPES[format],
                     headers=attachment(f"query.{format}"))

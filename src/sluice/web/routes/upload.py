@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
-from sluice.api.body import BODY_LIMIT
 from sluice.api.deps import PlatformDep
+from sluice.api.policy import policy
 from sluice.core.context import Ctx, Role
 from sluice.core.datasets.refs import parse_ref
 from sluice.core.ingest.parsers.registry import supported_extensions
@@ -40,7 +40,8 @@ def upload_page(request: Request, ctx: WebCtx, platform: PlatformDep) -> dict[st
             "max_upload_files": platform.settings.max_upload_files}
 
 
-@router.post("/upload", openapi_extra={BODY_LIMIT: "max_upload_bytes"})
+@router.post("/upload", openapi_extra=policy(body="max_upload_bytes", streamed=True,
+                                             role=Role.EDITOR))
 async def upload(request: Request, ctx: WebCtx, platform: PlatformDep) -> RedirectResponse:
     ctx.require(Role.EDITOR, "upload files")  # before the body is read
     limit = platform.settings.max_upload_files

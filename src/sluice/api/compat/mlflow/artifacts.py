@@ -17,8 +17,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from sluice.api.body import BODY_LIMIT, stream_to_file
+from sluice.api.body import stream_to_file
 from sluice.api.deps import CtxDep, PlatformDep
+from sluice.api.policy import policy
 from sluice.core.context import Ctx, Role
 from sluice.core.tracking.artifacts import safe_relpath
 from sluice.platform import Platform
@@ -27,7 +28,8 @@ router = APIRouter(tags=["mlflow"])
 PREFIX = "/api/2.0/mlflow-artifacts/artifacts"
 
 
-@router.put(PREFIX + "/{path:path}", openapi_extra={BODY_LIMIT: "max_artifact_bytes"})
+@router.put(PREFIX + "/{path:path}", openapi_extra=policy(
+    body="max_artifact_bytes", streamed=True, role=Role.EDITOR))
 async def upload(path: str, request: Request, ctx: CtxDep, platform: PlatformDep) -> Response:
     ctx.require(Role.EDITOR, "write artifacts")
     artifacts = platform.tracking.artifacts
