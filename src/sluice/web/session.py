@@ -8,7 +8,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sluice.api.deps import bearer, bearer_of, client_address, get_platform
+from sluice.api.deps import bearer, bearer_of, client_address, get_platform, platform_of
 from sluice.api.middleware import PRINCIPAL
 from sluice.core.auth.service import ANY_KIND
 from sluice.core.context import Ctx, Principal
@@ -49,7 +49,7 @@ def web_ctx(
 def authenticate_web(request: Request) -> Principal:
     """The principal behind the session cookie, or a bearer token (JSON twins)."""
     secret = request.cookies.get(COOKIE) or bearer_of(request.headers.get("authorization"))
-    return get_platform(request).auth.authenticate(secret, client=client_address(request),
+    return platform_of(request).auth.authenticate(secret, client=client_address(request),
                                                    kinds=ANY_KIND)
 
 

@@ -19,7 +19,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import aliased
 
 from sluice.core.audit.service import AuditLog
@@ -71,6 +71,12 @@ def hash_secret(secret: str) -> str:
 
 API, SESSION = "api", "session"
 ANY_KIND = (API, SESSION)
+_OPENER = aliased(TokenRow, name="opener")
+# Built once: every request runs it, and building it per call cost more than the query.
+_LOOKUP = (select(TokenRow, UserRow, _OPENER)
+           .join(UserRow, TokenRow.user_id == UserRow.id)
+           .outerjoin(_OPENER, TokenRow.parent_id == _OPENER.id)
+           .where(TokenRow.token_hash == bindparam("digest")))
 
 
 class AuthService:
@@ -207,13 +213,8 @@ class AuthService:
         return principal
 
     def _lookup(self, secret: str, kinds: tuple[str, ...]) -> tuple[str, Principal, bool]:
-        parent = aliased(TokenRow)
         with self.db.reader() as s:  # most calls only read; no writer lock taken
-            found = s.execute(
-                select(TokenRow, UserRow, parent).join(UserRow, TokenRow.user_id == UserRow.id)
-                .outerjoin(parent, TokenRow.parent_id == parent.id)
-                .where(TokenRow.token_hash == hash_secret(secret))
-            ).first()
+            found = s.execute(_LOOKUP, {"digest": hash_secret(secret)}).first()
             if found is None:
                 raise Unauthorized("the token is not valid", code="token_invalid")
             token, user, opener = found

@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from sluice.core.audit.service import AuditLog
@@ -20,6 +20,9 @@ from sluice.storage.metadata.schema import ProjectRow
 DEFAULT_PROJECT = "default"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
+
+
+_BY_NAME = select(ProjectRow.id, ProjectRow.name).where(ProjectRow.name == bindparam("name"))
 
 class ProjectInfo(BaseModel):
     id: str
@@ -58,8 +61,8 @@ class ProjectService:
 
     def context(self, name: str, actor: Principal) -> Ctx:
         """The scope for ``actor`` working in project ``name``."""
-        with self.db.reader() as s:
-            row = s.scalar(select(ProjectRow).where(ProjectRow.name == name))
+        with self.db.reader() as s:  # on every request: a prebuilt query, no ORM objects
+            row = s.execute(_BY_NAME, {"name": name}).first()
         if row is None:
             raise NotFound(f"project {name!r} does not exist", code="project_not_found")
         return Ctx(project_id=row.id, project=row.name, actor=actor)
