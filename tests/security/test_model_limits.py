@@ -128,3 +128,38 @@ def test_concurrent_calls_reserve_their_time_before_they_run() -> None:
         budget.admit(ctx, estimate=25)
     budget.settle(first, 0.5)  # the first took half a second: its reservation shrinks
     budget.admit(ctx, estimate=1)
+
+
+@pytest.mark.parametrize("spelling", ['embed', '"embed"', "embed/**/", 'system.main."embed"'])
+def test_sql_embed_is_metered_however_it_is_spelled(make_settings: Any, spelling: str) -> None:
+    for http in _limited_app(make_settings, model_requests_per_minute=1):
+        first = http.post("/api/v1/sql", json={"query": "SELECT embed(NULL) AS v"})
+        assert first.status_code == 200
+        again = http.post("/api/v1/sql", json={"query": f"SELECT {spelling}(NULL) AS v"})
+        assert again.status_code == 429
+
+
+def test_waiting_for_the_model_is_not_charged() -> None:
+    from sluice.core.context import Ctx, Principal, Role
+    from sluice.core.limits.budget import ModelBudget
+
+    ctx = Ctx("p", "default", Principal("u", "viewer", Role.VIEWER))
+    budget = ModelBudget(seconds_per_minute=60, requests_per_minute=1000)
+    with budget.spend(ctx, estimate=30) as meter:
+        time.sleep(0.3)
+        meter.waited = 0.3  # all of it spent waiting for the model lock
+    assert budget._time.used("u") < 0.05
+
+
+def test_a_reply_dropped_before_it_began_costs_nothing(platform: Any, llm: Any) -> None:
+    import gc
+
+    from sluice.models.llms import Usage
+
+    ctx = platform.local_context()
+    pieces = platform.chat.chat(ctx, [{"role": "user", "content": "hi"}], max_tokens=64,
+                                usage=Usage(), cancel=threading.Event())
+    assert platform.model_budget._time.used(ctx.actor.user_id) > 5  # reserved
+    del pieces
+    gc.collect()
+    assert platform.model_budget._time.used(ctx.actor.user_id) == 0

@@ -51,9 +51,16 @@ def test_0006_moves_stream_passwords_out_of_shown_params(tmp_path):
             "created_at, created_by, attempts, cancel_requested) VALUES ('j', 'p', "
             "'stream.redis', :params, 'failed', 0, '', CURRENT_TIMESTAMP, 'a', 1, 0)"),
             {"params": '{"url": "redis://u:hunter2@127.0.0.1:6379/0", "stream": "s"}'})
+        conn.execute(sa.text(
+            "INSERT INTO jobs (id, project_id, kind, params, state, progress_done, message, "
+            "created_at, created_by, attempts, cancel_requested) VALUES ('k', 'p', "
+            "'stream.redis', :params, 'failed', 0, :message, CURRENT_TIMESTAMP, 'a', 1, 0)"),
+            {"params": '{"url": "redis://127.0.0.1:6379/0?password=hunter3", "stream": "s"}',
+             "message": "Redis at redis://127.0.0.1:6379/0?password=hunter3 failed"})
     db.migrate()
     with db.engine.connect() as conn:
-        params, secrets = conn.execute(sa.text("SELECT params, secrets FROM jobs")).one()
-    assert "hunter2" not in str(params) and "redis://u@127.0.0.1:6379/0" in str(params)
-    assert "hunter2" in str(secrets)
+        shown = conn.execute(sa.text("SELECT params, message FROM jobs ORDER BY id")).all()
+        secrets = conn.execute(sa.text("SELECT secrets FROM jobs ORDER BY id")).all()
+    assert "hunter" not in str(shown) and "redis://u@127.0.0.1:6379/0" in str(shown)
+    assert "hunter2" in str(secrets) and "hunter3" in str(secrets)
     db.dispose()

@@ -1,11 +1,14 @@
-"""Running a model call for a request: off the shared request threads, bounded, and
-stopped when the client goes away.
+"""Running a model call for a request: off the shared request threads, one generation at
+a time, bounded, and stopped when the client goes away.
 
-Model work (generation, embedding) runs on a small pool of its own, so a flood of model
-requests queues there (and past ``MAX_WAITING`` is told the model is busy, 503) instead
-of taking every thread the other routes need. Meanwhile the event loop watches the
-connection and sets the call's ``cancel`` event on a disconnect (non-streamed replies) or
-when the response stream is closed (streamed replies).
+- Generations take :func:`llm_turn` first: requests wait for the model on the event loop
+  (holding no thread), at most ``LLM_WAIT`` seconds, then get 503 ``llm_busy`` — before
+  any model time is reserved, so waiting costs a user nothing.
+- Model work (a generation joined into one reply, embeddings) runs on a small pool of its
+  own; past ``MAX_WAITING`` queued calls, 503 ``model_busy``. A streamed reply is read by
+  one thread of its own, which hands the pieces to the event loop.
+- The event loop watches the connection and sets the call's ``cancel`` event on a
+  disconnect (non-streamed replies) or when the response stream is closed (streamed ones).
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 from fastapi import Request
 
@@ -23,6 +27,7 @@ from sluice.errors import Unavailable
 POLL_SECONDS = 0.25
 WORKERS = 4
 MAX_WAITING = 32
+LLM_WAIT = 30.0
 T = TypeVar("T")
 _END = object()
 
@@ -43,19 +48,34 @@ class ModelPool:
                 raise Unavailable("the model is busy with other requests; retry shortly",
                                   code="model_busy")
             self._busy += 1
-        try:
-            return await asyncio.wrap_future(self._pool.submit(fn))
-        finally:
-            with self._lock:
-                self._busy -= 1
+        future = self._pool.submit(fn)
+        future.add_done_callback(self._done)  # counts until the work ends, not the wait
+        return await asyncio.wrap_future(future)
+
+    def _done(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._busy -= 1
 
 
 MODELS = ModelPool()
+_GATE: asyncio.Semaphore | None = None
 
 
-async def collect(request: Request, pieces: Iterator[str], cancel: threading.Event) -> str:
-    """``"".join(pieces)`` on the model pool, cancelled if the client disconnects."""
-    return await run_cancellable(request, lambda: "".join(pieces), cancel)
+@asynccontextmanager
+async def llm_turn() -> AsyncIterator[None]:
+    """This process's one generation slot, waited for on the event loop."""
+    global _GATE
+    if _GATE is None:
+        _GATE = asyncio.Semaphore(1)
+    try:
+        await asyncio.wait_for(_GATE.acquire(), LLM_WAIT)
+    except TimeoutError:
+        raise Unavailable("the model is busy with other requests; retry shortly",
+                          code="llm_busy", details={"waited_seconds": LLM_WAIT}) from None
+    try:
+        yield
+    finally:
+        _GATE.release()
 
 
 async def run_cancellable(request: Request, fn: Callable[[], T], cancel: threading.Event) -> T:
@@ -73,12 +93,25 @@ async def run_cancellable(request: Request, fn: Callable[[], T], cancel: threadi
 
 
 async def relay(pieces: Iterator[str], cancel: threading.Event) -> AsyncIterator[str]:
-    """The pieces as an async stream; closing it (the client left) cancels the call."""
+    """The pieces as an async stream, read by a thread of its own; closing the stream (the
+    client left) cancels the call, and the thread ends with the generation."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[object] = asyncio.Queue()
+
+    def read() -> None:
+        try:
+            for piece in pieces:
+                loop.call_soon_threadsafe(queue.put_nowait, piece)
+        except BaseException as exc:  # handed to the stream, raised there
+            loop.call_soon_threadsafe(queue.put_nowait, exc)
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, _END)
+
+    threading.Thread(target=read, daemon=True, name="sluice-stream").start()
     try:
-        while True:
-            piece = await MODELS.run(lambda: next(pieces, _END))
-            if piece is _END:
-                return
-            yield str(piece)
+        while (item := await queue.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield str(item)
     finally:
         cancel.set()

@@ -26,10 +26,11 @@ from sluice.core.context import Role
 BODY, STREAMED, ROLE = "x-sluice-body-limit", "x-sluice-streamed", "x-sluice-role"
 
 
-def policy(*, body: str | None = None, streamed: bool = False,
+def policy(*, body: str | int | None = None, streamed: bool = False,
            role: Role | None = None) -> dict[str, Any]:
-    """The ``openapi_extra`` of a route: ``body`` names the setting that bounds its body,
-    ``streamed`` says the route reads the body itself, ``role`` who may call it."""
+    """The ``openapi_extra`` of a route: ``body`` names the setting that bounds its body
+    (or gives the bytes), ``streamed`` says the route reads the body itself, ``role`` who
+    may call it."""
     declared: dict[str, Any] = {}
     if body:
         declared[BODY] = body
@@ -74,6 +75,10 @@ def route_policies(routes: Iterable[Any], limits: Any) -> list[RoutePolicy]:
             continue
         table.append(RoutePolicy(
             route.path_regex, frozenset(route.methods or ()),
-            int(getattr(limits, extra[BODY])) if BODY in extra else None,
+            _limit(extra[BODY], limits) if BODY in extra else None,
             bool(extra.get(STREAMED)), Role(extra[ROLE]) if ROLE in extra else None))
     return table
+
+
+def _limit(declared: str | int, limits: Any) -> int:
+    return declared if isinstance(declared, int) else int(getattr(limits, declared))

@@ -43,6 +43,7 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     stopped_by: str = "stop"  # stop | length | timeout | cancelled
+    waited: float = 0.0  # seconds spent waiting for the model (not charged to a budget)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -142,7 +143,7 @@ class SmolLM2:
 
         encoded = self.encode(messages, max_tokens)
         usage.prompt_tokens = int(encoded["input_ids"].shape[1])
-        self._acquire(cancel)
+        usage.waited = self._acquire(cancel)
         stop = _Stop(time.monotonic() + self.timeout, cancel)  # the time starts now
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True,
                                         skip_special_tokens=True, timeout=self.timeout + 5)
@@ -160,14 +161,16 @@ class SmolLM2:
         worker.join()
         self._account(result, encoded, max_tokens, stop, usage)
 
-    def _acquire(self, cancel: threading.Event | None) -> None:
-        """The model lock, waiting at most LOCK_WAIT seconds (and not past a cancel)."""
-        waited = 0.0
+    def _acquire(self, cancel: threading.Event | None) -> float:
+        """The model lock, waiting at most LOCK_WAIT seconds (and not past a cancel);
+        returns the seconds waited."""
+        started = time.monotonic()
         while not self._lock.acquire(timeout=0.25):
-            waited += 0.25
+            waited = time.monotonic() - started
             if waited >= LOCK_WAIT or _SHUTDOWN.is_set() or (cancel and cancel.is_set()):
                 raise Unavailable("the model is busy with other requests; retry shortly",
-                                  code="llm_busy", details={"waited_seconds": waited})
+                                  code="llm_busy", details={"waited_seconds": round(waited)})
+        return time.monotonic() - started
 
     def _generate(self, encoded: Any, max_tokens: int, streamer: Any, stop: _Stop,
                   result: dict[str, Any]) -> None:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from sluice.web.templating import templates
 
-View = Callable[..., dict[str, Any]]
+View = Callable[..., dict[str, Any]] | Callable[..., Awaitable[dict[str, Any]]]
 
 
 def finite(value: Any) -> Any:
@@ -38,17 +38,8 @@ def twin(router: APIRouter, path: str, template: str) -> Callable[[View], View]:
     def register(view: View) -> View:
         if "request" not in inspect.signature(view).parameters:
             raise TypeError(f"{view.__name__} must take a 'request' parameter")
-
-        @functools.wraps(view)
-        def as_json(*args: Any, **kwargs: Any) -> JSONResponse:
-            return JSONResponse(finite(jsonable_encoder(view(*args, **kwargs))))
-
-        @functools.wraps(view)
-        def as_html(*args: Any, **kwargs: Any) -> HTMLResponse:
-            request: Request = kwargs["request"]
-            data = view(*args, **kwargs)
-            return templates.TemplateResponse(request, template, {"page": data})
-
+        as_json, as_html = (_async_routes if inspect.iscoroutinefunction(view)
+                            else _routes)(view, template)
         router.add_api_route(path + ".json", as_json, methods=["GET"], include_in_schema=True,
                              tags=["web json"], name=f"{view.__name__}_json")
         router.add_api_route(path, as_html, methods=["GET"], include_in_schema=False,
@@ -56,3 +47,31 @@ def twin(router: APIRouter, path: str, template: str) -> Callable[[View], View]:
         return view
 
     return register
+
+
+def _routes(view: View, template: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    @functools.wraps(view)
+    def as_json(*args: Any, **kwargs: Any) -> JSONResponse:
+        return JSONResponse(finite(jsonable_encoder(view(*args, **kwargs))))
+
+    @functools.wraps(view)
+    def as_html(*args: Any, **kwargs: Any) -> HTMLResponse:
+        data = view(*args, **kwargs)
+        return templates.TemplateResponse(kwargs["request"], template, {"page": data})
+
+    return as_json, as_html
+
+
+def _async_routes(view: Any, template: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The same for a view that awaits (one that waits for a model, say)."""
+
+    @functools.wraps(view)
+    async def as_json(*args: Any, **kwargs: Any) -> JSONResponse:
+        return JSONResponse(finite(jsonable_encoder(await view(*args, **kwargs))))
+
+    @functools.wraps(view)
+    async def as_html(*args: Any, **kwargs: Any) -> HTMLResponse:
+        data = await view(*args, **kwargs)
+        return templates.TemplateResponse(kwargs["request"], template, {"page": data})
+
+    return as_json, as_html

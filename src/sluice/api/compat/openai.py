@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from sluice.api.cancel import MODELS, collect, relay
+from sluice.api.cancel import MODELS, llm_turn, relay, run_cancellable
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.core.rag.chat import CHAT_MODEL, EMBEDDING_MODEL, MAX_INPUTS, MAX_MESSAGES
 from sluice.ids import new_id
@@ -71,14 +71,16 @@ async def chat(body: ChatRequest, request: Request, ctx: CtxDep,
     service = platform.chat
     usage, cancel = Usage(), threading.Event()
     messages = [m.model_dump() for m in body.messages]
-    pieces = await MODELS.run(lambda: service.chat(
-        ctx, messages, max_tokens=service.max_tokens(body.max_tokens), usage=usage,
-        cancel=cancel))
+    max_tokens = service.max_tokens(body.max_tokens)
     reply_id, created = f"chatcmpl-{new_id()}", int(time.time())
-    if body.stream:
+    if body.stream:  # checked and admitted now (errors are plain 4xx), generated as read
+        pieces = await MODELS.run(lambda: service.chat(
+            ctx, messages, max_tokens=max_tokens, usage=usage, cancel=cancel))
         return StreamingResponse(_chunks(relay(pieces, cancel), usage, reply_id, created),
                                  media_type="text/event-stream")
-    text = await collect(request, pieces, cancel)
+    async with llm_turn():  # wait for the model here, holding no thread
+        text = await run_cancellable(request, lambda: "".join(service.chat(
+            ctx, messages, max_tokens=max_tokens, usage=usage, cancel=cancel)), cancel)
     return {"id": reply_id, "object": "chat.completion", "created": created,
             "model": CHAT_MODEL, "choices": [{
                 "index": 0, "message": {"role": "assistant", "content": text},

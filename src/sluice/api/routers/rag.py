@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from sluice.api.cancel import MODELS, relay, run_cancellable
+from sluice.api.cancel import MODELS, llm_turn, relay, run_cancellable
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.core.rag.models import AskEvent, AskResult, TraceInfo
 from sluice.errors import SluiceError
@@ -40,8 +40,10 @@ async def ask(body: AskRequest, request: Request, ctx: CtxDep,
     kwargs: dict[str, Any] = {"k": body.k, "mode": body.mode, "where": body.where,
                               "max_tokens": body.max_tokens, "metered": True, "cancel": cancel}
     if not body.stream:
-        return await run_cancellable(
-            request, lambda: platform.rag.ask(ctx, body.view, body.question, **kwargs), cancel)
+        async with llm_turn():  # wait for the model here, holding no thread
+            return await run_cancellable(
+                request, lambda: platform.rag.ask(ctx, body.view, body.question, **kwargs),
+                cancel)
     events = platform.rag.ask_stream(ctx, body.view, body.question, **kwargs)
     first = await MODELS.run(lambda: next(events))  # input errors: a normal error response
     return StreamingResponse(relay(sse(first, events), cancel), media_type="text/event-stream",

@@ -28,12 +28,22 @@ class Grant:
     reservation: Entry
 
 
+@dataclass
+class Meter:
+    """What a running call tells its budget: seconds spent waiting (for the model lock),
+    which are not charged."""
+
+    left: float
+    waited: float = 0.0
+
+
 class ModelBudget:
     def __init__(self, seconds_per_minute: float, requests_per_minute: int) -> None:
         self.seconds = seconds_per_minute
         self.requests = requests_per_minute
         self._time = SlidingWindow(WINDOW)
         self._calls = SlidingWindow(WINDOW)
+        self._lock = threading.Lock()  # check and reserve as one step
 
     def admit(self, ctx: Ctx, estimate: float) -> Grant:
         """Count one request and reserve ``estimate`` seconds of model time.
@@ -43,16 +53,18 @@ class ModelBudget:
                 (``model_budget_exhausted``); ``details.retry_after`` says when to retry.
         """
         user = ctx.actor.user_id
-        if self._calls.used(user) >= self.requests:
-            raise _limited("rate_limited", f"more than {self.requests} model requests in a "
-                           "minute (model_requests_per_minute)", self._calls.retry_after(user))
-        left = self.seconds - self._time.used(user)
-        if left <= 0:
-            raise _limited("model_budget_exhausted", f"this user used its {self.seconds:g} s "
-                           "of model time for this minute (model_seconds_per_minute)",
-                           self._time.retry_after(user))
-        self._calls.add(user)
-        return Grant(left, self._time.add(user, max(0.0, estimate)))
+        with self._lock:
+            if self._calls.used(user) >= self.requests:
+                raise _limited("rate_limited", f"more than {self.requests} model requests "
+                               "in a minute (model_requests_per_minute)",
+                               self._calls.retry_after(user))
+            left = self.seconds - self._time.used(user)
+            if left <= 0:
+                raise _limited("model_budget_exhausted", f"this user used its "
+                               f"{self.seconds:g} s of model time for this minute "
+                               "(model_seconds_per_minute)", self._time.retry_after(user))
+            self._calls.add(user)
+            return Grant(left, self._time.add(user, max(0.0, estimate)))
 
     def settle(self, grant: Grant, seconds: float) -> None:
         """Replace the reservation with the time the call really took."""
@@ -60,22 +72,24 @@ class ModelBudget:
 
     @contextmanager
     def spend(self, ctx: Ctx, cancel: threading.Event | None = None, *,
-              estimate: float = 1.0, grant: Grant | None = None) -> Iterator[float]:
-        """Admit (unless ``grant`` says an earlier :meth:`admit` did), yield the seconds
-        left, and settle with the time the block took; ``cancel`` is set when the user's
-        time runs out during the block (a generation then stops)."""
+              estimate: float = 1.0, grant: Grant | None = None) -> Iterator[Meter]:
+        """Admit (unless ``grant`` says an earlier :meth:`admit` did), yield a
+        :class:`Meter`, and settle with the time the block took less the time it reports
+        waiting; ``cancel`` is set when the user's time runs out (a generation then
+        stops)."""
         grant = grant or self.admit(ctx, estimate)
+        meter = Meter(grant.left)
+        started = time.monotonic()
         timer = threading.Timer(grant.left, cancel.set) if cancel is not None else None
         if timer is not None:
             timer.daemon = True
             timer.start()
-        started = time.monotonic()
         try:
-            yield grant.left
+            yield meter
         finally:
             if timer is not None:
                 timer.cancel()
-            self.settle(grant, time.monotonic() - started)
+            self.settle(grant, time.monotonic() - started - meter.waited)
 
 
 def generation_estimate(max_tokens: int) -> float:

@@ -9,8 +9,9 @@ budget running out, server shutdown) ends a generation within one token.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -59,12 +60,24 @@ class ChatService:
         llm.check(messages, max_tokens)
         # admitted now, so a refusal is a 429 before the response starts, not mid-stream
         grant = self.budget.admit(ctx, generation_estimate(max_tokens))
-        return self._generate(ctx, llm, messages, max_tokens, usage, cancel, grant)
+        unstarted: list[weakref.finalize[Any, Any]] = []
+        pieces = self._generate(ctx, llm, messages, max_tokens, usage, cancel, grant,
+                                unstarted)
+        # a reply dropped before it began (the client left first) costs nothing
+        unstarted.append(weakref.finalize(pieces, self.budget.settle, grant, 0.0))
+        return pieces
 
     def _generate(self, ctx: Ctx, llm: LLM, messages: Messages, max_tokens: int,
-                  usage: Usage, cancel: threading.Event, grant: Grant) -> Iterator[str]:
-        with self.budget.spend(ctx, cancel, grant=grant):
-            yield from llm.stream(messages, max_tokens=max_tokens, usage=usage, cancel=cancel)
+                  usage: Usage, cancel: threading.Event, grant: Grant,
+                  unstarted: list[weakref.finalize[Any, Any]]) -> Iterator[str]:
+        for finalizer in unstarted:
+            finalizer.detach()
+        with self.budget.spend(ctx, cancel, grant=grant) as meter:
+            try:
+                yield from llm.stream(messages, max_tokens=max_tokens, usage=usage,
+                                      cancel=cancel)
+            finally:
+                meter.waited = usage.waited
 
     def embed(self, ctx: Ctx, texts: list[str]) -> np.ndarray:
         """Unit-length vectors from the bundled all-MiniLM-L6-v2.

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from sluice.core.context import Ctx
-from sluice.core.limits.budget import generation_estimate
+from sluice.core.limits.budget import Meter, generation_estimate
 from sluice.core.rag.models import AskEvent, AskResult, Citation
 from sluice.core.rag.prompts import DEFAULT_PROMPT, PromptTemplate, get_prompt
 from sluice.core.rag.traces import Tracer, TraceStore
@@ -66,15 +66,15 @@ class RagService:
         meter = (budget.spend(ctx, cancel, grant=grant) if grant is not None
                  else contextlib.nullcontext())
         try:
-            with meter:
-                yield from self._answer(ctx, tracer, inputs, max_tokens, cancel)
+            with meter as metered_by:
+                yield from self._answer(ctx, tracer, inputs, max_tokens, cancel, metered_by)
         except SluiceError as exc:
             self.traces.save(ctx, tracer, status="error", inputs=inputs,
                              outputs={"error": exc.to_payload()["error"]})
             raise
 
-    def _answer(self, ctx: Ctx, tracer: Tracer, inputs: dict[str, Any],
-                max_tokens: int, cancel: threading.Event | None) -> Iterator[AskEvent]:
+    def _answer(self, ctx: Ctx, tracer: Tracer, inputs: dict[str, Any], max_tokens: int,
+                cancel: threading.Event | None, meter: Meter | None) -> Iterator[AskEvent]:
         with tracer.span("retrieval", mode=inputs["mode"], k=inputs["k"]) as attrs:
             found = self.platform.search.search(
                 ctx, inputs["view"], inputs["question"], mode=inputs["mode"], k=inputs["k"],
@@ -93,11 +93,15 @@ class RagService:
                 llm_name = llm.name
                 messages = self._fit(llm, template, citations, inputs["question"],
                                      max_tokens)
-                for piece in llm.stream(messages, max_tokens=max_tokens, usage=usage,
-                                        cancel=cancel):
-                    clean = _CONTROL.sub("", piece)
-                    parts.append(clean)
-                    yield AskEvent(type="token", data=clean)
+                try:
+                    for piece in llm.stream(messages, max_tokens=max_tokens, usage=usage,
+                                            cancel=cancel):
+                        clean = _CONTROL.sub("", piece)
+                        parts.append(clean)
+                        yield AskEvent(type="token", data=clean)
+                finally:
+                    if meter is not None:
+                        meter.waited = usage.waited  # waiting for the model is not charged
             else:
                 parts.append(f"No passage in {found.view} matches the question.")
                 yield AskEvent(type="token", data=parts[0])

@@ -47,6 +47,27 @@ def register_embed(con: duckdb.DuckDBPyConnection,
            side_effects=False)
 
 
+def calls_function(cursor: duckdb.DuckDBPyConnection, sql: str, name: str) -> bool:
+    """Whether ``sql`` calls the function ``name`` anywhere, as DuckDB's parser reads it
+    (quoted, commented or schema-qualified spellings included); when it cannot be parsed,
+    whether the name appears at all."""
+    rows = cursor.execute("SELECT json_serialize_sql(?)", [sql]).fetchall()
+    tree = json.loads(rows[0][0]) if rows else {}
+    if not tree or tree.get("error"):
+        return name in sql.lower()
+    return _calls(tree, name)
+
+
+def _calls(node: Any, name: str) -> bool:
+    if isinstance(node, dict):
+        if node.get("class") == "FUNCTION" and str(node.get("function_name")).lower() == name:
+            return True
+        return any(_calls(v, name) for v in node.values())
+    if isinstance(node, list):
+        return any(_calls(v, name) for v in node)
+    return False
+
+
 def expand_table_functions(cursor: duckdb.DuckDBPyConnection, sql: str, ctx: Ctx,
                            functions: dict[str, TableFunction]) -> tuple[str, set[str]]:
     """``sql`` with each call of a function in ``functions`` replaced by a table holding

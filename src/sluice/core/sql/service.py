@@ -9,7 +9,6 @@ interrupted after the timeout, and it returns at most the row limit.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from sluice.core.sql.predicates import one_expression
 from sluice.core.sql.semantic import (
     COSINE_MACRO,
     TableFunction,
+    calls_function,
     expand_table_functions,
     register_embed,
 )
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from sluice.settings import Settings
 
 MAX_SQL_CHARS = 100_000
-_EMBEDS = re.compile(r"\bembed\s*\(", re.IGNORECASE)
 MAX_FILTER_KEYS = 10_000_000
 
 
@@ -71,10 +70,17 @@ class SqlService:
         timeout = min(timeout or self.settings.sql_timeout_seconds,
                       self.settings.sql_timeout_seconds)
         statement = self._statement(sql)
-        if metered and self.budget is not None and _EMBEDS.search(statement):
+        if metered and self.budget is not None and self._embeds(statement):
             with self.budget.spend(ctx, estimate=timeout):  # embedding is model time
                 return self._query(ctx, statement, limit, timeout)
         return self._query(ctx, statement, limit, timeout)
+
+    def _embeds(self, statement: str) -> bool:
+        cursor = self._cursor()
+        try:
+            return calls_function(cursor, statement, "embed")
+        finally:
+            self._release(cursor)
 
     def _query(self, ctx: Ctx, statement: str, limit: int, timeout: float) -> QueryResult:
         cursor = self._cursor()

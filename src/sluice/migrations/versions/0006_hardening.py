@@ -43,24 +43,41 @@ def upgrade() -> None:
 
 
 def _move_stream_passwords() -> None:
-    """Stream consumers started before kept a password in their shown URL: move it to the
-    job's secrets and show the URL without it."""
-    from urllib.parse import urlsplit, urlunsplit
+    """Stream consumers started before kept a password in their shown URL (in its user
+    part or as ``?password=``), and their messages repeat it: keep the URL among the job's
+    secrets and show it, everywhere, without the password."""
+    import json
 
     jobs = sa.table('jobs', sa.column('id', sa.String), sa.column('kind', sa.String),
-                    sa.column('params', sa.JSON), sa.column('secrets', sa.JSON))
+                    sa.column('params', sa.JSON), sa.column('secrets', sa.JSON),
+                    sa.column('message', sa.Text), sa.column('error', sa.JSON))
     conn = op.get_bind()
-    for job_id, params in conn.execute(
-            sa.select(jobs.c.id, jobs.c.params).where(jobs.c.kind == 'stream.redis')).all():
+    rows = conn.execute(sa.select(jobs.c.id, jobs.c.params, jobs.c.message, jobs.c.error)
+                        .where(jobs.c.kind == 'stream.redis')).all()
+    for job_id, params, message, error in rows:
         url = str((params or {}).get('url') or '')
-        parts = urlsplit(url)
-        if not parts.password:
+        shown = _without_password(url)
+        if shown == url:
             continue
-        host = parts.netloc.rsplit('@', 1)[-1]
-        user = f"{parts.username}@" if parts.username else ''
-        shown = urlunsplit(parts._replace(netloc=user + host))
         conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(
-            params={**params, 'url': shown}, secrets={'url': url}))
+            params={**params, 'url': shown}, secrets={'url': url},
+            message=(message or '').replace(url, shown),
+            error=json.loads(json.dumps(error).replace(json.dumps(url)[1:-1],
+                                                       json.dumps(shown)[1:-1]))
+            if error else error))
+
+
+def _without_password(url: str) -> str:
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k != 'password']
+    if parts.scheme == 'unix':
+        return f"unix://{parts.path}" + (f"?{urlencode(query)}" if query else '')
+    host = parts.netloc.rsplit('@', 1)[-1]
+    user = f"{parts.username}@" if parts.username else ''
+    return urlunsplit(parts._replace(netloc=user + host, query=urlencode(query)))
 
 
 def downgrade() -> None:

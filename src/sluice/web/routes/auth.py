@@ -8,12 +8,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from sluice.api.deps import PlatformDep, client_address
+from sluice.api.policy import policy
 from sluice.errors import RateLimited, Unauthorized
 from sluice.web.links import safe_redirect
 from sluice.web.session import COOKIE, check_same_origin
 from sluice.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
+FORM_BYTES = 16 * 1024  # a token and a path: anything bigger is refused before it is read
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -22,7 +24,7 @@ def login_form(request: Request, next: str = "/datasets") -> HTMLResponse:
                                       {"page": {"title": "Log in", "next": _safe(next)}})
 
 
-@router.post("/login", response_model=None)
+@router.post("/login", response_model=None, openapi_extra=policy(body=FORM_BYTES))
 def login(request: Request, platform: PlatformDep, token: Annotated[str, Form()],
           next: Annotated[str, Form()] = "/datasets") -> HTMLResponse | RedirectResponse:
     check_same_origin(request)
@@ -39,7 +41,7 @@ def login(request: Request, platform: PlatformDep, token: Annotated[str, Form()]
     return response
 
 
-@router.post("/logout")
+@router.post("/logout", openapi_extra=policy(body=FORM_BYTES))
 def logout(request: Request, platform: PlatformDep) -> RedirectResponse:
     check_same_origin(request)
     secret = request.cookies.get(COOKIE)

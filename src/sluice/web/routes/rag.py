@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
-from sluice.api.cancel import relay
+from sluice.api.cancel import MODELS, llm_turn, relay, run_cancellable
 from sluice.api.deps import PlatformDep
 from sluice.api.routers.rag import sse
 from sluice.errors import SluiceError
@@ -19,31 +20,34 @@ router = APIRouter(include_in_schema=False)
 
 
 @twin(router, "/ask", "ask.html")
-def ask_page(request: Request, ctx: WebCtx, platform: PlatformDep, view: str = "",
-             q: str = "", k: int = 4, mode: str = "hybrid") -> dict[str, Any]:
-    """The page; its JSON twin answers ``q`` in one piece (for scripts)."""
-    views = platform.views.list(ctx)
+async def ask_page(request: Request, ctx: WebCtx, platform: PlatformDep, view: str = "",
+                   q: str = "", k: int = 4, mode: str = "hybrid") -> dict[str, Any]:
+    """The page; its JSON twin answers ``q`` in one piece (for scripts), as the API does:
+    metered, waiting for the model on the event loop, stopped if the client leaves."""
+    views = await run_in_threadpool(platform.views.list, ctx)
     chosen = view or (views[0].name if views else "")
     data: dict[str, Any] = {"title": "Ask", "views": views, "view": chosen, "question": q,
                             "k": k, "mode": mode, "result": None, "error": None}
     if q.strip() and chosen and request.url.path.endswith(".json"):
+        cancel = threading.Event()
         try:
-            data["result"] = platform.rag.ask(ctx, chosen, q, k=k, mode=mode, metered=True,
-                                              cancel=threading.Event())
+            async with llm_turn():
+                data["result"] = await run_cancellable(request, lambda: platform.rag.ask(
+                    ctx, chosen, q, k=k, mode=mode, metered=True, cancel=cancel), cancel)
         except SluiceError as exc:
             data["error"] = exc.to_payload()["error"]
     return data
 
 
 @router.post("/ask/stream")
-def ask_stream(ctx: WebCtx, platform: PlatformDep, view: Annotated[str, Form()],
-               q: Annotated[str, Form()], k: Annotated[int, Form()] = 4,
-               mode: Annotated[str, Form()] = "hybrid") -> Response:
+async def ask_stream(ctx: WebCtx, platform: PlatformDep, view: Annotated[str, Form()],
+                     q: Annotated[str, Form()], k: Annotated[int, Form()] = 4,
+                     mode: Annotated[str, Form()] = "hybrid") -> Response:
     cancel = threading.Event()
+    events = platform.rag.ask_stream(ctx, view, q, k=k, mode=mode, metered=True,
+                                     cancel=cancel)
     try:
-        events = platform.rag.ask_stream(ctx, view, q, k=k, mode=mode, metered=True,
-                                         cancel=cancel)
-        first = next(events)
+        first = await MODELS.run(lambda: next(events))
     except SluiceError as exc:
         return JSONResponse(exc.to_payload(), status_code=exc.http_status)
     return StreamingResponse(relay(sse(first, events), cancel), media_type="text/event-stream",
