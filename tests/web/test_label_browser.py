@@ -98,8 +98,8 @@ def test_multi_label_and_spans_in_the_page(page, live_server):  # noqa: F811
     page.wait_for_selector("#annotate[data-saved='1']", state="attached")
 
     page.goto("/label/mixed/ents")
-    page.wait_for_selector("#annotate[data-current]", state="attached")  # the item is shown
     page.wait_for_selector("#item:has-text('spam.example')")
+    page.wait_for_load_state("networkidle")  # the queue's background refill is in
     start = text.index("https")
     end = text.index(" now")
     page.evaluate("""([s, e]) => {

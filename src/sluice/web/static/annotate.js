@@ -18,11 +18,16 @@
 
   function el(id) { return document.getElementById(id); }
 
-  function show() {
+  function showProgress() {
     var item = items[index];
     el("progress").textContent = done + " of " + total + " done · " + mine + " answered by you" +
       (item ? " · item " + (index + 1) + " of " + items.length + " loaded" : "");
     el("progress-bar").value = done;
+  }
+
+  function show() {
+    var item = items[index];
+    showProgress();
     if (!item) {
       el("item").innerHTML = "<p>Nothing left to label here. Thank you!</p>";
       el("item-key").textContent = "";
@@ -63,7 +68,7 @@
           {credentials: "same-origin"})
       .then(function (r) { return r.json(); })
       .then(function (page) {
-        var have = {};
+        var showing = items[index], have = {};
         items.forEach(function (i) { have[i.key] = true; });
         page.queue.items.forEach(function (i) {
           if (!have[i.key]) { items.push(i); rendered[i.key] = page.rendered[i.key]; }
@@ -72,7 +77,9 @@
         fetching = false;
         // the server has nothing more for this person: the session is over
         if (nextUnanswered(index) >= items.length && unsaved > 0) finish();
-        show();
+        // re-render only if there was nothing to show: redrawing the item would drop
+        // a selection the person is making in it
+        if (showing) showProgress(); else show();
       })
       .catch(function () { fetching = false; });
   }
