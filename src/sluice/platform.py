@@ -9,7 +9,9 @@ import logging
 import threading
 import time
 from functools import cached_property
+from typing import Any
 
+from sluice import areas
 from sluice.core.audit.service import AuditLog
 from sluice.core.auth.service import AuthService, NewToken
 from sluice.core.context import Ctx, Principal
@@ -35,6 +37,7 @@ from sluice.core.sql.service import SqlService
 from sluice.core.streams.append import AppendService
 from sluice.core.streams.service import StreamService
 from sluice.core.tracking.service import TrackingService
+from sluice.errors import NotFound
 from sluice.models.llms import stop_all_generations
 from sluice.settings import Settings, load_settings
 from sluice.storage.blobs import FsspecBlobStore
@@ -88,6 +91,8 @@ class Platform:
         self.datasets.delete_hooks.append(self.views.forget)
         self.datasets.delete_hooks.append(forget_labels)
         self._executor_lock = threading.Lock()
+        self._services: dict[str, Any] = {}
+        self._services_lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, migrate: bool = True,
@@ -103,7 +108,31 @@ class Platform:
         if migrate:
             platform.db.migrate()
             platform.projects.ensure_default()
+            platform.create_area_tables()
         return platform
+
+    def service(self, area: str) -> Any:
+        """The service of ``area`` (a plugin's, or a new area's), built on first use by the
+        factory it declares. Raises NotFound (``unknown_area``, ``no_service``)."""
+        with self._services_lock:
+            if area not in self._services:
+                declared = areas.get(area)
+                if declared.service is None:
+                    raise NotFound(f"area {area!r} declares no service", code="no_service")
+                self._services[area] = areas.resolve(declared.service)(self)
+            return self._services[area]
+
+    def create_area_tables(self) -> None:
+        """Create the tables areas declare outside Alembic (plugins), if missing."""
+        for area in areas.areas():
+            if area.tables is None:
+                continue
+            for metadata in areas.parts(area, "tables", [area.tables], None):
+                try:
+                    with self.db.lock("migrations", wait=120.0):
+                        metadata.create_all(self.db.engine, checkfirst=True)
+                except Exception as exc:
+                    areas.report(area.name, "tables", exc)
 
     def bootstrap(self) -> NewToken | None:
         """First run: create the admin user; returns its token (only that once)."""

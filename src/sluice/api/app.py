@@ -8,39 +8,18 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
-from sluice import __version__
-from sluice.api.compat import mlflow as mlflow_compat
-from sluice.api.compat import openai as openai_compat
+from sluice import __version__, areas
 from sluice.api.deps import authenticate_request
 from sluice.api.errors import install_error_handlers
 from sluice.api.middleware import Authenticate, BodyLimits, CatchAll, SecurityHeaders
 from sluice.api.policy import Policies, route_policies
-from sluice.api.routers import (
-    audit,
-    datasets,
-    ingest,
-    jobs,
-    labels,
-    models,
-    quality,
-    rag,
-    search,
-    sql,
-    streams,
-    system,
-    tokens,
-    tracking,
-    users,
-)
 from sluice.platform import Platform
 
 log = logging.getLogger("sluice.api")
-ROUTERS = (system, datasets, ingest, sql, search, rag, quality, jobs, tokens, users, streams,
-           audit, tracking, models, labels, openai_compat, mlflow_compat)
 REAP_EVERY = 5.0
 
 
@@ -68,13 +47,15 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     )
     app.state.platform = platform
     install_error_handlers(app)
-    for module in ROUTERS:
-        app.include_router(module.router)
-    from sluice.web.app import mount_web
+    api = api_routers()
+    for router in api:
+        app.include_router(router)
+    from sluice.web.app import mount_web, web_routers
 
-    mount_web(app, platform)
+    web = web_routers()
+    mount_web(app, web)
     settings = platform.settings
-    policies = Policies(lambda: route_policies(_routes(), settings))
+    policies = Policies(lambda: route_policies(_routes([*api, *web]), settings))
     app.add_middleware(BodyLimits, limit=settings.max_body_bytes,
                        max_depth=settings.max_json_depth, policies=policies)
     from sluice.web.session import authenticate_web, refused_page
@@ -87,13 +68,17 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     return app
 
 
-def _routes() -> Iterator[BaseRoute]:
-    """Every route of every router, as declared (FastAPI wraps included ones)."""
-    from sluice.web.app import ROUTES as WEB_ROUTES
+def api_routers() -> list[APIRouter]:
+    """The REST routers of every area, in area order (a part that fails to import is
+    reported on the areas page and left out)."""
+    return [router for area in areas.areas()
+            for router in areas.parts(area, "api", area.api, "router")]
 
-    modules = [m for m in ROUTERS if m is not mlflow_compat]
-    for module in [*modules, *mlflow_compat.PARTS, *WEB_ROUTES]:
-        yield from module.router.routes
+
+def _routes(routers: list[APIRouter]) -> Iterator[BaseRoute]:
+    """Every route as its router declares it (the app holds wrapped copies)."""
+    for router in routers:
+        yield from router.routes
 
 
 def _resume_queued(platform: Platform) -> None:

@@ -61,46 +61,30 @@ def main_options(
     STATE.url, STATE.token, STATE.project = url, token, project
 
 
-def _register() -> None:
-    from sluice.cli.commands import (
-        audit,
-        datasets,
-        ingest,
-        jobs,
-        labels,
-        models,
-        quality,
-        rag,
-        search,
-        sql,
-        streams,
-        tokens,
-        tracking,
-        up,
-        users,
-    )
-
-    for module in (up, ingest, sql, search, rag, quality, audit):
-        module.register(app)
-    app.add_typer(datasets.app, name="datasets", help="List, inspect, diff and restore datasets.")
-    app.add_typer(jobs.app, name="jobs", help="Watch and cancel long-running work.")
-    app.add_typer(tokens.app, name="tokens", help="Create, list and revoke API tokens.")
-    app.add_typer(users.app, name="users", help="Add users with a role.")
-    app.add_typer(streams.app, name="streams", help="Consume streams into datasets.")
-    app.add_typer(tracking.experiments_app, name="experiments", help="List and create experiments.")
-    app.add_typer(tracking.runs_app, name="runs",
-                  help="List, show and compare tracked runs; their metrics and artifacts.")
-    app.add_typer(labels.app, name="label",
-                  help="Label rows: schemas, the queue, answers, agreement, review, export.")
-    app.add_typer(models.app, name="models",
-                  help="The model registry: versions, aliases, history, model cards.")
+_ADDED: set[str] = set()
 
 
-_register()
+def add_areas() -> None:
+    """Add the commands of every area not added yet (an area registered after import too)."""
+    from sluice import areas
+
+    for area in areas.areas():
+        if area.name in _ADDED:
+            continue
+        _ADDED.add(area.name)
+        for hook in areas.parts(area, "cli", area.cli, "add_commands"):
+            try:
+                hook(app)
+            except Exception as exc:
+                areas.report(area.name, "cli", exc)
+
+
+add_areas()
 
 
 def main() -> None:
     """Entry point: run the app and turn SluiceErrors into messages and exit codes."""
+    add_areas()
     try:
         app(standalone_mode=False)
     except SluiceError as exc:

@@ -8,7 +8,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sluice.core.audit.service import AuditEvent
 from sluice.core.auth.service import NewToken, TokenInfo, UserInfo
@@ -38,7 +38,8 @@ from sluice.core.search.evaluation import (
 from sluice.core.search.models import SearchResults, ViewInfo
 from sluice.core.sql.models import QueryResult
 from sluice.core.streams.append import AppendResult
-from sluice.errors import NotFound
+from sluice.errors import InvalidInput, NotFound
+from sluice.sdk.areas import AreasAPI
 from sluice.sdk.labels import LabelsAPI
 from sluice.sdk.tracking import ActiveRun, ExperimentsAPI, ModelsAPI, RunsAPI, start_run
 
@@ -58,6 +59,25 @@ def raise_if_failed(job: JobInfo) -> None:
         if job.error:
             raise error_from_payload({"error": job.error}, 500)
         raise SluiceError(f"job {job.id} ended {job.state}: {job.message}")
+
+
+def attach_parts(client: Client, side: Literal["local", "remote"]) -> None:
+    """Give ``client`` the namespace each area declares (``client.datasets``...); a part
+    that fails to load, or would hide a client method, is reported and left out."""
+    from sluice import areas
+
+    for area in areas.areas():
+        for part in area.sdk:
+            if part.attr in vars(client) or hasattr(type(client), part.attr):
+                areas.report(area.name, f"sdk {part.attr}", InvalidInput(
+                    f"client.{part.attr} already exists; choose another name"))
+                continue
+            ref = part.local if side == "local" else part.remote
+            for cls in areas.parts(area, "sdk", [ref], None):
+                try:
+                    setattr(client, part.attr, cls(client))
+                except Exception as exc:
+                    areas.report(area.name, f"sdk {ref}", exc)
 
 
 def as_paths(paths: PathsArg) -> builtins.list[str]:
@@ -283,6 +303,7 @@ class Client(ABC):
     runs: RunsAPI
     models: ModelsAPI
     labels: LabelsAPI
+    areas: AreasAPI
 
     def run(self, experiment: str = "Default", *, name: str | None = None,
             tags: dict[str, str] | None = None, parent: str | None = None) -> ActiveRun:

@@ -36,9 +36,8 @@ from sluice.core.labels.models import (
 from sluice.errors import AlreadyExists, NotFound
 
 if TYPE_CHECKING:
-    from sluice.core.context import Ctx
-    from sluice.platform import Platform
-    from sluice.sdk.remote import Http
+    from sluice.sdk.local import LocalClient
+    from sluice.sdk.remote import RemoteClient
 
 
 def labeling_function(name: str | None = None) -> Callable[[LabelingFn], LabelingFn]:
@@ -263,10 +262,10 @@ class LabelingSession:
         self.version = made.number if made else None
 
 class LocalLabels(LabelsAPI):
-    def __init__(self, platform: Platform, ctx: Ctx) -> None:
-        self.platform = platform
-        self.service = platform.labels
-        self.ctx = ctx
+    def __init__(self, client: LocalClient) -> None:
+        self.platform = client.platform
+        self.service = client.platform.labels
+        self.ctx = client.ctx
 
     def create_schema(self, dataset: str, name: str, classes: builtins.list[str], *,
                       kind: SchemaKind = SchemaKind.SINGLE, column: str | None = None,
@@ -374,8 +373,8 @@ class LocalLabels(LabelsAPI):
 
 
 class RemoteLabels(LabelsAPI):
-    def __init__(self, http: Http) -> None:
-        self.http = http
+    def __init__(self, client: RemoteClient) -> None:
+        self.http = client.http
 
     @staticmethod
     def _base(dataset: str, schema: str | None = None) -> str:

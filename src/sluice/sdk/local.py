@@ -40,16 +40,15 @@ from sluice.sdk.api import (
     UsersAPI,
     ViewsAPI,
     as_paths,
+    attach_parts,
     raise_if_failed,
 )
-from sluice.sdk.labels import LocalLabels
-from sluice.sdk.tracking_local import LocalExperiments, LocalModels, LocalRuns
 
 
 class _Part:
-    def __init__(self, platform: Platform, ctx: Ctx) -> None:
-        self.p = platform
-        self.ctx = ctx
+    def __init__(self, client: LocalClient) -> None:
+        self.p = client.platform
+        self.ctx = client.ctx
 
 
 class LocalDatasets(_Part, DatasetsAPI):
@@ -204,17 +203,7 @@ class LocalClient(Client):
         self.platform = platform
         self.ctx = ctx
         self._owns = owns_platform
-        self.datasets = LocalDatasets(platform, ctx)
-        self.jobs = LocalJobs(platform, ctx)
-        self.quality = LocalQuality(platform, ctx)
-        self.tokens = LocalTokens(platform, ctx)
-        self.users = LocalUsers(platform, ctx)
-        self.streams = LocalStreams(platform, ctx)
-        self.views = LocalViews(platform, ctx)
-        self.experiments = LocalExperiments(platform, ctx)
-        self.runs = LocalRuns(platform, ctx)
-        self.models = LocalModels(platform, ctx)
-        self.labels = LocalLabels(platform, ctx)
+        attach_parts(self, "local")
 
     def whoami(self) -> dict[str, Any]:
         actor = self.ctx.actor

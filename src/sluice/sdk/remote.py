@@ -48,10 +48,9 @@ from sluice.sdk.api import (
     UsersAPI,
     ViewsAPI,
     as_paths,
+    attach_parts,
     raise_if_failed,
 )
-from sluice.sdk.labels import RemoteLabels
-from sluice.sdk.tracking_remote import RemoteExperiments, RemoteModels, RemoteRuns
 from sluice.storage.blobs import sha256_file
 
 T = TypeVar("T")
@@ -130,8 +129,8 @@ def _error(response: httpx.Response) -> SluiceError:
 
 
 class _Part:
-    def __init__(self, http: Http) -> None:
-        self.http = http
+    def __init__(self, client: RemoteClient) -> None:
+        self.http = client.http
 
 
 def _quote(text: str) -> str:
@@ -237,9 +236,13 @@ class RemoteJobs(_Part, JobsAPI):
 class _JobPart(_Part):
     """A part whose calls start jobs, and wait for them unless told not to."""
 
-    def __init__(self, http: Http, jobs: RemoteJobs) -> None:
-        super().__init__(http)
-        self.jobs = jobs
+    def __init__(self, client: RemoteClient) -> None:
+        super().__init__(client)
+        self._client = client
+
+    @property
+    def jobs(self) -> JobsAPI:
+        return self._client.jobs
 
     def _start(self, path: str, *, wait: bool, on_progress: ProgressFn | None) -> JobInfo:
         job = self.http.model(JobInfo, "POST", path)
@@ -332,17 +335,7 @@ class RemoteClient(Client):
         """``http_client`` lets tests drive an in-process app (Starlette's TestClient)."""
         self.url = url
         self.http = Http(url, token, project, timeout, http_client)
-        self.datasets = RemoteDatasets(self.http)
-        self.jobs = RemoteJobs(self.http)
-        self.quality = RemoteQuality(self.http, self.jobs)
-        self.tokens = RemoteTokens(self.http)
-        self.users = RemoteUsers(self.http)
-        self.streams = RemoteStreams(self.http)
-        self.views = RemoteViews(self.http, self.jobs)
-        self.experiments = RemoteExperiments(self.http)
-        self.runs = RemoteRuns(self.http)
-        self.models = RemoteModels(self.http)
-        self.labels = RemoteLabels(self.http)
+        attach_parts(self, "remote")
 
     def whoami(self) -> dict[str, Any]:
         return dict(self.http.json("GET", "/whoami"))

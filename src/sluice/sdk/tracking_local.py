@@ -31,14 +31,13 @@ from sluice.sdk.tracking import (
 )
 
 if TYPE_CHECKING:
-    from sluice.core.context import Ctx
-    from sluice.platform import Platform
+    from sluice.sdk.local import LocalClient
 
 
 class _Part:
-    def __init__(self, platform: Platform, ctx: Ctx) -> None:
-        self.platform = platform
-        self.ctx = ctx
+    def __init__(self, client: LocalClient) -> None:
+        self.platform = client.platform
+        self.ctx = client.ctx
 
 
 class LocalExperiments(_Part, ExperimentsAPI):

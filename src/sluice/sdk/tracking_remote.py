@@ -33,7 +33,7 @@ from sluice.sdk.tracking import (
 )
 
 if TYPE_CHECKING:
-    from sluice.sdk.remote import Http
+    from sluice.sdk.remote import RemoteClient
 
 CHUNK = 1024 * 1024
 
@@ -43,8 +43,8 @@ def _q(text: str | int) -> str:
 
 
 class _Part:
-    def __init__(self, http: Http) -> None:
-        self.http = http
+    def __init__(self, client: RemoteClient) -> None:
+        self.http = client.http
 
 
 class RemoteExperiments(_Part, ExperimentsAPI):

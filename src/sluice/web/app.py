@@ -2,38 +2,31 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from sluice import areas
 from sluice.errors import SluiceError
-from sluice.platform import Platform
-from sluice.web.routes import (
-    admin,
-    apidocs,
-    auth,
-    datasets,
-    jobs,
-    labels,
-    models,
-    rag,
-    search,
-    sql,
-    tracking,
-    upload,
-)
 from sluice.web.session import LoginRequired, login_url
-from sluice.web.templating import HERE, templates
-
-ROUTES = (auth, datasets, upload, search, rag, sql, labels, tracking, models, jobs, admin,
-          apidocs)
+from sluice.web.templating import HERE, add_template_package, templates
 
 
-def mount_web(app: FastAPI, platform: Platform) -> None:
+def web_routers() -> list[APIRouter]:
+    """The page routers of every area, in area order."""
+    return [router for area in areas.areas()
+            for router in areas.parts(area, "web", area.web, "router")]
+
+
+def mount_web(app: FastAPI, routers: list[APIRouter]) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.state.render_error_page = render_error_page
-    for module in ROUTES:
-        app.include_router(module.router)
+    app.state.nav = sorted((n for a in areas.areas() for n in a.nav), key=lambda n: n.order)
+    for area in areas.areas():
+        if area.templates:
+            add_template_package(area.templates)
+    for router in routers:
+        app.include_router(router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -8,12 +8,23 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader
 from markupsafe import Markup, escape
 
 from sluice.web.links import internal_path, link
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.loader = ChoiceLoader([FileSystemLoader(str(HERE / "templates"))])
+
+
+def add_template_package(package: str) -> None:
+    """Let pages find the templates in ``package``'s ``templates/`` folder (an area's own);
+    Sluice's templates win on a name clash."""
+    loader = templates.env.loader
+    assert isinstance(loader, ChoiceLoader)
+    if not any(getattr(known, "package_name", None) == package for known in loader.loaders):
+        loader.loaders = [*loader.loaders, PackageLoader(package, "templates")]
 
 
 def human_bytes(n: Any) -> str:

@@ -19,5 +19,5 @@ def audit(as_json: JsonOpt = False, limit: int = 50) -> None:
     return None
 
 
-def register(app: typer.Typer) -> None:
+def add_commands(app: typer.Typer) -> None:
     app.command()(audit)

@@ -165,3 +165,8 @@ def export(ref: str, output: Annotated[Path, typer.Option("-o", "--output")],
     if s.json:
         return print_json({"ref": ref, "path": str(output), "bytes": len(data)})
     out.print(f"wrote {len(data)} bytes to {output}")
+
+
+def add_commands(root: typer.Typer) -> None:
+    root.add_typer(app, name="datasets",
+                   help="List, inspect, diff and restore datasets.")

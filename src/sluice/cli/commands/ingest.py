@@ -39,5 +39,5 @@ def ingest(
         kv([(failure["code"], failure["uri"])])
 
 
-def register(app: typer.Typer) -> None:
+def add_commands(app: typer.Typer) -> None:
     app.command()(ingest)

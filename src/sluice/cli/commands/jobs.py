@@ -60,3 +60,8 @@ def wait(job_id: str, as_json: JsonOpt = False) -> None:
     client = s.client()
     job = follow(client, client.jobs.get(job_id), as_json=s.json, label=job_id)
     print_json(job) if s.json else out.print(f"{job.id}: {job.state} {job.message}")
+
+
+def add_commands(root: typer.Typer) -> None:
+    root.add_typer(app, name="jobs",
+                   help="Watch and cancel long-running work.")

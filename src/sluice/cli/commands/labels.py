@@ -438,3 +438,8 @@ def run_llm(dataset: DatasetArg, schema: SchemaArg, name: str,
     out.print(f"{name}: {r.get('votes', 0)} votes on {r.get('rows', 0)} rows, "
               f"{r.get('failures', 0)} failed")
     return None
+
+
+def add_commands(root: typer.Typer) -> None:
+    root.add_typer(app, name="label",
+                   help="Label rows: schemas, the queue, answers, agreement, review, export.")

@@ -124,3 +124,8 @@ def card(name: str, version: Annotated[str, typer.Option(
 
 def _aliases(aliases: dict[str, int]) -> str:
     return ", ".join(f"@{a}={v}" for a, v in sorted(aliases.items()))
+
+
+def add_commands(root: typer.Typer) -> None:
+    root.add_typer(app, name="models",
+                   help="The model registry: versions, aliases, history, model cards.")

@@ -43,5 +43,5 @@ def quality(
     return None
 
 
-def register(app: typer.Typer) -> None:
+def add_commands(app: typer.Typer) -> None:
     app.command()(quality)

@@ -84,6 +84,6 @@ def show_trace(trace_id: str, as_json: JsonOpt = False) -> None:
     return None
 
 
-def register(root: typer.Typer) -> None:
+def add_commands(root: typer.Typer) -> None:
     root.command()(ask)
     root.add_typer(traces_app, name="traces", help="Inspect traced calls (asks).")

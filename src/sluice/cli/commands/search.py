@@ -195,7 +195,7 @@ def eval_rag(
     return None
 
 
-def register(root: typer.Typer) -> None:
+def add_commands(root: typer.Typer) -> None:
     root.add_typer(app, name="views", help="Chunk views with embeddings for search.")
     root.command()(index)
     root.command()(search)

@@ -38,5 +38,5 @@ def sql(
     return None
 
 
-def register(app: typer.Typer) -> None:
+def add_commands(app: typer.Typer) -> None:
     app.command()(sql)

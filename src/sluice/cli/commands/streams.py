@@ -37,3 +37,8 @@ def redis(
     if s.json:
         return print_json(job)
     kv([("job", job.id), ("state", job.state), ("message", job.message)])
+
+
+def add_commands(root: typer.Typer) -> None:
+    root.add_typer(app, name="streams",
+                   help="Consume streams into datasets.")

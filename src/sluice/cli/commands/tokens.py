@@ -48,3 +48,8 @@ def revoke(token_id: str, as_json: JsonOpt = False) -> None:
     s = state(as_json)
     token = s.client().tokens.revoke(token_id)
     print_json(token) if s.json else out.print(f"revoked {token.id} ({token.name})")
+
+
+def add_commands(root: typer.Typer) -> None:
+    root.add_typer(app, name="tokens",
+                   help="Create, list and revoke API tokens.")

@@ -169,3 +169,10 @@ def get_artifact(run_id: str, path: str,
 
 def _fmt(value: float) -> str:
     return f"{value:.6g}"
+
+
+def add_commands(root: typer.Typer) -> None:
+    root.add_typer(experiments_app, name="experiments",
+                   help="List and create experiments.")
+    root.add_typer(runs_app, name="runs",
+                   help="List, show and compare tracked runs; their metrics and artifacts.")

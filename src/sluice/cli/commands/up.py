@@ -101,5 +101,5 @@ def _arm_watchdog(seconds: float = WATCHDOG_SECONDS) -> None:
     timer.start()
 
 
-def register(app: typer.Typer) -> None:
+def add_commands(app: typer.Typer) -> None:
     app.command()(up)

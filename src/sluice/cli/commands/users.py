@@ -32,3 +32,8 @@ def list_(as_json: JsonOpt = False) -> None:
         return print_json(users)
     table("Users", ["name", "role", "created"], [(u.name, u.role, u.created_at) for u in users])
     return None
+
+
+def add_commands(root: typer.Typer) -> None:
+    root.add_typer(app, name="users",
+                   help="Add users with a role.")

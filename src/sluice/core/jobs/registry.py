@@ -35,12 +35,12 @@ def job_handler(kind: str, *, long_running: bool = False) -> Callable[[Handler],
 
 
 def is_long_running(kind: str) -> bool:
-    _load_builtin_handlers()
+    _load(kind)
     return kind in _LONG_RUNNING
 
 
 def get_handler(kind: str) -> Handler:
-    _load_builtin_handlers()
+    _load(kind)
     try:
         return _HANDLERS[kind]
     except KeyError:
@@ -48,16 +48,22 @@ def get_handler(kind: str) -> Handler:
 
 
 def known_kinds() -> list[str]:
-    _load_builtin_handlers()
+    _load(None)
     return sorted(_HANDLERS)
 
 
-def _load_builtin_handlers() -> None:
-    # Importing the modules registers their handlers.
-    import sluice.core.ingest.jobs
-    import sluice.core.labels.apply
-    import sluice.core.labels.jobs
-    import sluice.core.labels.zeroshot
-    import sluice.core.quality.jobs
-    import sluice.core.search.jobs
-    import sluice.core.streams.jobs  # noqa: F401
+def kinds_from(modules: list[str]) -> list[str]:
+    """The job kinds whose handlers the named modules define."""
+    return sorted(k for k, fn in _HANDLERS.items() if fn.__module__ in modules)
+
+
+def _load(kind: str | None) -> None:
+    """Import the job modules the areas declare (importing one registers its handlers),
+    unless ``kind`` is known already. A module that fails is reported, not raised."""
+    if kind is not None and kind in _HANDLERS:
+        return
+    from sluice import areas
+
+    for area in areas.areas():
+        for _module in areas.parts(area, "jobs", area.jobs, None):
+            pass

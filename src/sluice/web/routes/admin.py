@@ -1,4 +1,4 @@
-"""Tokens and stream consumers, for people who do not use a terminal."""
+"""Tokens, users and the audit log, for people who do not use a terminal."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from sluice.api.deps import PlatformDep
 from sluice.core.context import Role
-from sluice.core.jobs.models import JobState
-from sluice.core.streams.service import KIND_REDIS
 from sluice.web.session import WebCtx
 from sluice.web.templating import templates
 from sluice.web.twin import twin
@@ -62,23 +60,3 @@ def revoke_token(token_id: str, ctx: WebCtx, platform: PlatformDep) -> RedirectR
 def audit_page(request: Request, ctx: WebCtx, platform: PlatformDep,
                limit: int = 200) -> dict[str, Any]:
     return {"title": "Audit log", "events": platform.audit.list(ctx, limit=limit)}
-
-
-@twin(router, "/streams", "streams.html")
-def streams_page(request: Request, ctx: WebCtx, platform: PlatformDep) -> dict[str, Any]:
-    consumers = platform.jobs.list(ctx, kind=KIND_REDIS, limit=100)
-    return {"title": "Streams", "consumers": consumers,
-            "running": [j for j in consumers if not j.state.finished],
-            "datasets": [d.name for d in platform.datasets.list(ctx)],
-            "states": [s.value for s in JobState]}
-
-
-@router.post("/streams/redis")
-def start_redis(ctx: WebCtx, platform: PlatformDep, dataset: Annotated[str, Form()],
-                stream: Annotated[str, Form()],
-                url: Annotated[str, Form()] = "redis://127.0.0.1:6379/0",
-                group: Annotated[str, Form()] = "sluice",
-                batch_seconds: Annotated[float, Form()] = 1.0) -> RedirectResponse:
-    job = platform.streams.consume_redis(ctx, dataset, url=url, stream=stream, group=group,
-                                         batch_seconds=batch_seconds)
-    return RedirectResponse(f"/jobs/{job.id}?back=/streams", status_code=303)

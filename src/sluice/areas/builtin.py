@@ -1,0 +1,90 @@
+"""The areas Sluice ships, in the order the doors list them.
+
+Each declaration is an area's map: read one to find where its service, jobs, routes, pages,
+commands and client namespaces live. The domain code is in ``sluice/core/<area>/``; the door
+code in ``api/routers/``, ``web/routes/``, ``cli/commands/`` and ``sdk/`` (``docs/areas.md``
+says why the doors are packages of their own).
+"""
+
+from __future__ import annotations
+
+from sluice.areas import Area, NavEntry, SdkPart
+
+API, WEB, CLI = "sluice.api.routers.", "sluice.web.routes.", "sluice.cli.commands."
+MLFLOW = "sluice.api.compat.mlflow."
+LOCAL, REMOTE = "sluice.sdk.local:", "sluice.sdk.remote:"
+
+
+def _sdk(attr: str, local: str, remote: str) -> SdkPart:
+    return SdkPart(attr, local=local, remote=remote)
+
+
+BUILTIN: tuple[Area, ...] = (
+    Area("system", "Health, the signed-in user, the API reference and the areas themselves.",
+         api=(API + "system", API + "areas"), web=(WEB + "auth", WEB + "apidocs", WEB + "areas"),
+         cli=(CLI + "up:add_commands", CLI + "areas:add_commands"),
+         sdk=(_sdk("areas", "sluice.sdk.areas:LocalAreas", "sluice.sdk.areas:RemoteAreas"),)),
+    Area("datasets", "Versioned tables and document sets: rows, versions, diffs, restore.",
+         api=(API + "datasets",), web=(WEB + "datasets",),
+         nav=(NavEntry("Datasets", "/datasets", order=10),),
+         cli=(CLI + "datasets:add_commands",),
+         sdk=(_sdk("datasets", LOCAL + "LocalDatasets", REMOTE + "RemoteDatasets"),)),
+    Area("ingest", "Files and folders in: table files as rows, documents parsed in isolation.",
+         jobs=("sluice.core.ingest.jobs",), api=(API + "ingest",), web=(WEB + "upload",),
+         nav=(NavEntry("Upload", "/upload", order=20),),
+         cli=(CLI + "ingest:add_commands",)),
+    Area("sql", "Read-only, bounded DuckDB SQL over any dataset version.",
+         api=(API + "sql",), web=(WEB + "sql",),
+         nav=(NavEntry("SQL", "/sql", order=50),), cli=(CLI + "sql:add_commands",)),
+    Area("search", "Chunked, embedded views of datasets; text, vector and hybrid search; "
+                   "retrieval evaluation.",
+         jobs=("sluice.core.search.jobs",), api=(API + "search",), web=(WEB + "search",),
+         nav=(NavEntry("Search", "/search", order=30),), cli=(CLI + "search:add_commands",),
+         sdk=(_sdk("views", LOCAL + "LocalViews", REMOTE + "RemoteViews"),)),
+    Area("rag", "Answers from a view with the bundled LLM, traced; OpenAI-compatible routes.",
+         api=(API + "rag", "sluice.api.compat.openai"), web=(WEB + "rag",),
+         nav=(NavEntry("Ask", "/ask", order=40), NavEntry("Traces", "/traces", order=120)),
+         cli=(CLI + "rag:add_commands",)),
+    Area("quality", "Column statistics, duplicates, personal data; redaction.",
+         jobs=("sluice.core.quality.jobs",), api=(API + "quality",),
+         cli=(CLI + "quality:add_commands",),
+         sdk=(_sdk("quality", LOCAL + "LocalQuality", REMOTE + "RemoteQuality"),)),
+    Area("jobs", "Long-running work: progress, logs, cancel, the executors.",
+         api=(API + "jobs",), web=(WEB + "jobs",),
+         nav=(NavEntry("Jobs", "/jobs", order=90),), cli=(CLI + "jobs:add_commands",),
+         sdk=(_sdk("jobs", LOCAL + "LocalJobs", REMOTE + "RemoteJobs"),)),
+    Area("admin", "Users, API tokens and web sessions, the audit log.",
+         api=(API + "tokens", API + "users", API + "audit"), web=(WEB + "admin",),
+         nav=(NavEntry("Tokens", "/tokens", order=110), NavEntry("Audit", "/audit", order=130)),
+         cli=(CLI + "tokens:add_commands", CLI + "users:add_commands",
+              CLI + "audit:add_commands"),
+         sdk=(_sdk("tokens", LOCAL + "LocalTokens", REMOTE + "RemoteTokens"),
+              _sdk("users", LOCAL + "LocalUsers", REMOTE + "RemoteUsers"))),
+    Area("streams", "Rows from Redis Streams and HTTP appends into datasets.",
+         jobs=("sluice.core.streams.jobs",), api=(API + "streams",), web=(WEB + "streams",),
+         nav=(NavEntry("Streams", "/streams", order=100),), cli=(CLI + "streams:add_commands",),
+         sdk=(_sdk("streams", LOCAL + "LocalStreams", REMOTE + "RemoteStreams"),)),
+    Area("tracking", "Experiments and runs: parameters, metrics, artifacts, comparison; "
+                     "the MLflow REST API.",
+         api=(API + "tracking", MLFLOW + "tracking", MLFLOW + "artifacts"),
+         web=(WEB + "tracking",),
+         nav=(NavEntry("Experiments", "/experiments", ("/experiments", "/runs", "/compare"),
+                       order=70),),
+         cli=(CLI + "tracking:add_commands",),
+         sdk=(_sdk("experiments", "sluice.sdk.tracking_local:LocalExperiments",
+                   "sluice.sdk.tracking_remote:RemoteExperiments"),
+              _sdk("runs", "sluice.sdk.tracking_local:LocalRuns",
+                   "sluice.sdk.tracking_remote:RemoteRuns"))),
+    Area("registry", "The model registry: versions, aliases, model cards, prediction.",
+         api=(API + "models", MLFLOW + "registry"), web=(WEB + "models",),
+         nav=(NavEntry("Models", "/models", order=80),), cli=(CLI + "models:add_commands",),
+         sdk=(_sdk("models", "sluice.sdk.tracking_local:LocalModels",
+                   "sluice.sdk.tracking_remote:RemoteModels"),)),
+    Area("labels", "Label schemas, the annotation queue, review and agreement, labeling "
+                   "functions and the label model.",
+         jobs=("sluice.core.labels.jobs", "sluice.core.labels.apply",
+               "sluice.core.labels.zeroshot"),
+         api=(API + "labels",), web=(WEB + "labels",),
+         nav=(NavEntry("Label", "/label", order=60),), cli=(CLI + "labels:add_commands",),
+         sdk=(_sdk("labels", "sluice.sdk.labels:LocalLabels", "sluice.sdk.labels:RemoteLabels"),)),
+)

@@ -1,0 +1,19 @@
+"""A small area, greetings, declared once and found on every door: the worked example of
+``docs/areas.md`` (``tests/areas/test_adding_an_area.py`` keeps the two in step)."""
+
+from sluice.areas import Area, NavEntry, SdkPart
+
+HERE = "tests.areas.hello_area"
+
+AREA = Area(
+    "hello", "Greetings, stored per project and counted.",
+    service=f"{HERE}.core:HelloService",
+    jobs=(f"{HERE}.core",),
+    api=(f"{HERE}.api",),
+    web=(f"{HERE}.web",),
+    nav=(NavEntry("Hello", "/hello"),),
+    cli=(f"{HERE}.cli",),
+    sdk=(SdkPart("hello", local=f"{HERE}.sdk:LocalHello", remote=f"{HERE}.sdk:RemoteHello"),),
+    tables=f"{HERE}.core:METADATA",
+    templates=HERE,
+)
