@@ -46,8 +46,9 @@ test: dev-install  ## the whole suite: lint, types, SQLite, PostgreSQL, S3, brow
 test-fast: dev-install  ## the suite without browser, PostgreSQL and S3 tests
 	$(BIN)/pytest -n 2 --dist loadgroup -m "not browser and not pg and not s3"
 
-lint:  ## ruff over everything
+lint:  ## ruff and the layering contracts
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 typecheck:  ## mypy over the package
 	$(BIN)/mypy

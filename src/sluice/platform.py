@@ -19,6 +19,7 @@ from sluice.core.datasets.catalog import DatasetCatalog
 from sluice.core.datasets.commits import Committer
 from sluice.core.datasets.service import DatasetService
 from sluice.core.ingest.service import IngestService
+from sluice.core.ingest.uploads import UploadService
 from sluice.core.jobs.executors import Executor, make_executor
 from sluice.core.jobs.service import JobService
 from sluice.core.labels.cleanup import forget_labels
@@ -29,6 +30,7 @@ from sluice.core.projects.service import DEFAULT_PROJECT, ProjectService
 from sluice.core.quality.service import QualityService
 from sluice.core.rag.chat import ChatService
 from sluice.core.rag.service import RagService
+from sluice.core.registry.predict import PredictService
 from sluice.core.registry.service import ModelHub, RegistryService
 from sluice.core.search.eval_service import EvalService, RagEval
 from sluice.core.search.service import SearchService
@@ -75,6 +77,8 @@ class Platform:
         self.datasets = DatasetService(catalog, committer, self.tables)
         self.sql = SqlService(catalog, settings, self.model_budget)
         self.ingest = IngestService(self)
+        self.uploads = UploadService(self.blobs, self.ingest,
+                                     max_bytes=settings.max_upload_bytes)
         self.quality = QualityService(self)
         self.streams = StreamService(self)
         self.views = ViewService(self)
@@ -86,6 +90,8 @@ class Platform:
         self.tracking = TrackingService(self)
         self.registry = RegistryService(self.db, self.audit, self.tracking)
         self.hub = ModelHub(self.registry, self.tracking)
+        self.predictions = PredictService(self.registry, self.hub,
+                                          keep=settings.predict_models_kept)
         self.labels = LabelService(self)
         committer.listeners.append(self.views.on_commit)
         self.datasets.delete_hooks.append(self.views.forget)

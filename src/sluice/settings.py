@@ -168,6 +168,10 @@ class Settings(BaseSettings):
     model_requests_per_minute: int = Field(
         120, ge=1, description="Requests one user may send per minute to the model routes."
     )
+    predict_models_kept: int = Field(
+        4, ge=1, le=64, description="Registered model versions kept loaded per process for "
+        "prediction (least recently used dropped first).",
+    )
     login_failures_per_minute: int = Field(
         10, ge=1,
         description="Failed logins (and invalid tokens) one client address may send per "

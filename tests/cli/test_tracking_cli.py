@@ -66,9 +66,31 @@ def test_runs_and_models_from_the_cli(live_server: Any, tmp_path: Path,
     assert one["tags"] == {"checked": "yes"} and one["version"] == 1
     bad_tag = cli("models", "tag", "cli-model", "oops", "--json", check=False)
     assert bad_tag.returncode != 0 and "invalid_tag" in bad_tag.stdout
+    _predict_from_the_cli(cli, ids[0], tmp_path, mlflow)
     assert "deleted" in cli("experiments", "delete", "cli-exp").stdout
     assert "cli-exp" not in [e["name"] for e in js(cli("experiments", "list", "--json"))]
     assert js(cli("experiments", "restore", "cli-exp", "--json"))["lifecycle_stage"] == \
         "active"
     missing = cli("runs", "show", "0" * 32, "--json", check=False)
     assert missing.returncode != 0 and "run_not_found" in missing.stdout
+
+
+def _predict_from_the_cli(cli: Any, run_id: str, tmp_path: Path, mlflow: Any) -> None:
+    import json
+
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = [[0.0, 1.0], [1.0, 0.0], [0.9, 0.1], [0.1, 0.8]], [0, 1, 1, 0]
+    model = LogisticRegression().fit(x, y)
+    sio.dump(model, tmp_path / "model.skops")
+    with mlflow.start_run(run_id=run_id):
+        mlflow.log_artifact(str(tmp_path / "model.skops"), artifact_path="clf")
+    cli("models", "register", "cli-clf", f"runs:/{run_id}/clf")
+    got = js(cli("models", "predict", "cli-clf", json.dumps(x), "--json"))
+    assert got["predictions"] == model.predict(x).tolist() and got["format"] == "skops"
+    (tmp_path / "rows.json").write_text(json.dumps(x[:2]))
+    shown = cli("models", "predict", "cli-clf", f"@{tmp_path / 'rows.json'}", "--version", "1")
+    assert "cli-clf version 1 (skops)" in shown.stdout
+    bad = cli("models", "predict", "cli-clf", "[[1,", "--json", check=False)
+    assert bad.returncode != 0 and "invalid_json" in bad.stdout

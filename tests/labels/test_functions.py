@@ -90,8 +90,10 @@ def test_similarity_to_examples(door_client: Any) -> None:
     door_client.labels.create_schema("msgs", "spam", ["ham", "spam"])
     keys = door_client.datasets.to_arrow("msgs").column("_key").to_pylist()
     door_client.labels.create_function("msgs", "spam", "like_ads", "similarity", label="spam",
-                                       config={"examples": [keys[0], keys[4]],
+                                       config={"examples": [f" {keys[0]}", keys[4], " "],
                                                "threshold": 0.45})
+    stored = door_client.labels.functions("msgs", "spam")[0].config
+    assert stored["examples"] == [keys[0], keys[4]]  # trimmed, blanks dropped, on every door
     door_client.labels.apply("msgs", "spam")
     report = {s.name: s for s in door_client.labels.analysis("msgs", "spam").functions}
     assert 2 / 7 <= report["like_ads"].coverage <= 4 / 7
@@ -199,3 +201,18 @@ def test_label_sources_reach_the_model_card(client: Any, ready: list[str],
         "spam: label model over 1 labeling functions (kw) (weak_spam)",
         "spam: people (label_spam)"]
     assert "people (label_spam)" in card.markdown
+
+
+def test_one_line_rules_parse_the_same_for_the_cli_and_the_web() -> None:
+    from sluice.core.labels.functions import config_from_rule
+
+    assert config_from_rule("similarity", " k1 , k2,, ", threshold=0.5) == {
+        "examples": ["k1", "k2"], "threshold": 0.5}
+    assert config_from_rule("keyword", "free , win")["keywords"] == ["free", "win"]
+    assert config_from_rule("regex", "a, b")["pattern"] == "a, b"  # commas are the rule's
+    for kind, rule in (("similarity", " , "), ("keyword", ""), ("nope", "x")):
+        with pytest.raises(InvalidInput) as bad:
+            config_from_rule(kind, rule)
+        assert bad.value.code in ("invalid_lf_config", "invalid_lf_kind")
+    with pytest.raises(InvalidInput):
+        config_from_rule("similarity", "k1", threshold=1.5)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +210,80 @@ def test_prediction_over_the_api_refuses_pickles(http: Any, platform: Any,
     served = http.post("/api/v1/models/safe/versions/latest/predict", json={"inputs": rows})
     assert served.status_code == 200, served.text
     assert served.json()["predictions"] == model.predict(x[:3]).tolist()
+
+
+def test_compare_is_the_same_on_every_client(client: Any) -> None:
+    ids = []
+    for lr in (0.1, 0.3):
+        with client.run(experiment="cmp") as run:
+            run.log_params({"lr": lr, "epochs": 3})
+            run.log_metric("acc", lr * 2)
+        ids.append(run.id)
+    result = client.runs.compare([*ids, ids[0]])  # a repeat is ignored
+    assert [r.id for r in result.runs] == ids
+    assert result.differing_params == ["lr"] and result.params["epochs"][ids[1]] == "3"
+    assert result.metrics["acc"] == {ids[0]: pytest.approx(0.2), ids[1]: pytest.approx(0.6)}
+    for bad in ([ids[0]], [ids[0], ids[0]], ["x"] * 0):
+        with pytest.raises(InvalidInput) as refused:
+            client.runs.compare(bad)
+        assert refused.value.code == "invalid_compare"
+    with pytest.raises(NotFound):
+        client.runs.compare([ids[0], "0" * 32])
+
+
+def _skops_version(client: Any, tmp_path: Path, name: str) -> tuple[Any, Any]:
+    import skops.io as sio
+
+    model, x = _train()
+    sio.dump(model, tmp_path / f"{name}.skops")
+    with client.run(experiment="predict") as run:
+        run.log_artifact(tmp_path / f"{name}.skops", artifact_path="m")
+    client.models.register(name, f"runs:/{run.id}/m")
+    return model, x
+
+
+def test_prediction_is_the_same_on_every_client(client: Any, tmp_path: Path) -> None:
+    model, x = _skops_version(client, tmp_path, "scorer")
+    client.models.set_alias("scorer", "production", 1)
+    got = client.models.predict("scorer", x[:4].tolist(), ref="production")
+    assert (got.name, got.version, got.format) == ("scorer", 1, "skops")
+    assert got.predictions == model.predict(x[:4]).tolist()
+    for rows in ([[1.0]], [], "not rows"):
+        with pytest.raises(InvalidInput) as bad:
+            client.models.predict("scorer", rows)
+        assert bad.value.code in ("invalid_inputs", "invalid_request"), rows
+    with pytest.raises(NotFound):
+        client.models.predict("no-such-model", [[1.0]])
+
+
+def test_a_version_is_loaded_once_then_kept(platform: Any, tmp_path: Path) -> None:
+    from sluice.sdk.local import LocalClient
+
+    local = LocalClient(platform, platform.local_context(), owns_platform=False)
+    _, x = _skops_version(local, tmp_path, "kept")
+    for _ in range(3):
+        assert local.models.predict("kept", x[:2].tolist()).version == 1
+    assert platform.predictions.loads == 1
+    _skops_version(local, tmp_path, "kept")
+    assert local.models.predict("kept", x[:2].tolist()).version == 2
+    assert local.models.predict("kept", x[:2].tolist(), ref=1).version == 1
+    assert platform.predictions.loads == 2
+
+
+def test_the_predict_page_and_its_twin(http: Any, platform: Any, tmp_path: Path) -> None:
+    from sluice.sdk.local import LocalClient
+
+    local = LocalClient(platform, platform.local_context(), owns_platform=False)
+    model, x = _skops_version(local, tmp_path, "paged")
+    rows = json.dumps(x[:2].tolist())
+    page = http.get("/models/paged/predict", params={"inputs": rows, "version": "1"})
+    assert page.status_code == 200 and 'id="predictions"' in page.text
+    twin = http.get("/models/paged/predict.json", params={"inputs": rows}).json()
+    assert twin["prediction"]["predictions"] == model.predict(x[:2]).tolist()
+    assert 'id="predictions"' not in http.get("/models/paged/predict").text
+    bad = http.get("/models/paged/predict.json", params={"inputs": "[[1,"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_json"
+    assert "try-predict" in http.get("/models/paged").text
 
 
 def test_the_guide_example_runs(platform: Any, tmp_path: Path,

@@ -70,6 +70,18 @@ def test_upload_watch_job_open_dataset_and_query(page, tmp_path):
     assert "ana" in text and "17.75" in text and "bo" in text
 
 
+def test_the_nav_comes_from_the_areas_and_the_areas_page_links_to_them(page):
+    labels = page.locator("header nav a").all_inner_texts()
+    assert labels[:5] == ["Datasets", "Upload", "Search", "Ask", "SQL"] and labels[-1] == "Audit"
+    page.click("footer a[href='/areas']")
+    page.wait_for_url("**/areas")
+    assert page.locator("#areas tr[id^=area-]").count() >= 13
+    assert "sluice areas" not in page.inner_text("#areas")  # commands listed bare
+    page.click("#area-labels a[href='/label']")
+    page.wait_for_url("**/label")
+    assert page.locator("header nav a.on").inner_text() == "Label"
+
+
 def test_sql_errors_are_shown(page):
     page.goto("/sql")
     page.fill("textarea[name=q]", "DELETE FROM orders")

@@ -26,6 +26,7 @@ from sluice.core.datasets.models import (
 )
 from sluice.core.datasets.refs import parse_ref
 from sluice.core.ingest.scan import scan
+from sluice.core.ingest.uploads import file_digest
 from sluice.core.jobs.models import JobInfo, JobLog, JobState
 from sluice.core.jobs.waiting import poll_until_finished
 from sluice.core.quality.service import QualityReport
@@ -51,7 +52,6 @@ from sluice.sdk.api import (
     attach_parts,
     raise_if_failed,
 )
-from sluice.storage.blobs import sha256_file
 
 T = TypeVar("T")
 API = "/api/v1"
@@ -359,7 +359,7 @@ class RemoteClient(Client):
 
     def _upload(self, paths: builtins.list[str]) -> dict[str, str]:
         """Hash the files, then send only those the server does not hold."""
-        digests = {p: sha256_file(Path(p))[0] for p in paths}
+        digests = {p: file_digest(Path(p))[0] for p in paths}
         missing = set(self.http.json("POST", "/blobs/missing",
                                      json={"digests": sorted(set(digests.values()))})["missing"])
         for path, digest in digests.items():

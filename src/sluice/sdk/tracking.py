@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from sluice.core.registry.loading import LoadedModel
 from sluice.core.registry.models import AliasChange, ModelCard, ModelVersion, RegisteredModel
-from sluice.core.tracking.compare import MAX_COMPARE, RunComparison, compare
+from sluice.core.registry.predict import Prediction
+from sluice.core.tracking.compare import RunComparison
 from sluice.core.tracking.models import (
     ArtifactEntry,
     Experiment,
@@ -137,11 +138,9 @@ class RunsAPI(ABC):
                           dest: str | os.PathLike[str]) -> Path:
         """Copy one artifact file to ``dest`` (a file path), streaming."""
 
+    @abstractmethod
     def compare(self, run_ids: builtins.list[str]) -> RunComparison:
-        """Runs side by side: params that differ and latest metrics."""
-        if not 2 <= len(run_ids) <= MAX_COMPARE:
-            raise InvalidInput(f"compare 2..{MAX_COMPARE} runs", code="invalid_compare")
-        return compare([self.get(r) for r in run_ids])
+        """Runs side by side (2 to 20): params that differ and latest metrics."""
 
 
 class ModelsAPI(ABC):
@@ -189,6 +188,12 @@ class ModelsAPI(ABC):
     @abstractmethod
     def load(self, uri: str, *, allow_pickle: bool = False) -> LoadedModel:
         """Load ``models:/name@alias`` (or ``/version``) from a safe format."""
+
+    @abstractmethod
+    def predict(self, name: str, inputs: builtins.list[Any], *,
+                ref: str | int = "latest") -> Prediction:
+        """Predict rows of features with a version (a number, ``latest`` or an alias), where
+        the workspace or server runs; the version is loaded once and kept."""
 
 
 class ActiveRun:

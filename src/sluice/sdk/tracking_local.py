@@ -6,11 +6,13 @@ import builtins
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sluice.core.registry.loading import LoadedModel
 from sluice.core.registry.models import AliasChange, ModelCard, ModelVersion, RegisteredModel
+from sluice.core.registry.predict import Prediction
 from sluice.core.tracking.artifacts import join
+from sluice.core.tracking.compare import RunComparison
 from sluice.core.tracking.models import (
     ArtifactEntry,
     Experiment,
@@ -69,6 +71,9 @@ class LocalRuns(_Part, RunsAPI):
 
     def get(self, run_id: str) -> Run:
         return self.platform.tracking.runs.get(self.ctx, run_id)
+
+    def compare(self, run_ids: builtins.list[str]) -> RunComparison:
+        return self.platform.tracking.runs.compare(self.ctx, run_ids)
 
     def end(self, run_id: str, status: RunStatus = RunStatus.FINISHED) -> Run:
         return self.platform.tracking.runs.update(self.ctx, run_id, status=status)
@@ -140,6 +145,10 @@ class LocalModels(_Part, ModelsAPI):
 
     def version(self, name: str, ref: str | int = "latest") -> ModelVersion:
         return self.platform.registry.version(self.ctx, name, ref)
+
+    def predict(self, name: str, inputs: builtins.list[Any], *,
+                ref: str | int = "latest") -> Prediction:
+        return self.platform.predictions.predict(self.ctx, name, ref, inputs)
 
     def register(self, name: str, source: str, *, description: str = "",
                  tags: dict[str, str] | None = None) -> ModelVersion:

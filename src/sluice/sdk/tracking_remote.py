@@ -6,12 +6,14 @@ import builtins
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from sluice.core.registry.loading import LoadedModel, load_files
 from sluice.core.registry.models import AliasChange, ModelCard, ModelVersion, RegisteredModel
+from sluice.core.registry.predict import Prediction
 from sluice.core.tracking.artifacts import safe_relpath
+from sluice.core.tracking.compare import RunComparison
 from sluice.core.tracking.models import (
     ArtifactEntry,
     Experiment,
@@ -74,6 +76,10 @@ class RemoteRuns(_Part, RunsAPI):
 
     def get(self, run_id: str) -> Run:
         return self.http.model(Run, "GET", f"/runs/{_q(run_id)}")
+
+    def compare(self, run_ids: builtins.list[str]) -> RunComparison:
+        return self.http.model(RunComparison, "GET", "/runs/compare",
+                               params=[("ids", i) for i in run_ids])
 
     def end(self, run_id: str, status: RunStatus = RunStatus.FINISHED) -> Run:
         return self.http.model(Run, "PATCH", f"/runs/{_q(run_id)}",
@@ -151,6 +157,12 @@ class RemoteModels(_Part, ModelsAPI):
 
     def version(self, name: str, ref: str | int = "latest") -> ModelVersion:
         return self.http.model(ModelVersion, "GET", f"/models/{_q(name)}/versions/{_q(ref)}")
+
+    def predict(self, name: str, inputs: builtins.list[Any], *,
+                ref: str | int = "latest") -> Prediction:
+        return self.http.model(Prediction, "POST",
+                               f"/models/{_q(name)}/versions/{_q(ref)}/predict",
+                               json={"inputs": inputs})
 
     def register(self, name: str, source: str, *, description: str = "",
                  tags: dict[str, str] | None = None) -> ModelVersion:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -13,9 +12,9 @@ from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.policy import policy
 from sluice.core.context import Role
 from sluice.core.ingest.service import IngestRequest
+from sluice.core.ingest.uploads import BlobStored
 from sluice.core.jobs.models import JobInfo
-from sluice.errors import InvalidInput, PayloadTooLarge
-from sluice.storage.blobs import check_digest
+from sluice.errors import PayloadTooLarge
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
 MAX_CHECK = 100_000
@@ -29,17 +28,10 @@ class BlobMissing(BaseModel):
     missing: list[str]
 
 
-class BlobStored(BaseModel):
-    digest: str
-    size: int
-
-
 @router.post("/blobs/missing")
 def missing_blobs(body: BlobCheck, ctx: CtxDep, platform: PlatformDep) -> BlobMissing:
     """Which of these SHA-256 digests the server does not hold yet (upload only those)."""
-    ctx.require(Role.EDITOR, "upload files")
-    return BlobMissing(missing=[d for d in body.digests
-                                if not platform.blobs.exists(check_digest(d))])
+    return BlobMissing(missing=platform.uploads.missing(ctx, body.digests))
 
 
 @router.put("/blobs/{digest}", status_code=201,
@@ -47,15 +39,9 @@ def missing_blobs(body: BlobCheck, ctx: CtxDep, platform: PlatformDep) -> BlobMi
 async def put_blob(digest: str, request: Request, ctx: CtxDep,
                    platform: PlatformDep) -> BlobStored:
     """Upload one file's bytes; the digest must be the SHA-256 of the body."""
-    ctx.require(Role.EDITOR, "upload files")
-    check_digest(digest)
-    limit = platform.settings.max_upload_bytes
-    data = await _read_checked(request, limit)
-    if hashlib.sha256(data).hexdigest() != digest:
-        raise InvalidInput("the body's SHA-256 does not match the digest in the URL",
-                           code="digest_mismatch")
-    stored = await run_in_threadpool(platform.blobs.put_bytes, data)
-    return BlobStored(digest=stored, size=len(data))
+    platform.uploads.allow(ctx)
+    data = await _read_checked(request, platform.settings.max_upload_bytes)
+    return await run_in_threadpool(platform.uploads.store, ctx, digest, data)
 
 
 async def _read_checked(request: Request, limit: int) -> bytes:

@@ -13,12 +13,11 @@ from starlette.concurrency import run_in_threadpool
 from sluice.api.compat.mlflow.artifacts import file_response
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.core.registry.models import AliasChange, ModelCard, ModelVersion, RegisteredModel
+from sluice.core.registry.predict import MAX_ROWS, Prediction
 from sluice.core.tracking.artifacts import join
 from sluice.core.tracking.models import ArtifactEntry
-from sluice.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
-MAX_PREDICT_ROWS = 10_000
 
 
 class ModelCreate(BaseModel):
@@ -39,14 +38,8 @@ class AliasSet(BaseModel):
 
 
 class PredictRequest(BaseModel):
-    inputs: list[Any] = Field(description="Rows of features (a list of lists).")
-
-
-class Prediction(BaseModel):
-    name: str
-    version: int
-    format: str
-    predictions: list[Any]
+    inputs: list[Any] = Field(description="Rows of features (a list of lists).",
+                              max_length=MAX_ROWS)
 
 
 class ModelUpdate(BaseModel):
@@ -127,16 +120,8 @@ def version_file(name: str, ref: str, path: str, ctx: CtxDep,
 @router.post("/{name}/versions/{ref}/predict")
 async def predict(name: str, ref: str, body: PredictRequest, ctx: CtxDep,
                   platform: PlatformDep) -> Prediction:
-    """Predict with a version. Only safe formats load here: a pickle is always refused."""
-    if not 1 <= len(body.inputs) <= MAX_PREDICT_ROWS:
-        raise InvalidInput(f"send 1..{MAX_PREDICT_ROWS} rows", code="invalid_inputs")
-    version = await run_in_threadpool(platform.registry.version, ctx, name, ref)
-    uri = f"models:/{name}/{version.version}"
-    model = await run_in_threadpool(platform.hub.load, ctx, uri)  # allow_pickle stays False
-    output = await run_in_threadpool(model.predict, body.inputs)
-    values = output.tolist() if hasattr(output, "tolist") else list(output)
-    return Prediction(name=name, version=version.version, format=model.format,
-                      predictions=values)
+    """Predict with a version (loaded once, then kept). A pickle is always refused."""
+    return await run_in_threadpool(platform.predictions.predict, ctx, name, ref, body.inputs)
 
 
 @router.put("/{name}/aliases/{alias}")

@@ -15,7 +15,7 @@ from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.policy import policy
 from sluice.core.context import Role
 from sluice.core.tracking.artifacts import join, safe_relpath
-from sluice.core.tracking.compare import MAX_COMPARE, RunComparison, compare
+from sluice.core.tracking.compare import RunComparison
 from sluice.core.tracking.models import (
     ArtifactEntry,
     Experiment,
@@ -26,7 +26,7 @@ from sluice.core.tracking.models import (
     RunPage,
     RunStatus,
 )
-from sluice.errors import InvalidInput, NotFound
+from sluice.errors import NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["tracking"])
 
@@ -122,11 +122,9 @@ def search_runs(body: RunSearch, ctx: CtxDep, platform: PlatformDep) -> Response
 
 @router.get("/runs/compare", response_model=RunComparison)
 def compare_runs(ctx: CtxDep, platform: PlatformDep,
-                 ids: Annotated[list[str], Query()]) -> Response:
-    """Runs side by side: params that differ, latest metrics."""
-    if not 2 <= len(ids) <= MAX_COMPARE:
-        raise InvalidInput(f"compare 2..{MAX_COMPARE} runs", code="invalid_compare")
-    return as_json(compare([platform.tracking.runs.get(ctx, i) for i in ids]))
+                 ids: Annotated[list[str] | None, Query()] = None) -> Response:
+    """Runs side by side (2 to 20 ``ids``): params that differ, latest metrics."""
+    return as_json(platform.tracking.runs.compare(ctx, ids or []))
 
 
 @router.get("/runs/{run_id}", response_model=Run)

@@ -11,7 +11,13 @@ import typer
 
 from sluice.cli.main import JsonOpt, state
 from sluice.cli.output import kv, out, print_json, short, table
-from sluice.core.labels.models import Answer, AnswerError, SchemaKind, SessionResult
+from sluice.core.labels.models import (
+    QUEUE_ORDERS,
+    Answer,
+    AnswerError,
+    SchemaKind,
+    SessionResult,
+)
 
 app = typer.Typer(no_args_is_help=True)
 schema_app = typer.Typer(no_args_is_help=True)
@@ -58,8 +64,8 @@ def list_schemas(dataset: DatasetArg, as_json: JsonOpt = False) -> None:
 @app.command("queue")
 def queue(dataset: DatasetArg, schema: SchemaArg, limit: int = 10,
           order: Annotated[str, typer.Option(
-              help="sequential, random, or uncertainty|margin|entropy|diversity "
-                   "(active learning).")] = "sequential",
+              help=f"One of {', '.join(QUEUE_ORDERS)} (the last four: active "
+                   "learning).")] = "sequential",
           as_json: JsonOpt = False) -> None:
     """Your next items to label, with progress."""
     s = state(as_json)
@@ -259,13 +265,10 @@ def _function_config(keywords: str | None, regex: str | None, sql: str | None,
 
         raise InvalidInput("give exactly one of --keywords, --regex, --sql, --examples, "
                            "--prompt", code="invalid_lf_config")
+    from sluice.core.labels.functions import config_from_rule
+
     kind, value = given[0]
-    configs: dict[str, dict[str, object]] = {
-        "keyword": {"keywords": value.split(",")}, "regex": {"pattern": value},
-        "sql": {"predicate": value},
-        "similarity": {"examples": value.split(","), "threshold": threshold},
-        "llm": {"prompt": value}}
-    return kind, configs[kind]
+    return kind, config_from_rule(kind, value, threshold=threshold)
 
 
 @lf_app.command("list")

@@ -1,14 +1,17 @@
-"""``sluice models list|show|register|tag|alias|unalias|history|card``."""
+"""``sluice models list|show|register|tag|alias|unalias|history|card|predict``."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from sluice.cli.commands.tracking import when
 from sluice.cli.main import JsonOpt, state
 from sluice.cli.output import kv, out, print_json, table
+from sluice.errors import InvalidInput
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -124,6 +127,38 @@ def card(name: str, version: Annotated[str, typer.Option(
 
 def _aliases(aliases: dict[str, int]) -> str:
     return ", ".join(f"@{a}={v}" for a, v in sorted(aliases.items()))
+
+
+@app.command("predict")
+def predict(name: str,
+            inputs: Annotated[str, typer.Argument(
+                help="Rows of features as JSON (a list of lists), or @FILE holding it.")],
+            version: Annotated[str, typer.Option(
+                "--version", help="A number, latest, or an alias.")] = "latest",
+            as_json: JsonOpt = False) -> None:
+    """Predict with a model version (where the workspace or server runs)."""
+    s = state(as_json)
+    rows = read_json_arg(inputs)
+    result = s.client().models.predict(name, rows, ref=version)
+    if s.json:
+        return print_json(result)
+    out.print(f"{result.name} version {result.version} ({result.format})")
+    table("Predictions", ["row", "prediction"], enumerate(result.predictions))
+    return None
+
+
+def read_json_arg(text: str) -> Any:
+    """JSON given inline, or read from the file named after ``@``."""
+    if text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {text[1:]}: {exc.strerror}",
+                               code="file_not_readable") from exc
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise InvalidInput(f"inputs are not JSON: {exc}", code="invalid_json") from exc
 
 
 def add_commands(root: typer.Typer) -> None:

@@ -18,7 +18,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-STRATEGIES = ("uncertainty", "margin", "entropy", "diversity", "random")
+from sluice.core.labels.models import CURVE_STRATEGIES
+
+STRATEGIES = (*CURVE_STRATEGIES, "random")
 SHORTLIST = 10  # diversity clusters the count x SHORTLIST most uncertain rows
 COLD_START = 20  # labels below which the queue samples typical rows of uncovered clusters
 NEIGHBOURS = 20  # typicality: inverse mean distance to this many nearest cluster members

@@ -25,6 +25,17 @@ class Outcome:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+def config_from_rule(kind: str, rule: str, *, threshold: float = 0.6) -> dict[str, Any]:
+    """The config of a function written as one line, the way the CLI and the web form take
+    it: comma-separated keywords or example row keys, or a pattern, predicate or prompt."""
+    items = [part.strip() for part in rule.split(",") if part.strip()]
+    configs: dict[str, dict[str, Any]] = {
+        "keyword": {"keywords": items}, "regex": {"pattern": rule},
+        "sql": {"predicate": rule}, "llm": {"prompt": rule},
+        "similarity": {"examples": items, "threshold": threshold}}
+    return check_config(kind, configs.get(kind, {}))
+
+
 def check_config(kind: str, config: dict[str, Any]) -> dict[str, Any]:
     """The config a kind needs, cleaned; InvalidInput says what is missing."""
     checker = _CHECKS.get(kind)
@@ -59,8 +70,11 @@ def _sql(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _similarity(config: dict[str, Any]) -> dict[str, Any]:
-    examples = [str(k) for k in config.get("examples", [])]
-    threshold = float(config.get("threshold", 0.6))
+    examples = [str(k).strip() for k in config.get("examples", []) if str(k).strip()]
+    try:
+        threshold = float(config.get("threshold", 0.6))
+    except (TypeError, ValueError):
+        threshold = -1.0
     if not examples or not 0 < threshold < 1:
         raise _bad("a similarity function needs example row keys and a threshold in (0, 1)")
     return {"examples": examples, "threshold": threshold}

@@ -8,6 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+CURVE_STRATEGIES = ("uncertainty", "margin", "entropy", "diversity")
+"""Active-learning strategies: a queue order, and what a learning curve compares."""
+QUEUE_ORDERS = ("sequential", "random", *CURVE_STRATEGIES)
+"""The orders the labeling queue can serve items in."""
+
 
 class SchemaKind(StrEnum):
     SINGLE = "single"

@@ -16,6 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sluice.core.context import Ctx, Role
 from sluice.core.labels import agreement as ag
 from sluice.core.labels.models import (
+    CURVE_STRATEGIES,
+    QUEUE_ORDERS,
     Agreement,
     Annotation,
     Answer,
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
     from sluice.platform import Platform
 
 MAX_CLASSES = 200
-ORDERS = ("sequential", "random", "uncertainty", "margin", "entropy", "diversity")
+ORDERS = QUEUE_ORDERS
 MAX_QUEUE = 200
 INLINE_EMBED = 2_000  # more texts to embed than this: a job does it, the queue waits
 PEOPLE = (SourceKind.HUMAN.value, SourceKind.REVIEW.value)
@@ -249,10 +251,10 @@ class LabelService:
                        seed: int = 0) -> LearningCurve:
         """Replay labeling with people's labels as the oracle: a fifth of the labeled rows
         is held out to score the quick model after every ``batch`` labels."""
-        from sluice.core.labels.active import STRATEGIES, learning_curve
+        from sluice.core.labels.active import learning_curve
 
-        if strategy not in STRATEGIES or strategy == "random":
-            raise InvalidInput(f"strategy must be one of {', '.join(STRATEGIES[:-1])}",
+        if strategy not in CURVE_STRATEGIES:
+            raise InvalidInput(f"strategy must be one of {', '.join(CURVE_STRATEGIES)}",
                                code="invalid_strategy")
         if not 1 <= batch <= MAX_QUEUE:
             raise InvalidInput(f"batch must be 1..{MAX_QUEUE}", code="invalid_batch")

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from sluice.core.context import Ctx, Role
+from sluice.core.tracking.compare import MAX_COMPARE, RunComparison, compare
 from sluice.core.tracking.experiments import Experiments, deleted_experiment, now_ms
 from sluice.core.tracking.models import Metric, MetricPage, Run, RunInput, RunStatus
 from sluice.core.tracking.pages import decode_token, encode_token
@@ -77,6 +78,16 @@ class Runs:
     def get(self, ctx: Ctx, run_id: str) -> Run:
         with self.db.reader() as s:
             return load_runs(s, [self._row(s, ctx, run_id)])[0]
+
+    def compare(self, ctx: Ctx, run_ids: Sequence[str]) -> RunComparison:
+        """Runs side by side (2 to ``MAX_COMPARE``, repeats ignored): the params that
+        differ and each run's latest metrics."""
+        ids = list(dict.fromkeys(run_ids))
+        if not 2 <= len(ids) <= MAX_COMPARE:
+            raise InvalidInput(f"compare 2..{MAX_COMPARE} different runs",
+                               code="invalid_compare")
+        with self.db.reader() as s:
+            return compare(load_runs(s, [self._row(s, ctx, i) for i in ids]))
 
     def update(self, ctx: Ctx, run_id: str, *, status: str | None = None,
                end_ms: int | None = None, name: str | None = None) -> Run:

@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from markupsafe import escape
 
 from sluice.api.deps import PlatformDep
-from sluice.core.labels.models import Answer, SchemaKind
+from sluice.core.labels.functions import config_from_rule
+from sluice.core.labels.models import CURVE_STRATEGIES, QUEUE_ORDERS, Answer, SchemaKind
 from sluice.errors import SluiceError
 from sluice.web.charts import line_chart
 from sluice.web.session import WebCtx
@@ -51,8 +52,7 @@ def annotate_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
     rendered = {item.key: _render(found.kind, item.text) for item in queue.items}
     return {"title": f"Label {dataset}: {schema}", "dataset": dataset, "schema": found,
             "queue": queue, "rendered": rendered, "order": order,
-            "orders": ["sequential", "random", "uncertainty", "margin", "entropy",
-                       "diversity"]}
+            "orders": list(QUEUE_ORDERS)}
 
 
 @router.post("/label/{dataset}/{schema}/answer")
@@ -148,8 +148,7 @@ def curve_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
         if result else None
     return {"title": f"Learning curve: {dataset} {schema}", "dataset": dataset,
             "schema": found, "curve": result, "error": error, "chart": chart,
-            "strategy": strategy, "strategies": ["uncertainty", "margin", "entropy",
-                                                 "diversity"]}
+            "strategy": strategy, "strategies": list(CURVE_STRATEGIES)}
 
 
 @twin(router, "/label/{dataset}/{schema}/functions", "label_functions.html")
@@ -173,14 +172,9 @@ def create_function(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDe
                     threshold: Annotated[float, Form()] = 0.6) -> RedirectResponse:
     """Make a keyword, regex, SQL or similarity function from the form and apply it at
     once (a zero-shot prompt starts its job)."""
-    configs: dict[str, dict[str, Any]] = {
-        "keyword": {"keywords": [w for w in rule.split(",") if w.strip()]},
-        "regex": {"pattern": rule}, "sql": {"predicate": rule}, "llm": {"prompt": rule},
-        "similarity": {"examples": [k.strip() for k in rule.split(",") if k.strip()],
-                       "threshold": threshold}}
     functions = platform.labels.functions
     functions.create(ctx, dataset, schema, name, kind, label=label,
-                     config=configs.get(kind, {}))
+                     config=config_from_rule(kind, rule, threshold=threshold))
     if kind == "llm":  # a job: follow it on its page
         job = functions.run_llm(ctx, dataset, schema, name)
     else:

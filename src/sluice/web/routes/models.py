@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -60,3 +61,24 @@ def card_page(request: Request, name: str, ctx: WebCtx, platform: PlatformDep,
               version: str = "latest") -> dict[str, Any]:
     card = platform.hub.card(ctx, name, version)
     return {"title": f"Model card: {name} v{card.version}", "card": card}
+
+
+@twin(router, "/models/{name}/predict", "model_predict.html")
+def predict_page(request: Request, name: str, ctx: WebCtx, platform: PlatformDep,
+                 version: str = "latest", inputs: str = "") -> dict[str, Any]:
+    """Try a version: rows of features as JSON in, predictions out (nothing is stored)."""
+    model = platform.registry.get(ctx, name)
+    data: dict[str, Any] = {"title": f"Predict with {name}", "model": model,
+                            "versions": platform.registry.versions(ctx, name),
+                            "version": version, "inputs": inputs, "prediction": None}
+    if inputs.strip():
+        data["prediction"] = platform.predictions.predict(ctx, name, version,
+                                                          parse_rows(inputs))
+    return data
+
+
+def parse_rows(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise InvalidInput(f"the rows are not JSON: {exc}", code="invalid_json") from exc

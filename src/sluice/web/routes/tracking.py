@@ -14,7 +14,6 @@ from sluice.api.deps import PlatformDep
 from sluice.api.downloads import attachment
 from sluice.core.context import Ctx
 from sluice.core.tracking.artifacts import join
-from sluice.core.tracking.compare import MAX_COMPARE, compare
 from sluice.errors import InvalidInput, SluiceError
 from sluice.platform import Platform
 from sluice.web.charts import line_chart
@@ -90,13 +89,10 @@ def run_file(run_id: str, path: str, ctx: WebCtx, platform: PlatformDep) -> Resp
 def compare_page(request: Request, ctx: WebCtx, platform: PlatformDep,
                  ids: Annotated[list[str], Query()]) -> dict[str, Any]:
     """Runs side by side: overlaid metric curves and the params that differ."""
-    ids = list(dict.fromkeys(ids))
-    if not 2 <= len(ids) <= MAX_COMPARE:
-        raise InvalidInput(f"pick 2..{MAX_COMPARE} runs to compare", code="invalid_compare")
-    result = compare([platform.tracking.runs.get(ctx, i) for i in ids])
+    result = platform.tracking.runs.compare(ctx, ids)
     names = {r.id: f"{r.name} ({r.id[:6]})" for r in result.runs}
-    charts = {key: line_chart({names[r]: _history(platform, ctx, r, key)
-                               for r in ids if result.metrics[key][r] is not None})
+    charts = {key: line_chart({names[r.id]: _history(platform, ctx, r.id, key)
+                               for r in result.runs if result.metrics[key][r.id] is not None})
               for key in result.metrics}
     return {"title": "Compare runs", "comparison": result, "charts": charts, "names": names}
 

@@ -65,7 +65,7 @@ def file_response(platform: Platform, ctx: Ctx, path: str) -> Response:
     headers = {"ETag": f'"{digest}"'}
     if local is not None:
         return FileResponse(local, media_type="application/octet-stream", headers=headers)
-    handle = platform.blobs.open(digest)
+    handle = platform.tracking.artifacts.open(ctx, path)
 
     def chunks() -> Iterator[bytes]:
         with handle:
