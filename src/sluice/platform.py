@@ -18,6 +18,7 @@ from sluice.core.context import Ctx, Principal
 from sluice.core.datasets.catalog import DatasetCatalog
 from sluice.core.datasets.commits import Committer
 from sluice.core.datasets.service import DatasetService
+from sluice.core.events.log import EventLog
 from sluice.core.ingest.service import IngestService
 from sluice.core.ingest.uploads import UploadService
 from sluice.core.jobs.executors import Executor, make_executor
@@ -26,6 +27,7 @@ from sluice.core.labels.cleanup import forget_labels
 from sluice.core.labels.service import LabelService
 from sluice.core.limits.budget import ModelBudget
 from sluice.core.limits.logins import FailedLogins
+from sluice.core.lineage.service import LineageService
 from sluice.core.projects.service import DEFAULT_PROJECT, ProjectService
 from sluice.core.quality.service import QualityService
 from sluice.core.rag.chat import ChatService
@@ -34,7 +36,7 @@ from sluice.core.registry.predict import PredictService
 from sluice.core.registry.service import ModelHub, RegistryService
 from sluice.core.search.eval_service import EvalService, RagEval
 from sluice.core.search.service import SearchService
-from sluice.core.search.views import ViewService
+from sluice.core.search.views import AUTO_SYNC_KINDS, ViewService
 from sluice.core.sql.service import SqlService
 from sluice.core.streams.append import AppendService
 from sluice.core.streams.service import StreamService
@@ -70,7 +72,8 @@ class Platform:
         self.projects = ProjectService(self.db, self.audit)
         self.jobs = JobService(self.db, lambda: self.executor,
                                stale_seconds=settings.job_stale_seconds)
-        committer = Committer(self.db, self.tables, self.audit)
+        self.events = EventLog(self.db)
+        committer = Committer(self.db, self.tables, self.audit, self.events)
         catalog = DatasetCatalog(self.db, self.tables, committer, self.audit)
         self.appends = AppendService(self.db, self.tables, committer,
                                      max_rows=settings.max_append_rows)
@@ -89,11 +92,12 @@ class Platform:
         self.rag_evals = RagEval(self)
         self.tracking = TrackingService(self)
         self.registry = RegistryService(self.db, self.audit, self.tracking)
-        self.hub = ModelHub(self.registry, self.tracking)
+        self.lineage = LineageService(self.db, self.events)
+        self.hub = ModelHub(self.registry, self.tracking, self.lineage)
         self.predictions = PredictService(self.registry, self.hub,
                                           keep=settings.predict_models_kept)
         self.labels = LabelService(self)
-        committer.listeners.append(self.views.on_commit)
+        self.events.subscribe("views.auto_sync", AUTO_SYNC_KINDS, self.views.on_event)
         self.datasets.delete_hooks.append(self.views.forget)
         self.datasets.delete_hooks.append(forget_labels)
         self._executor_lock = threading.Lock()

@@ -33,13 +33,13 @@ def test_a_javascript_source_on_a_model_card_is_text_not_a_link(as_role: Any) ->
     html = _card_with_input(editor, "javascript:alert(document.domain)")
     assert "javascript:" not in html.split('id="model-card"')[0]  # the lineage line
     assert 'href="javascript' not in html
-    assert "dataset d" in html  # still named, as plain text
+    assert "external d" in html  # still named, as plain text
     assert CSP_SCRIPT in editor.get("/models/m/card").headers["content-security-policy"]
 
 
 def test_a_sluice_source_links_to_its_dataset_version(as_role: Any) -> None:
     html = _card_with_input(as_role("editor"), "sluice:tickets@3")
-    assert '<a href="/datasets/tickets?version=3">d</a>' in html
+    assert '<a href="/datasets/tickets?version=3">tickets@3</a>' in html
 
 
 @pytest.mark.parametrize("url", [

@@ -112,5 +112,20 @@ def test_a_hostile_run_input_runs_no_script_on_the_model_card(page, live_server,
     page.goto("/models/xss-model/card")
     page.wait_for_selector("#model-card")
     assert page.locator("a[href^='javascript']").count() == 0
-    page.get_by_text("dataset d").click()
+    page.get_by_text("external d").click()
     assert dialogs == [] and page.url.endswith("/models/xss-model/card")
+
+
+def test_the_lineage_page_draws_the_graph_and_its_nodes_open_their_pages(page, logged):  # noqa: F811
+    page.goto("/lineage")
+    page.fill("#lineage-form input[name=ref]", "model:browser-model/2")
+    page.click("#lineage-form button[type=submit]")
+    page.wait_for_selector("#lineage-graph g.node.run")
+    assert page.locator("#lineage-graph g.node").count() == 2
+    assert page.locator("#lineage-graph path.edge.produced").count() == 1
+    box = page.locator("#lineage-graph g.node.root rect").bounding_box()
+    run_box = page.locator("#lineage-graph g.node.run rect").bounding_box()
+    assert run_box["x"] < box["x"]  # origins to the left
+    page.locator("#lineage-graph g.node.run rect").click()
+    page.wait_for_url("**/runs/*")  # the run of v2 (the fixture registers two per test)
+    assert "lr-0.9" in page.inner_text("h1")

@@ -86,10 +86,13 @@ def _resume_queued(platform: Platform) -> None:
 
 
 def _reaper(platform: Platform, stop: threading.Event) -> None:
+    """Every few seconds: fail jobs whose worker died, and deliver events subscribers have
+    not had yet (those a crash interrupted, or retries after a failure)."""
     while not stop.wait(REAP_EVERY):
         try:
             reaped = platform.jobs.reap()
             if reaped:
                 log.warning("failed %d job(s) whose worker stopped responding", reaped)
-        except Exception:  # keep reaping even if one round fails (database restart)
-            log.exception("job reaper round failed")
+            platform.events.dispatch()
+        except Exception:  # keep going even if one round fails (database restart)
+            log.exception("background round failed")

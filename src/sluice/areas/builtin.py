@@ -87,4 +87,13 @@ BUILTIN: tuple[Area, ...] = (
          api=(API + "labels",), web=(WEB + "labels",),
          nav=(NavEntry("Label", "/label", order=60),), cli=(CLI + "labels:add_commands",),
          sdk=(_sdk("labels", "sluice.sdk.labels:LocalLabels", "sluice.sdk.labels:RemoteLabels"),)),
+    Area("lineage", "Where each dataset version, label set, run, model version and alias came "
+                    "from, built from the event log; the log and its subscribers.",
+         api=(API + "lineage",), web=(WEB + "lineage",),
+         nav=(NavEntry("Lineage", "/lineage", ("/lineage", "/events"), order=125),),
+         cli=(CLI + "lineage:add_commands",),
+         sdk=(_sdk("lineage", "sluice.sdk.lineage:LocalLineage",
+                   "sluice.sdk.lineage:RemoteLineage"),
+              _sdk("events", "sluice.sdk.lineage:LocalEvents",
+                   "sluice.sdk.lineage:RemoteEvents"))),
 )

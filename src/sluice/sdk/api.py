@@ -41,6 +41,7 @@ from sluice.core.streams.append import AppendResult
 from sluice.errors import InvalidInput, NotFound
 from sluice.sdk.areas import AreasAPI
 from sluice.sdk.labels import LabelsAPI
+from sluice.sdk.lineage import EventsAPI, LineageAPI
 from sluice.sdk.tracking import ActiveRun, ExperimentsAPI, ModelsAPI, RunsAPI, start_run
 
 if TYPE_CHECKING:
@@ -304,6 +305,8 @@ class Client(ABC):
     models: ModelsAPI
     labels: LabelsAPI
     areas: AreasAPI
+    lineage: LineageAPI
+    events: EventsAPI
 
     def run(self, experiment: str = "Default", *, name: str | None = None,
             tags: dict[str, str] | None = None, parent: str | None = None) -> ActiveRun:

@@ -98,5 +98,5 @@ def number(value: Any) -> str:
 
 templates.env.filters.update(bytes=human_bytes, when=when, cell=cell, percent=percent,
                              highlight=highlight, markdown=markdown, millis=millis,
-                             number=number)
+                             number=number, safe_path=internal_path)
 templates.env.globals["link"] = link

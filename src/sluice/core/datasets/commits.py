@@ -24,12 +24,15 @@ from sqlalchemy.orm import Session
 from sluice.core.audit.service import AuditLog
 from sluice.core.context import Ctx, Role
 from sluice.core.datasets.models import DatasetKind
+from sluice.core.events.log import EventLog, emit
+from sluice.core.events.models import DatasetCommitted, SourceFile
 from sluice.ids import new_id, utcnow
 from sluice.storage.metadata.database import Database
 from sluice.storage.metadata.schema import DatasetRow, DatasetVersionRow
 from sluice.storage.tables import LanceTableStore
 
 log = logging.getLogger("sluice.datasets")
+MAX_FILES = 10_000  # source files named in one version's event
 
 
 @dataclass
@@ -46,16 +49,23 @@ class WriteTarget:
 
 @dataclass
 class WriteResult:
-    """What a writer returns. ``lance_version`` None means nothing changed."""
+    """What a writer returns. ``lance_version`` None means nothing changed.
+
+    The version's event (written with it) is ``event`` built from the version and
+    ``event_fields``; ``parents`` (other dataset versions) and ``files`` (source files read)
+    say where its rows came from, besides the version before it."""
 
     lance_version: int | None
     summary: dict[str, Any] = field(default_factory=dict)
     message: str = ""
+    parents: list[str] = field(default_factory=list)
+    files: list[SourceFile] = field(default_factory=list)
+    event: type[DatasetCommitted] = DatasetCommitted
+    event_fields: dict[str, Any] = field(default_factory=dict)
 
 
 Writer = Callable[[WriteTarget], WriteResult]
 OnRecord = Callable[[Session, DatasetVersionRow], None]
-Listener = Callable[[Ctx, DatasetRow, DatasetVersionRow], None]
 
 
 @dataclass
@@ -68,11 +78,12 @@ class NewDataset:
 
 
 class Committer:
-    def __init__(self, db: Database, tables: LanceTableStore, audit: AuditLog) -> None:
+    def __init__(self, db: Database, tables: LanceTableStore, audit: AuditLog,
+                 events: EventLog) -> None:
         self.db = db
         self.tables = tables
         self.audit = audit
-        self.listeners: list[Listener] = []  # called after each recorded commit
+        self.events = events  # each version's event is delivered right after it commits
 
     def commit(
         self, ctx: Ctx, name: str, writer: Writer, *, operation: str,
@@ -100,15 +111,14 @@ class Committer:
                 return None
             version = self._record(ctx, dataset, target, result,
                                    operation=operation, job_id=job_id, on_record=on_record)
-        self._notify(ctx, dataset, version)
+        self._deliver()
         return version
 
-    def _notify(self, ctx: Ctx, dataset: DatasetRow, version: DatasetVersionRow) -> None:
-        for listener in self.listeners:
-            try:
-                listener(ctx, dataset, version)
-            except Exception:  # a listener never undoes a recorded commit
-                log.exception("commit listener failed for %s@%s", dataset.name, version.number)
+    def _deliver(self) -> None:
+        try:
+            self.events.dispatch()
+        except Exception:  # subscribers never undo a recorded commit; they catch up later
+            log.exception("delivering events after a commit failed")
 
     def _write(self, writer: Writer, target: WriteTarget) -> WriteResult:
         try:
@@ -159,9 +169,20 @@ class Committer:
             if on_record is not None:
                 s.flush()
                 on_record(s, version)
+            emit(s, ctx, _event(dataset, version, result))
         self.audit.record(ctx, f"dataset.{operation}", f"dataset:{dataset.name}@{version.number}",
                           **{**_short(result.summary), "row_count": rows})
         return version
+
+
+def _event(dataset: DatasetRow, version: DatasetVersionRow,
+           result: WriteResult) -> DatasetCommitted:
+    before = [f"{dataset.name}@{version.number - 1}"] if version.number > 1 else []
+    return result.event(
+        dataset=dataset.name, version=version.number, dataset_kind=str(dataset.kind),
+        operation=version.operation, row_count=version.row_count, job_id=version.job_id,
+        parents=[*before, *result.parents], files=result.files[:MAX_FILES],
+        **result.event_fields)
 
 
 def new_dataset_row(ctx: Ctx, name: str, create: NewDataset) -> DatasetRow:

@@ -20,6 +20,7 @@ from sluice.core.datasets.diff import sql_strings
 from sluice.core.datasets.models import DatasetKind
 from sluice.core.datasets.rows import HASH, KEY
 from sluice.core.datasets.writes import write_rows
+from sluice.core.events.models import SourceFile
 from sluice.core.ingest.parsers.base import Limits
 from sluice.core.ingest.parsers.registry import mime_type
 from sluice.core.ingest.pool import ParseOutcome, ParserPool, ParseTask
@@ -174,7 +175,8 @@ class DocumentIngest:
             table = data if data is not None else DOCUMENT_SCHEMA.empty_table()
             version = write_rows(self.platform.tables, target, table, mode="upsert",
                                  delete_where=delete)
-            return WriteResult(version, summary, _message(summary))
+            files = [SourceFile(uri=r["uri"], digest=r["content_hash"]) for r in rows]
+            return WriteResult(version, summary, _message(summary), files=files)
 
         version = self.platform.datasets.committer.commit(
             self.job.ctx, self.dataset, write, operation="ingest", job_id=self.job.id,

@@ -17,9 +17,11 @@ from sluice.core.datasets.commits import NewDataset, WriteResult, WriteTarget
 from sluice.core.datasets.models import DatasetKind
 from sluice.core.datasets.rows import HASH, KEY, SOURCE
 from sluice.core.datasets.writes import prepare_rows, write_rows
+from sluice.core.events.models import SourceFile
 from sluice.core.ingest.scan import FileEntry
 from sluice.core.ingest.tabular import read_table
 from sluice.errors import InvalidInput, SluiceError
+from sluice.storage.blobs import sha256_file
 
 if TYPE_CHECKING:
     from sluice.core.jobs.context import JobContext
@@ -75,6 +77,7 @@ class TableIngest:
         def write(target: WriteTarget) -> WriteResult:
             key = target.key_column if target.lance_version is not None else self.key_column
             changed = 0
+            files = []
             for entry, table in loaded:
                 data = prepare_rows(self.platform.tables, target, table, source=entry.uri,
                                     key_column=key)
@@ -84,11 +87,13 @@ class TableIngest:
                     self.platform.tables, target, data, mode="upsert",
                     delete_where=f"{SOURCE} = '{_escape(entry.uri)}'")
                 changed += 1
+                files.append(SourceFile(uri=entry.uri, digest=_digest(entry)))
             summary["changed_files"] = changed
             if not changed:
                 return WriteResult(None)
             return WriteResult(target.lance_version, summary,
-                               f"ingest of {changed} table file(s), {summary['rows_in']} rows")
+                               f"ingest of {changed} table file(s), {summary['rows_in']} rows",
+                               files=files)
 
         version = self.platform.datasets.committer.commit(
             self.job.ctx, self.dataset, write, operation="ingest", job_id=self.job.id,
@@ -119,3 +124,11 @@ def errors_to_exception(errors: list[dict[str, Any]]) -> SluiceError:
     first = errors[0]
     return InvalidInput(f"no file could be read; first error: {first['error']}",
                         code=first["code"], details={"errors": errors[:50]})
+
+
+def _digest(entry: FileEntry) -> str:
+    """The file's SHA-256: the uploaded blob's name, or read from the local file."""
+    if entry.digest:
+        return entry.digest
+    assert entry.path is not None
+    return sha256_file(Path(entry.path))[0]

@@ -13,8 +13,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from sluice.core.context import Ctx, Role
+from sluice.core.events.log import emit_for
+from sluice.core.events.models import JobFinished
 from sluice.core.jobs.models import JobInfo, JobLog, JobState
 from sluice.core.jobs.registry import get_handler, is_long_running
 from sluice.core.jobs.waiting import poll_until_finished
@@ -99,7 +102,7 @@ class JobService:
             if not JobState(row.state).finished:
                 row.cancel_requested = True
                 if row.state == JobState.QUEUED:
-                    _finish(row, JobState.CANCELLED, "cancelled before it started")
+                    _finish(s, row, JobState.CANCELLED, "cancelled before it started")
             return _info(row)
 
     def wait(
@@ -152,7 +155,7 @@ class JobService:
         with self.db.session() as s:
             row = s.get(JobRow, job_id)
             if row is not None and not JobState(row.state).finished:
-                _finish(row, state, message, result=result, error=error)
+                _finish(s, row, state, message, result=result, error=error)
 
     def requeue_or_fail(self, job_id: str, error: dict[str, Any]) -> str:
         """After a worker crash: a job that never started goes back to the queue."""
@@ -163,7 +166,7 @@ class JobService:
             if row.state == JobState.QUEUED:
                 return "queued"
             if row.state == JobState.RUNNING:
-                _finish(row, JobState.FAILED, str(error["message"]), error=error)
+                _finish(s, row, JobState.FAILED, str(error["message"]), error=error)
                 s.add(JobLogRow(job_id=job_id, at=utcnow(), level="ERROR",
                                 message=error["message"]))
             return str(row.state)
@@ -180,7 +183,7 @@ class JobService:
             rows = s.scalars(select(JobRow).where(
                 JobRow.state == JobState.RUNNING, JobRow.heartbeat_at < cutoff)).all()
             for row in rows:
-                _finish(row, JobState.FAILED, str(error["message"]), error=error)
+                _finish(s, row, JobState.FAILED, str(error["message"]), error=error)
             return len(rows)
 
     def resume_queued(self) -> int:
@@ -221,7 +224,7 @@ class JobService:
             rows = s.scalars(select(JobRow).where(JobRow.id.in_(job_ids),
                                                   JobRow.state == JobState.RUNNING)).all()
             for row in rows:
-                _finish(row, JobState.FAILED, str(error["message"]), error=error)
+                _finish(s, row, JobState.FAILED, str(error["message"]), error=error)
             return len(rows)
 
     @staticmethod
@@ -236,7 +239,7 @@ class JobService:
 
 
 def _finish(
-    row: JobRow, state: JobState, message: str, *,
+    s: Session, row: JobRow, state: JobState, message: str, *,
     result: dict[str, Any] | None = None, error: dict[str, Any] | None = None,
 ) -> None:
     row.state = state
@@ -244,6 +247,8 @@ def _finish(
     row.finished_at = utcnow()
     row.result = result
     row.error = error
+    emit_for(s, row.project_id, row.created_by,
+             JobFinished(job_id=row.id, job_kind=row.kind, state=str(state)))
 
 
 def _info(row: JobRow) -> JobInfo:

@@ -10,7 +10,8 @@ import pyarrow as pa
 from sluice.core.datasets.commits import WriteResult, WriteTarget
 from sluice.core.datasets.rows import KEY
 from sluice.core.datasets.writes import write_rows
-from sluice.core.labels.models import SchemaKind
+from sluice.core.events.models import LabelsCommitted
+from sluice.core.labels.models import SchemaKind, SourceKind
 from sluice.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -41,11 +42,15 @@ def commit_labels(platform: Platform, ctx: Ctx, dataset: str, schema: str, *,
     types = {human: HUMAN_TYPES[platform.labels.schema(ctx, dataset, schema).kind],
              weak_col: pa.string(), confidence_col: pa.float64()}
     weak_labels: dict[str, tuple[str, float]] = {}
+    sources: dict[str, Any] = {"schema_name": schema, "label_model": weak,
+                               "annotators": _annotators(platform, ctx, dataset, schema),
+                               "functions": []}
     if weak:
         report = platform.labels.functions.label_model(ctx, dataset, schema,
                                                        include_labels=True)
         weak_labels = {x.key: (x.label, x.confidence) for x in report.labels or []
                        if x.votes > 0}
+        sources["functions"] = sorted(report.functions)
     if not labels and not weak_labels:
         raise InvalidInput("no labels to commit yet: label some rows (or apply labeling "
                            "functions and pass weak=True)", code="nothing_to_commit")
@@ -69,10 +74,18 @@ def commit_labels(platform: Platform, ctx: Ctx, dataset: str, schema: str, *,
                 data.append_column(name, array)
         version = write_rows(platform.tables, target, data, mode="upsert")
         return WriteResult(version, summary={"rows_labelled": len(changed), "schema": schema},
-                           message=message or f"labels of {schema}")
+                           message=message or f"labels of {schema}",
+                           event=LabelsCommitted, event_fields=sources)
 
     made = platform.datasets.committer.commit(ctx, dataset, write, operation="label")
     return None if made is None else platform.datasets.version(ctx, f"{dataset}@{made.number}")
+
+
+def _annotators(platform: Platform, ctx: Ctx, dataset: str, schema: str) -> list[str]:
+    """Who gave the labels being written: people and reviewers (not functions)."""
+    return sorted({a.source for a in platform.labels.annotations(ctx, dataset, schema)
+                   if a.source_kind in (SourceKind.HUMAN, SourceKind.REVIEW)
+                   and not a.retracted and not a.skipped})
 
 
 def _changed_rows(stored: pa.Table, columns: dict[str, list[Any]]) -> list[int]:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from sluice.core.lineage.models import NodeKind
 from sluice.core.registry.loading import SAFE_FORMATS, detect_format
 from sluice.core.registry.models import ModelCard, ModelVersion
-from sluice.errors import InvalidInput
+from sluice.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from sluice.core.context import Ctx
+    from sluice.core.lineage.service import LineageService
     from sluice.core.tracking.service import TrackingService
 
 
@@ -30,8 +32,8 @@ def artifact_root(tracking: TrackingService, ctx: Ctx, version: ModelVersion) ->
                        code="external_model_source")
 
 
-def build_card(tracking: TrackingService, ctx: Ctx, version: ModelVersion,
-               description: str) -> ModelCard:
+def build_card(tracking: TrackingService, lineage: LineageService, ctx: Ctx,
+               version: ModelVersion, description: str) -> ModelCard:
     root = artifact_root(tracking, ctx, version)
     files = [f.path for f in tracking.artifacts.files(ctx, root)]
     fmt = detect_format(files)
@@ -45,6 +47,7 @@ def build_card(tracking: TrackingService, ctx: Ctx, version: ModelVersion,
                      files=files)
     if run_id:
         _add_run(tracking, ctx, card, run_id)
+    _add_lineage(lineage, ctx, card)
     card.markdown = render(card)
     return card
 
@@ -61,17 +64,28 @@ def _add_run(tracking: TrackingService, ctx: Ctx, card: ModelCard, run_id: str) 
     for item in run.inputs:
         sources.update(item.details.get("label_sources", []))
     card.label_sources = sorted(sources)
-    card.lineage = [{"kind": "experiment", "name": exp.name, "url": f"/experiments/{exp.id}"},
-                    {"kind": "run", "name": run.name, "url": f"/runs/{run.id}"}]
-    card.lineage += [{"kind": "dataset", "name": i.name, "url": _dataset_url(i.source)}
-                     for i in run.inputs]
+    card.lineage = [{"kind": "experiment", "name": exp.name, "url": f"/experiments/{exp.id}"}]
 
 
-def _dataset_url(source: str) -> str | None:
-    """The dataset page of a ``sluice:name@N`` source; other sources (files, URLs, anything
-    a client logged) get no link."""
-    match = re.match(r"^sluice:([A-Za-z0-9_.-]+)@v?(\d+)$", source)
-    return f"/datasets/{match.group(1)}?version={match.group(2)}" if match else None
+def _add_lineage(lineage: LineageService, ctx: Ctx, card: ModelCard) -> None:
+    """What the version came from, nearest first, as the lineage graph records it: the run,
+    the data it trained on, their label sets and source files."""
+    try:
+        graph = lineage.graph(ctx, f"model:{card.name}/{card.version}", depth=12, limit=200)
+    except NotFound:  # made before the event log existed
+        return
+    upstream = sorted((n for n in graph.nodes if n.depth < 0), key=lambda n: -n.depth)
+    card.lineage += [{"kind": n.kind.value.replace("_", " "), "name": n.label, "url": n.href}
+                     for n in upstream]
+    if card.label_sources:  # the run logged them with its inputs; otherwise the graph
+        return
+    sources: set[str] = set()
+    for labels in graph.of_kind(NodeKind.LABELS):
+        sources.update(f"person:{a}" for a in labels.attrs.get("annotators", []))
+        sources.update(f"function:{f}" for f in labels.attrs.get("functions", []))
+        if labels.attrs.get("label_model"):
+            sources.add("label model")
+    card.label_sources = sorted(sources)
 
 
 def render(card: ModelCard) -> str:

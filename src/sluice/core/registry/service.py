@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from sluice.core.context import Ctx, Role
+from sluice.core.events.log import emit
+from sluice.core.events.models import AliasMoved, ModelVersionCreated
 from sluice.core.registry.models import AliasChange, ModelCard, ModelVersion, RegisteredModel
 from sluice.core.tracking.experiments import now_ms
 from sluice.errors import AlreadyExists, InvalidInput, NotFound
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from sluice.core.audit.service import AuditLog
+    from sluice.core.lineage.service import LineageService
     from sluice.core.registry.loading import LoadedModel
     from sluice.core.tracking.service import TrackingService
     from sluice.storage.metadata.database import Database
@@ -141,6 +144,8 @@ class RegistryService:
             s.add(row)
             model.updated_ms = stamp
             s.flush()
+            emit(s, ctx, ModelVersionCreated(model=model.name, version=number, run_id=run_id,
+                                             source=source))
             return _version(s, model, row)
 
     def version(self, ctx: Ctx, name: str, version: int | str) -> ModelVersion:
@@ -193,6 +198,8 @@ class RegistryService:
             else:
                 row.version = target.version
             s.flush()
+            emit(s, ctx, AliasMoved(model=model.name, alias=alias, from_version=previous,
+                                    to_version=target.version))
             result = _version(s, model, target)
         self.audit.record(ctx, "model.alias.set", name, alias=alias,
                           from_version=previous, to_version=target.version)
@@ -208,6 +215,8 @@ class RegistryService:
                                code="alias_not_found")
             previous = row.version
             s.delete(row)
+            emit(s, ctx, AliasMoved(model=model.name, alias=alias, from_version=previous,
+                                    to_version=None))
         self.audit.record(ctx, "model.alias.delete", name, alias=alias,
                           from_version=previous, to_version=None)
 
@@ -300,9 +309,11 @@ def _check_alias(alias: str) -> str:
 class ModelHub:
     """Registry plus the files behind it: cards, loading, model URIs."""
 
-    def __init__(self, registry: RegistryService, tracking: TrackingService) -> None:
+    def __init__(self, registry: RegistryService, tracking: TrackingService,
+                 lineage: LineageService) -> None:
         self.registry = registry
         self.tracking = tracking
+        self.lineage = lineage
 
     def resolve(self, ctx: Ctx, uri: str) -> ModelVersion:
         """``models:/name@alias``, ``models:/name/3``, ``models:/name/latest`` or ``name@alias``."""
@@ -330,7 +341,8 @@ class ModelHub:
         from sluice.core.registry.cards import build_card
 
         version = self.registry.version(ctx, name, ref)
-        return build_card(self.tracking, ctx, version, self.registry.get(ctx, name).description)
+        return build_card(self.tracking, self.lineage, ctx, version,
+                          self.registry.get(ctx, name).description)
 
     def root(self, ctx: Ctx, version: ModelVersion) -> str:
         from sluice.core.registry.cards import artifact_root

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from sluice.core.datasets.commits import WriteResult, WriteTarget
 from sluice.core.datasets.rows import KEY
+from sluice.core.events.models import ViewSynced
 from sluice.core.search.chunking import ChunkSpec, chunk_text
 from sluice.core.search.vectors import VectorIndex
 from sluice.models.embedders import get_embedder
@@ -119,8 +120,10 @@ class ViewSync:
             "source_version": version.number, "rows_rechunked": plan.new_rows.num_rows,
             "added": chunks.num_rows, "removed": len(plan.removed_ids),
             "parents_removed": len(plan.removed_parents)}
-        return WriteResult(lance_version, dict(self.outcome.summary),
-                           f"sync with {source.name}@{version.number}")
+        origin = f"{source.name}@{version.number}"
+        return WriteResult(lance_version, dict(self.outcome.summary), f"sync with {origin}",
+                           parents=[origin], event=ViewSynced,
+                           event_fields={"source": origin})
 
     def _record(self, s: Session, version: DatasetVersionRow) -> None:
         row = s.get(ViewRow, self.view.id)

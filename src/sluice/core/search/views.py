@@ -7,24 +7,27 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from sluice.core.context import Ctx, Role
 from sluice.core.datasets.models import DatasetKind
 from sluice.core.datasets.refs import parse_ref
-from sluice.core.jobs.models import JobInfo
+from sluice.core.events.acting import acting_for
+from sluice.core.events.models import DatasetCommitted, Event, LabelsCommitted
+from sluice.core.jobs.models import JobInfo, JobState
 from sluice.core.projects.service import check_name
 from sluice.core.search.chunking import ChunkSpec
 from sluice.core.search.models import ViewInfo
 from sluice.errors import InvalidInput, NotFound
 from sluice.ids import new_id, utcnow
 from sluice.models.embedders import embedder_names
-from sluice.storage.metadata.schema import DatasetRow, DatasetVersionRow, ViewRow
+from sluice.storage.metadata.schema import DatasetRow, DatasetVersionRow, JobRow, ViewRow
 
 if TYPE_CHECKING:
     from sluice.platform import Platform
 
 KIND_SYNC = "views.sync"
+AUTO_SYNC_KINDS = (DatasetCommitted.kind, LabelsCommitted.kind)
 
 
 def view_not_found(name: str) -> NotFound:
@@ -135,16 +138,28 @@ class ViewService:
 
     # -- hooks -------------------------------------------------------------------
 
-    def on_commit(self, ctx: Ctx, dataset: DatasetRow, version: DatasetVersionRow) -> None:
-        """After a source commits, start syncing its auto-sync views."""
-        if dataset.kind == DatasetKind.VIEW:
+    def on_event(self, event: Event) -> None:
+        """A source dataset committed a version: sync its auto-sync views. Delivered at
+        least once, so a view already at that version, or with a sync still queued, is
+        left alone."""
+        committed = event.typed()
+        ctx = acting_for(self.platform.projects, event)
+        if ctx is None or not isinstance(committed, DatasetCommitted) \
+                or committed.dataset_kind == DatasetKind.VIEW:
             return
+        source = aliased(DatasetRow)
         with self.db.reader() as s:
-            names = s.scalars(select(DatasetRow.name).join(
-                ViewRow, ViewRow.dataset_id == DatasetRow.id).where(
-                ViewRow.source_id == dataset.id, ViewRow.auto_sync.is_(True))).all()
-        for name in names:
-            self.platform.jobs.submit(ctx, KIND_SYNC, {"view": name})
+            views = s.execute(select(DatasetRow.name, ViewRow.source_version).join(
+                ViewRow, ViewRow.dataset_id == DatasetRow.id).join(
+                source, source.id == ViewRow.source_id).where(
+                source.project_id == ctx.project_id, source.name == committed.dataset,
+                ViewRow.auto_sync.is_(True))).all()
+            queued = {(j.params or {}).get("view") for j in s.scalars(select(JobRow).where(
+                JobRow.project_id == ctx.project_id, JobRow.kind == KIND_SYNC,
+                JobRow.state == JobState.QUEUED))}
+        for name, synced in views:
+            if synced < committed.version and name not in queued:
+                self.platform.jobs.submit(ctx, KIND_SYNC, {"view": name})
 
     def forget(self, s: Session, dataset_id: str) -> None:
         """Called inside a dataset delete: drop its view row, refuse if it feeds views."""

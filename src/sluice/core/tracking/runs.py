@@ -13,6 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from sluice.core.context import Ctx, Role
+from sluice.core.events.log import emit
+from sluice.core.events.models import RunFinished, RunInputsLogged, RunSource, RunStarted
 from sluice.core.tracking.compare import MAX_COMPARE, RunComparison, compare
 from sluice.core.tracking.experiments import Experiments, deleted_experiment, now_ms
 from sluice.core.tracking.models import Metric, MetricPage, Run, RunInput, RunStatus
@@ -45,6 +47,8 @@ PARENT_TAG = "mlflow.parentRunId"
 _KEY = re.compile(r"^[\w.\- /:]{1,250}$")
 
 
+ENDED = (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.KILLED)
+
 class Runs:
     def __init__(self, db: Database, experiments: Experiments) -> None:
         self.db = db
@@ -73,6 +77,7 @@ class Runs:
             s.add(row)
             s.flush()
             _write_tags(s, row, tags)
+            emit(s, ctx, RunStarted(run_id=row.id, experiment_id=str(exp.id), name=row.name))
             return load_runs(s, [row])[0]
 
     def get(self, ctx: Ctx, run_id: str) -> Run:
@@ -94,16 +99,22 @@ class Runs:
         ctx.require(Role.EDITOR, "change runs")
         with self.db.session() as s:
             row = self._row(s, ctx, run_id)
+            was = row.status
             if status is not None:
                 row.status = _status(status)
-                if row.status in (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.KILLED):
+                if row.status in ENDED:
                     row.end_ms = end_ms or now_ms()
             elif end_ms is not None:
                 row.end_ms = end_ms
             if name:
                 row.name = name[:256]
                 _write_tags(s, row, {RUN_NAME_TAG: row.name})
-            return load_runs(s, [row])[0]
+            run = load_runs(s, [row])[0]
+            if row.status in ENDED and was not in ENDED:
+                emit(s, ctx, RunFinished(run_id=run.id, name=run.name, status=str(run.status),
+                                         inputs=[RunSource(name=i.name, source=i.source)
+                                                 for i in run.inputs]))
+            return run
 
     def set_stage(self, ctx: Ctx, run_id: str, stage: str) -> None:
         """Soft-delete (``deleted``) or restore (``active``) a run."""
@@ -175,12 +186,16 @@ class Runs:
     def log_inputs(self, ctx: Ctx, run_id: str, inputs: Iterable[RunInput]) -> None:
         ctx.require(Role.EDITOR, "log to runs")
         with self.db.session() as s:
-            self._row(s, ctx, run_id)
+            row = self._row(s, ctx, run_id)
+            sources = []
             for item in inputs:
                 s.add(RunInputRow(id=new_id(), run_id=run_id, name=item.name[:256],
                                   digest=item.digest[:64], source_type=item.source_type[:64],
                                   source=item.source, context=item.context[:64],
                                   details=item.details))
+                sources.append(RunSource(name=item.name, source=item.source))
+            if sources:
+                emit(s, ctx, RunInputsLogged(run_id=row.id, name=row.name, inputs=sources))
 
     def log_outputs(self, ctx: Ctx, run_id: str, model_ids: Iterable[tuple[str, int]]) -> None:
         ctx.require(Role.EDITOR, "log to runs")

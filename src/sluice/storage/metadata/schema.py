@@ -450,3 +450,54 @@ class LabelVoteRow(Base):
     row_key: Mapped[str] = mapped_column(String(256), primary_key=True)
     vote: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class EventRow(Base):
+    """One state change, written in the transaction that made it (an outbox): subscribers
+    read the log in ``id`` order with a stored cursor."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    project_id: Mapped[str | None] = mapped_column(String(26), index=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    subject: Mapped[str] = mapped_column(String(512))
+    actor: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class EventCursorRow(Base):
+    """How far a subscriber has read the event log, and how its last attempt went."""
+
+    __tablename__ = "event_cursors"
+    subscriber: Mapped[str] = mapped_column(String(128), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime]
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    retry_at: Mapped[datetime | None]
+
+
+class LineageNodeRow(Base):
+    """A thing in the lineage graph: a source file (by content hash), a dataset or view
+    version, a label set, a run, a model version or an alias."""
+
+    __tablename__ = "lineage_nodes"
+    id: Mapped[str] = mapped_column(String(512), primary_key=True)
+    project_id: Mapped[str | None] = mapped_column(String(26), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(512))
+    attrs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    event_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class LineageEdgeRow(Base):
+    """``source`` relates to ``target``: derived_from, labeled_by, trained_on, produced or
+    points_to (read "source relation target")."""
+
+    __tablename__ = "lineage_edges"
+    source: Mapped[str] = mapped_column(String(512), primary_key=True)
+    target: Mapped[str] = mapped_column(String(512), primary_key=True, index=True)
+    relation: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[int] = mapped_column(BigInteger)
