@@ -1,56 +1,90 @@
 """The composition root: builds stores, services and the job executor from settings.
 
 Front doors (SDK, CLI, API, web) and workers all start here and then only call services.
+Each service is built, and its modules imported, the first time something asks for it: a
+job worker that runs an ingest imports and builds what ingest needs, not the search index
+or the labeling queue, and the order services are declared in here does not matter.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from sluice import areas
 from sluice.core.audit.service import AuditLog
-from sluice.core.auth.service import AuthService, NewToken
 from sluice.core.context import Ctx, Principal
-from sluice.core.datasets.catalog import DatasetCatalog
-from sluice.core.datasets.commits import Committer
-from sluice.core.datasets.service import DatasetService
 from sluice.core.events.log import EventLog
-from sluice.core.ingest.service import IngestService
-from sluice.core.ingest.uploads import UploadService
-from sluice.core.jobs.executors import Executor, make_executor
+from sluice.core.events.models import DatasetCommitted, Event, LabelsCommitted
 from sluice.core.jobs.service import JobService
-from sluice.core.labels.cleanup import forget_labels
-from sluice.core.labels.service import LabelService
-from sluice.core.limits.budget import ModelBudget
-from sluice.core.limits.logins import FailedLogins
-from sluice.core.lineage.service import LineageService
+from sluice.core.lineage.projection import KINDS as LINEAGE_KINDS
+from sluice.core.lineage.projection import Projection
 from sluice.core.projects.service import DEFAULT_PROJECT, ProjectService
-from sluice.core.quality.service import QualityService
-from sluice.core.rag.chat import ChatService
-from sluice.core.rag.service import RagService
-from sluice.core.registry.predict import PredictService
-from sluice.core.registry.service import ModelHub, RegistryService
-from sluice.core.search.eval_service import EvalService, RagEval
-from sluice.core.search.service import SearchService
-from sluice.core.search.views import AUTO_SYNC_KINDS, ViewService
-from sluice.core.sql.service import SqlService
-from sluice.core.streams.append import AppendService
-from sluice.core.streams.service import StreamService
-from sluice.core.tracking.service import TrackingService
 from sluice.errors import NotFound
-from sluice.models.llms import stop_all_generations
 from sluice.settings import Settings, load_settings
 from sluice.storage.blobs import FsspecBlobStore
 from sluice.storage.location import StoreLocation
 from sluice.storage.metadata.database import Database
 from sluice.storage.tables import LanceTableStore
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from sqlalchemy.orm import Session
+
+    from sluice.core.auth.service import AuthService, NewToken
+    from sluice.core.datasets.catalog import DatasetCatalog
+    from sluice.core.datasets.commits import Committer
+    from sluice.core.datasets.service import DatasetService
+    from sluice.core.ingest.service import IngestService
+    from sluice.core.ingest.uploads import UploadService
+    from sluice.core.jobs.executors import Executor
+    from sluice.core.labels.service import LabelService
+    from sluice.core.limits.budget import ModelBudget
+    from sluice.core.lineage.service import LineageService
+    from sluice.core.quality.service import QualityService
+    from sluice.core.rag.chat import ChatService
+    from sluice.core.rag.service import RagService
+    from sluice.core.registry.predict import PredictService
+    from sluice.core.registry.service import ModelHub, RegistryService
+    from sluice.core.search.eval_service import EvalService, RagEval
+    from sluice.core.search.service import SearchService
+    from sluice.core.search.views import ViewService
+    from sluice.core.sql.service import SqlService
+    from sluice.core.streams.append import AppendService
+    from sluice.core.streams.service import StreamService
+    from sluice.core.tracking.service import TrackingService
+
 log = logging.getLogger("sluice")
 STOP_GRACE = 3.0
+AUTO_SYNC_KINDS = (DatasetCommitted.kind, LabelsCommitted.kind)
+T = TypeVar("T")
+
+
+class service(Generic[T]):
+    """A service built on first use, once per platform even when threads race for it."""
+
+    def __init__(self, build: Callable[[Any], T]) -> None:
+        self.build = build
+        self.name = build.__name__
+
+    @overload
+    def __get__(self, platform: None, owner: type) -> service[T]: ...
+
+    @overload
+    def __get__(self, platform: Platform, owner: type) -> T: ...
+
+    def __get__(self, platform: Platform | None, owner: type) -> service[T] | T:
+        if platform is None:
+            return self
+        with platform._build_lock:
+            if self.name not in platform.__dict__:
+                platform.__dict__[self.name] = self.build(platform)
+        return platform.__dict__[self.name]  # type: ignore[no-any-return]
 
 
 class Platform:
@@ -59,50 +93,181 @@ class Platform:
     def __init__(self, settings: Settings, *, server: bool = False) -> None:
         self.settings = settings
         self.server = server
+        self._build_lock = threading.RLock()
+        self._executor_lock = threading.Lock()
+        self._services: dict[str, Any] = {}
         self.db = Database(settings.resolved_database_url, lock_dir=settings.home / "locks")
         location = StoreLocation.from_settings(settings)
         self.blobs = FsspecBlobStore(location)
         self.tables = LanceTableStore(location)
         self.audit = AuditLog(self.db)
-        self.model_budget = ModelBudget(settings.model_seconds_per_minute,
-                                        settings.model_requests_per_minute)
-        self.auth = AuthService(self.db, self.audit, session_hours=settings.session_hours,
-                                failed_logins=FailedLogins(settings.login_failures_per_minute))
-        self.chat = ChatService(settings, self.model_budget)
         self.projects = ProjectService(self.db, self.audit)
         self.jobs = JobService(self.db, lambda: self.executor,
                                stale_seconds=settings.job_stale_seconds)
         self.events = EventLog(self.db)
-        committer = Committer(self.db, self.tables, self.audit, self.events)
-        catalog = DatasetCatalog(self.db, self.tables, committer, self.audit)
-        self.appends = AppendService(self.db, self.tables, committer,
-                                     max_rows=settings.max_append_rows)
-        self.datasets = DatasetService(catalog, committer, self.tables)
-        self.sql = SqlService(catalog, settings, self.model_budget)
-        self.ingest = IngestService(self)
-        self.uploads = UploadService(self.blobs, self.ingest,
-                                     max_bytes=settings.max_upload_bytes)
-        self.quality = QualityService(self)
-        self.streams = StreamService(self)
-        self.views = ViewService(self)
-        self.search = SearchService(self)
-        self.sql.table_functions["search"] = self.search.sql_table
-        self.evals = EvalService(self)
-        self.rag = RagService(self)
-        self.rag_evals = RagEval(self)
-        self.tracking = TrackingService(self)
-        self.registry = RegistryService(self.db, self.audit, self.tracking)
-        self.lineage = LineageService(self.db, self.events)
-        self.hub = ModelHub(self.registry, self.tracking, self.lineage)
-        self.predictions = PredictService(self.registry, self.hub,
-                                          keep=settings.predict_models_kept)
-        self.labels = LabelService(self)
-        self.events.subscribe("views.auto_sync", AUTO_SYNC_KINDS, self.views.on_event)
-        self.datasets.delete_hooks.append(self.views.forget)
-        self.datasets.delete_hooks.append(forget_labels)
-        self._executor_lock = threading.Lock()
-        self._services: dict[str, Any] = {}
-        self._services_lock = threading.Lock()
+        self.events.subscribe("views.auto_sync", AUTO_SYNC_KINDS, self._auto_sync)
+        self.events.subscribe("lineage", LINEAGE_KINDS, Projection(self.db).handle)
+
+    # -- services, each built when first asked for ---------------------------------
+
+    @service
+    def model_budget(self) -> ModelBudget:
+        from sluice.core.limits.budget import ModelBudget
+
+        return ModelBudget(self.settings.model_seconds_per_minute,
+                           self.settings.model_requests_per_minute)
+
+    @service
+    def auth(self) -> AuthService:
+        from sluice.core.auth.service import AuthService
+        from sluice.core.limits.logins import FailedLogins
+
+        return AuthService(self.db, self.audit, session_hours=self.settings.session_hours,
+                           failed_logins=FailedLogins(self.settings.login_failures_per_minute))
+
+    @service
+    def chat(self) -> ChatService:
+        from sluice.core.rag.chat import ChatService
+
+        return ChatService(self.settings, self.model_budget)
+
+    @service
+    def committer(self) -> Committer:
+        from sluice.core.datasets.commits import Committer
+
+        return Committer(self.db, self.tables, self.audit, self.events)
+
+    @service
+    def catalog(self) -> DatasetCatalog:
+        from sluice.core.datasets.catalog import DatasetCatalog
+
+        return DatasetCatalog(self.db, self.tables, self.committer, self.audit)
+
+    @service
+    def datasets(self) -> DatasetService:
+        from sluice.core.datasets.service import DatasetService
+        from sluice.core.labels.cleanup import forget_labels
+
+        datasets = DatasetService(self.catalog, self.committer, self.tables)
+        datasets.delete_hooks += [self._forget_views, forget_labels]
+        return datasets
+
+    @service
+    def appends(self) -> AppendService:
+        from sluice.core.streams.append import AppendService
+
+        return AppendService(self.db, self.tables, self.committer,
+                             max_rows=self.settings.max_append_rows)
+
+    @service
+    def sql(self) -> SqlService:
+        from sluice.core.sql.service import SqlService
+
+        sql = SqlService(self.catalog, self.settings, self.model_budget)
+        sql.table_functions["search"] = self._search_table
+        return sql
+
+    @service
+    def ingest(self) -> IngestService:
+        from sluice.core.ingest.service import IngestService
+
+        return IngestService(self)
+
+    @service
+    def uploads(self) -> UploadService:
+        from sluice.core.ingest.uploads import UploadService
+
+        return UploadService(self.blobs, self.ingest, max_bytes=self.settings.max_upload_bytes)
+
+    @service
+    def quality(self) -> QualityService:
+        from sluice.core.quality.service import QualityService
+
+        return QualityService(self)
+
+    @service
+    def streams(self) -> StreamService:
+        from sluice.core.streams.service import StreamService
+
+        return StreamService(self)
+
+    @service
+    def views(self) -> ViewService:
+        from sluice.core.search.views import ViewService
+
+        return ViewService(self)
+
+    @service
+    def search(self) -> SearchService:
+        from sluice.core.search.service import SearchService
+
+        return SearchService(self)
+
+    @service
+    def evals(self) -> EvalService:
+        from sluice.core.search.eval_service import EvalService
+
+        return EvalService(self)
+
+    @service
+    def rag(self) -> RagService:
+        from sluice.core.rag.service import RagService
+
+        return RagService(self)
+
+    @service
+    def rag_evals(self) -> RagEval:
+        from sluice.core.search.eval_service import RagEval
+
+        return RagEval(self)
+
+    @service
+    def tracking(self) -> TrackingService:
+        from sluice.core.tracking.service import TrackingService
+
+        return TrackingService(self)
+
+    @service
+    def registry(self) -> RegistryService:
+        from sluice.core.registry.service import RegistryService
+
+        return RegistryService(self.db, self.audit, self.tracking)
+
+    @service
+    def lineage(self) -> LineageService:
+        from sluice.core.lineage.service import LineageService
+
+        return LineageService(self.db, self.events)
+
+    @service
+    def hub(self) -> ModelHub:
+        from sluice.core.registry.service import ModelHub
+
+        return ModelHub(self.registry, self.tracking, self.lineage)
+
+    @service
+    def predictions(self) -> PredictService:
+        from sluice.core.registry.predict import PredictService
+
+        return PredictService(self.registry, self.hub, keep=self.settings.predict_models_kept)
+
+    @service
+    def labels(self) -> LabelService:
+        from sluice.core.labels.service import LabelService
+
+        return LabelService(self)
+
+    # Wiring between services, resolved when it is used (so neither is built early).
+    def _auto_sync(self, event: Event) -> None:
+        self.views.on_event(event)
+
+    def _forget_views(self, s: Session, dataset_id: str) -> None:
+        self.views.forget(s, dataset_id)
+
+    def _search_table(self, ctx: Ctx, args: list[Any]) -> pa.Table:
+        return self.search.sql_table(ctx, args)
+
+    # -- opening, areas, contexts, stopping -----------------------------------------
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, migrate: bool = True,
@@ -124,7 +289,7 @@ class Platform:
     def service(self, area: str) -> Any:
         """The service of ``area`` (a plugin's, or a new area's), built on first use by the
         factory it declares. Raises NotFound (``unknown_area``, ``no_service``)."""
-        with self._services_lock:
+        with self._build_lock:
             if area not in self._services:
                 declared = areas.get(area)
                 if declared.service is None:
@@ -155,6 +320,8 @@ class Platform:
 
     @cached_property
     def executor(self) -> Executor:
+        from sluice.core.jobs.executors import make_executor
+
         with self._executor_lock:
             return make_executor(self)
 
@@ -170,8 +337,10 @@ class Platform:
         end within a token, SQL queries are interrupted, running jobs are asked to cancel,
         and those not done within ``grace`` seconds have their workers killed and are
         marked failed (``server_stopped``)."""
-        stop_all_generations()
-        self.sql.interrupt_all()
+        if "sluice.models.llms" in sys.modules:  # no model loaded, nothing generating
+            sys.modules["sluice.models.llms"].stop_all_generations()
+        if "sql" in self.__dict__:
+            self.sql.interrupt_all()
         if "executor" not in self.__dict__:
             return
         workers = self.executor.worker_names()
@@ -188,5 +357,6 @@ class Platform:
     def close(self) -> None:
         if "executor" in self.__dict__:
             self.executor.shutdown(wait=True)
-        self.sql.close()
+        if "sql" in self.__dict__:
+            self.sql.close()
         self.db.dispose()

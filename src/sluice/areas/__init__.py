@@ -31,6 +31,7 @@ from sluice.errors import InvalidInput, NotFound
 
 log = logging.getLogger("sluice.areas")
 GROUP = "sluice.areas"
+REGISTERED = "registered"  # the source of an area added with register()
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _REF = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?$")
 
@@ -146,7 +147,7 @@ class _Registry:
     def register(self, area: Area) -> None:
         with self._lock:
             self.areas()
-            self._add(area)
+            self._add(replace(area, source=REGISTERED) if area.source == "builtin" else area)
 
     def unregister(self, name: str) -> None:
         with self._lock:

@@ -92,6 +92,8 @@ def _routes(area: Area, refs: tuple[str, ...], *, schema: bool) -> list[tuple[st
 def _commands(area: Area) -> list[str]:
     import typer
 
+    import sluice.cli.main  # noqa: F401 - the CLI first, so command modules import cleanly
+
     probe = typer.Typer()
     for hook in registry.parts(area, "cli", area.cli, "add_commands"):
         hook(probe)

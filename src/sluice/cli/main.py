@@ -64,12 +64,13 @@ def main_options(
 _ADDED: set[str] = set()
 
 
-def add_areas() -> None:
-    """Add the commands of every area not added yet (an area registered after import too)."""
+def add_areas(*, registered: bool = True) -> None:
+    """Add the commands of every area not added yet. ``main`` includes areas an embedding
+    application registered; importing this module adds the installed ones only."""
     from sluice import areas
 
     for area in areas.areas():
-        if area.name in _ADDED:
+        if area.name in _ADDED or (area.source == areas.REGISTERED and not registered):
             continue
         _ADDED.add(area.name)
         for hook in areas.parts(area, "cli", area.cli, "add_commands"):
@@ -79,7 +80,7 @@ def add_areas() -> None:
                 areas.report(area.name, "cli", exc)
 
 
-add_areas()
+add_areas(registered=False)
 
 
 def main() -> None:

@@ -20,8 +20,6 @@ from sluice.core.lineage.models import (
     Relation,
 )
 from sluice.core.lineage.projection import (
-    KINDS,
-    Projection,
     alias_id,
     dataset_id,
     file_id,
@@ -43,8 +41,9 @@ REF_HELP = ("name@N (a dataset or view version), model:NAME@ALIAS or model:NAME/
 
 class LineageService:
     def __init__(self, db: Database, events: EventLog) -> None:
+        """The graph is kept by the ``lineage`` subscriber (``projection.Projection``),
+        which the composition root registers."""
         self.db, self.events = db, events
-        events.subscribe("lineage", KINDS, Projection(db).handle)
 
     def graph(self, ctx: Ctx, ref: str, *, direction: Direction | str = Direction.UPSTREAM,
               depth: int = 20, limit: int = 500) -> LineageGraph:
