@@ -29,7 +29,7 @@ def main() -> None:
     from sklearn.linear_model import LogisticRegression
 
     from sluice.core.labels.active import learning_curve
-    from sluice.models.embedders import get_embedder
+    from sluice.inference.embedders import get_embedder
     from sluice.settings import load_settings
 
     files = sorted(shared("youtube_spam").glob("Youtube0*.csv"))

@@ -67,7 +67,7 @@ def embedded(name: str, texts: list[str], *, shard: int = 5000) -> np.ndarray:
         return np.load(path)
     import torch
 
-    from sluice.models.embedders import get_embedder
+    from sluice.inference.embedders import get_embedder
     from sluice.settings import load_settings
 
     embedder = get_embedder("minilm", load_settings(env={}, embed_batch_size=128))

@@ -167,7 +167,7 @@ def classifiers(fitted: dict[str, Any], votes: list[np.ndarray],
     sets; and, to choose between them without the test file, the mean over the four
     leave-one-development-file-out splits with Sluice's labels."""
     from sluice.core.labels.labelmodel import LabelModel
-    from sluice.models.embedders import get_embedder
+    from sluice.inference.embedders import get_embedder
     from sluice.settings import load_settings
 
     files = sorted(shared("youtube_spam").glob("Youtube0*.csv"))

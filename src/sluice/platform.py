@@ -53,11 +53,11 @@ if TYPE_CHECKING:
     from sluice.core.registry.service import ModelHub, RegistryService
     from sluice.core.search.eval_service import EvalService, RagEval
     from sluice.core.search.service import SearchService
-    from sluice.core.search.views import ViewService
     from sluice.core.sql.service import SqlService
     from sluice.core.streams.append import AppendService
     from sluice.core.streams.service import StreamService
     from sluice.core.tracking.service import TrackingService
+    from sluice.core.views.service import ViewService
 
 log = logging.getLogger("sluice")
 STOP_GRACE = 3.0
@@ -105,7 +105,8 @@ class Platform:
         self.jobs = JobService(self.db, lambda: self.executor,
                                stale_seconds=settings.job_stale_seconds)
         self.events = EventLog(self.db)
-        self.events.subscribe("views.auto_sync", AUTO_SYNC_KINDS, self._auto_sync)
+        self.events.subscribe("views.auto_sync", AUTO_SYNC_KINDS, self._auto_sync,
+                              prompt=True)
         self.events.subscribe("lineage", LINEAGE_KINDS, Projection(self.db).handle)
 
     # -- services, each built when first asked for ---------------------------------
@@ -193,7 +194,7 @@ class Platform:
 
     @service
     def views(self) -> ViewService:
-        from sluice.core.search.views import ViewService
+        from sluice.core.views.service import ViewService
 
         return ViewService(self)
 
@@ -337,8 +338,8 @@ class Platform:
         end within a token, SQL queries are interrupted, running jobs are asked to cancel,
         and those not done within ``grace`` seconds have their workers killed and are
         marked failed (``server_stopped``)."""
-        if "sluice.models.llms" in sys.modules:  # no model loaded, nothing generating
-            sys.modules["sluice.models.llms"].stop_all_generations()
+        if "sluice.inference.llms" in sys.modules:  # no model loaded, nothing generating
+            sys.modules["sluice.inference.llms"].stop_all_generations()
         if "sql" in self.__dict__:
             self.sql.interrupt_all()
         if "executor" not in self.__dict__:

@@ -70,15 +70,17 @@ def test_a_failing_subscriber_is_retried_with_backoff_and_never_reaches_the_writ
             raise ConnectionError("the index is down")
         seen.append(event.id)
 
-    platform.events.subscribe("flaky", ["dataset.committed"], flaky)
+    platform.events.subscribe("flaky", ["dataset.committed"], flaky, prompt=True)
     platform.events.subscribe("broken", ["dataset.committed"],
-                              lambda e: (_ for _ in ()).throw(ValueError("always")))
+                              lambda e: (_ for _ in ()).throw(ValueError("always")),
+                              prompt=True)
     ctx = platform.local_context()
     version = platform.appends.append(ctx, "notes", ROWS, key_column="title").version
     assert version == 1  # the writer never saw the subscribers fail
     state = {s.name: s for s in platform.events.subscribers()}
     assert state["flaky"].failures == 1 and "index is down" in (state["flaky"].last_error or "")
     assert state["flaky"].retry_at is not None and state["flaky"].lag == 1
+    assert state["lineage"].lag == 1  # not prompt: it catches up when asked
     platform.events.dispatch()
     assert seen == []  # backing off: not retried before retry_at
     for _ in range(2):
@@ -153,6 +155,7 @@ def test_sigkill_between_a_change_and_its_subscribers_is_caught_up_once(tmp_path
         assert len(syncs) == 2  # the view's first sync, and one for notes@2
         platform.jobs.wait(ctx, syncs[0].id, timeout=120)
         assert platform.views.get(ctx, "notes_chunks").source_version == 2
+        platform.events.dispatch()  # the lineage catches up with the sync's own version
         counts = _lineage_counts(platform)
         with platform.db.session() as s:  # deliver everything again, as after a crash
             s.execute(update(EventCursorRow).values(position=0))

@@ -204,7 +204,7 @@ def test_label_sources_reach_the_model_card(client: Any, ready: list[str],
 
 
 def test_one_line_rules_parse_the_same_for_the_cli_and_the_web() -> None:
-    from sluice.core.labels.functions import config_from_rule
+    from sluice.core.labels.rules import config_from_rule
 
     assert config_from_rule("similarity", " k1 , k2,, ", threshold=0.5) == {
         "examples": ["k1", "k2"], "threshold": 0.5}

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sluice.core.search.chunking import ChunkSpec, chunk_text, count_tokens
 from sluice.core.search.ranking import highlight_spans, query_terms, reciprocal_rank_fusion
 from sluice.core.search.vectors import EXACT_MAX, VectorIndex
+from sluice.core.views.chunking import ChunkSpec, chunk_text, count_tokens
 from sluice.errors import InvalidInput
 
 DOC = """# Guide

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 @pytest.fixture(scope="module")
 def llm(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from sluice.models.llms import get_llm
+    from sluice.inference.llms import get_llm
     from sluice.settings import load_settings
 
     settings = load_settings(env={}, home=tmp_path_factory.mktemp("llm"))
@@ -38,7 +38,7 @@ def test_a_prompt_just_past_the_context_is_counted_and_refused(as_role: Any) -> 
 
 
 def test_setting_cancel_stops_a_generation_and_frees_the_model(llm: Any) -> None:
-    from sluice.models.llms import Usage
+    from sluice.inference.llms import Usage
 
     cancel, usage = threading.Event(), Usage()
     messages = [{"role": "user", "content": "Write a long story about a river."}]
@@ -52,7 +52,7 @@ def test_setting_cancel_stops_a_generation_and_frees_the_model(llm: Any) -> None
 
 
 def test_an_abandoned_stream_stops_its_generation(llm: Any) -> None:
-    from sluice.models.llms import Usage
+    from sluice.inference.llms import Usage
 
     stream = llm.stream([{"role": "user", "content": "Count to one hundred."}],
                         max_tokens=200, usage=Usage())
@@ -154,7 +154,7 @@ def test_waiting_for_the_model_is_not_charged() -> None:
 def test_a_reply_dropped_before_it_began_costs_nothing(platform: Any, llm: Any) -> None:
     import gc
 
-    from sluice.models.llms import Usage
+    from sluice.inference.llms import Usage
 
     ctx = platform.local_context()
     pieces = platform.chat.chat(ctx, [{"role": "user", "content": "hi"}], max_tokens=64,

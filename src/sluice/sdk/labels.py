@@ -16,7 +16,6 @@ import pyarrow as pa
 from sluice.core.datasets.models import VersionInfo
 from sluice.core.jobs.models import JobInfo
 from sluice.core.jobs.waiting import poll_until_finished
-from sluice.core.labels.functions import Outcome
 from sluice.core.labels.guard import LabelingFn, run_guarded
 from sluice.core.labels.models import (
     Agreement,
@@ -33,6 +32,7 @@ from sluice.core.labels.models import (
     SessionResult,
     Span,
 )
+from sluice.core.labels.rules import Outcome
 from sluice.errors import AlreadyExists, NotFound
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from sluice.api.cancel import MODELS, llm_turn, relay, run_cancellable
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.core.rag.chat import CHAT_MODEL, EMBEDDING_MODEL, MAX_INPUTS, MAX_MESSAGES
 from sluice.ids import new_id
-from sluice.models.llms import Usage
+from sluice.inference.llms import Usage
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 MAX_CONTENT = 1_000_000  # characters per message; the context limit refuses far less

@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.core.datasets.models import VersionInfo
 from sluice.core.jobs.models import JobInfo
-from sluice.core.labels.functions import Outcome
 from sluice.core.labels.models import (
     Agreement,
     Annotation,
@@ -27,6 +26,7 @@ from sluice.core.labels.models import (
     SchemaKind,
     SessionResult,
 )
+from sluice.core.labels.rules import Outcome
 from sluice.core.labels.sessions import MAX_ANSWERS
 from sluice.errors import AlreadyExists
 

@@ -116,7 +116,7 @@ class Committer:
 
     def _deliver(self) -> None:
         try:
-            self.events.dispatch()
+            self.events.dispatch(prompt_only=True)
         except Exception:  # subscribers never undo a recorded commit; they catch up later
             log.exception("delivering events after a commit failed")
 

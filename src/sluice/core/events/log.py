@@ -43,6 +43,7 @@ class Subscriber:
     name: str
     kinds: frozenset[str]
     handle: Handler
+    prompt: bool  # delivered right after each change, by the process that made it
 
 
 def emit(s: Session, ctx: Ctx | None, event: DomainEvent) -> None:
@@ -62,12 +63,15 @@ class EventLog:
         self.db = db
         self._subscribers: dict[str, Subscriber] = {}
 
-    def subscribe(self, name: str, kinds: Iterable[str], handle: Handler) -> None:
-        """Register a subscriber; its cursor starts at the beginning of the log."""
+    def subscribe(self, name: str, kinds: Iterable[str], handle: Handler, *,
+                  prompt: bool = False) -> None:
+        """Register a subscriber; its cursor starts at the beginning of the log. A
+        ``prompt`` one is also delivered to right after each change (a view that follows its
+        source); the others catch up when the server's loop or a reader asks."""
         unknown = sorted(set(kinds) - set(KINDS))
         if unknown:
             raise InvalidInput(f"unknown event kinds {unknown}", code="unknown_event_kind")
-        self._subscribers[name] = Subscriber(name, frozenset(kinds), handle)
+        self._subscribers[name] = Subscriber(name, frozenset(kinds), handle, prompt)
 
     # reading
     def list(self, ctx: Ctx, *, after: int = 0, kind: str | None = None,
@@ -101,14 +105,17 @@ class EventLog:
         return states
 
     # delivering
-    def dispatch(self, *, budget: float = 2.0) -> int:
-        """Deliver pending events to every subscriber (those another process is serving
-        are skipped); stops after about ``budget`` seconds. Returns how many were handled."""
+    def dispatch(self, *, budget: float = 2.0, prompt_only: bool = False) -> int:
+        """Deliver pending events to every subscriber (or only the prompt ones; those
+        another process is serving are skipped); stops after about ``budget`` seconds.
+        Returns how many were handled."""
         deadline = time.monotonic() + budget
         handled = 0
         for sub in list(self._subscribers.values()):
             if time.monotonic() >= deadline:
                 break
+            if prompt_only and not sub.prompt:
+                continue
             try:
                 with self.db.lock(f"events:{sub.name}", wait=0.0):
                     handled += self._deliver(sub, deadline)
@@ -152,6 +159,11 @@ class EventLog:
         return position, count, None
 
     def _cursor(self, name: str) -> EventCursorRow:
+        with self.db.reader() as s:
+            found = s.get(EventCursorRow, name)
+            if found is not None:
+                s.expunge(found)
+                return found
         with self.db.session() as s:
             cursor = s.get(EventCursorRow, name)
             if cursor is None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sluice.core.jobs.context import JobContext
 from sluice.core.jobs.registry import job_handler
-from sluice.core.labels.lfs import SERVER_KINDS
+from sluice.core.labels.functions import SERVER_KINDS
 
 if TYPE_CHECKING:
     from sluice.platform import Platform

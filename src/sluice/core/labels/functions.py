@@ -1,143 +1,349 @@
-"""No-code labeling functions, evaluated on the server: keywords, a regular expression, a
-SQL predicate, or similarity to example rows. Each votes its class or abstains."""
+"""Labeling functions: define, apply (no-code kinds run here; Python ones run in the
+client, which uploads their votes), and analyse against what people labeled."""
 
 from __future__ import annotations
 
+import builtins
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import regex
+import numpy as np
+import pyarrow as pa
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
+from sluice.core.context import Ctx, Role
+from sluice.core.labels.models import (
+    LabelingFunction,
+    LabelModelReport,
+    LFAnalysis,
+    ProbabilisticLabel,
+)
+from sluice.core.labels.rules import (
+    Deadline,
+    Outcome,
+    apply_text_rule,
+    check_config,
+    text_rule,
+)
 from sluice.core.sql.predicates import one_expression
-from sluice.errors import InvalidInput, Timeout
+from sluice.errors import AlreadyExists, Cancelled, InvalidInput, NotFound, SluiceError
+from sluice.ids import new_id, utcnow
+from sluice.storage.metadata.schema import LabelingFunctionRow, LabelVoteRow
 
-KINDS = ("keyword", "regex", "sql", "similarity", "llm", "python")
-REGEX_TIMEOUT_S = 0.05
+if TYPE_CHECKING:
+    from sluice.core.jobs.context import JobContext
+    from sluice.core.jobs.models import JobInfo
+    from sluice.core.labels.service import LabelService
+    from sluice.platform import Platform
 
-
-@dataclass
-class Outcome:
-    """Votes (row key -> class) and failures (row key -> error) of one function."""
-
-    votes: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def config_from_rule(kind: str, rule: str, *, threshold: float = 0.6) -> dict[str, Any]:
-    """The config of a function written as one line, the way the CLI and the web form take
-    it: comma-separated keywords or example row keys, or a pattern, predicate or prompt."""
-    items = [part.strip() for part in rule.split(",") if part.strip()]
-    configs: dict[str, dict[str, Any]] = {
-        "keyword": {"keywords": items}, "regex": {"pattern": rule},
-        "sql": {"predicate": rule}, "llm": {"prompt": rule},
-        "similarity": {"examples": items, "threshold": threshold}}
-    return check_config(kind, configs.get(kind, {}))
+SERVER_KINDS = ("keyword", "regex", "sql", "similarity")
 
 
-def check_config(kind: str, config: dict[str, Any]) -> dict[str, Any]:
-    """The config a kind needs, cleaned; InvalidInput says what is missing."""
-    checker = _CHECKS.get(kind)
-    if checker is None:
-        raise InvalidInput(f"unknown labeling function kind {kind!r}; use "
-                           f"{', '.join(KINDS)}", code="invalid_lf_kind")
-    return checker(config)
+class LabelingFunctions:
+    def __init__(self, platform: Platform, labels: LabelService) -> None:
+        self.platform = platform
+        self.db = platform.db
+        self.labels = labels
 
+    def create(self, ctx: Ctx, dataset: str, schema: str, name: str, kind: str, *,
+               label: str | None = None, config: dict[str, Any] | None = None
+               ) -> LabelingFunction:
+        """Raises InvalidInput (bad kind, config or class) or AlreadyExists."""
+        ctx.require(Role.EDITOR, "create labeling functions")
+        found = self.labels.schema(ctx, dataset, schema)
+        config = check_config(kind, config or {})
+        if kind not in ("python", "llm") and label not in found.classes:
+            raise InvalidInput(f"{label!r} is not a class of {schema}; classes: "
+                               f"{', '.join(found.classes)}", code="unknown_class")
+        if not name or len(name) > 128:
+            raise InvalidInput("a function name needs 1..128 characters",
+                               code="invalid_lf_name")
+        if kind == "similarity":
+            self._check_examples(ctx, dataset, config["examples"])
+        with self.db.session() as s:
+            schema_row = self.labels.schema_row(s, ctx, dataset, schema)
+            row = LabelingFunctionRow(id=new_id(), schema_id=schema_row.id, name=name,
+                                      kind=kind, label=label, config=config,
+                                      created_at=utcnow(), created_by=ctx.actor.name,
+                                      applied={})
+            s.add(row)
+            try:
+                s.flush()
+            except IntegrityError:
+                raise AlreadyExists(f"{schema} already has a labeling function {name!r}",
+                                    code="lf_exists") from None
+            return _lf(row)
 
-def _keyword(config: dict[str, Any]) -> dict[str, Any]:
-    words = [str(w).strip() for w in config.get("keywords", []) if str(w).strip()]
-    if not words:
-        raise _bad("a keyword function needs keywords")
-    return {"keywords": words, "case_sensitive": bool(config.get("case_sensitive"))}
+    def list(self, ctx: Ctx, dataset: str, schema: str) -> builtins.list[LabelingFunction]:
+        with self.db.reader() as s:
+            schema_row = self.labels.schema_row(s, ctx, dataset, schema)
+            rows = s.scalars(select(LabelingFunctionRow).where(
+                LabelingFunctionRow.schema_id == schema_row.id)
+                .order_by(LabelingFunctionRow.created_at))
+            return [_lf(r) for r in rows]
 
+    def delete(self, ctx: Ctx, dataset: str, schema: str, name: str) -> None:
+        ctx.require(Role.EDITOR, "delete labeling functions")
+        with self.db.session() as s:
+            row = self._row(s, ctx, dataset, schema, name)
+            s.execute(delete(LabelVoteRow).where(LabelVoteRow.lf_id == row.id))
+            s.delete(row)
 
-def _regex(config: dict[str, Any]) -> dict[str, Any]:
-    pattern = str(config.get("pattern") or "")
-    if not pattern:
-        raise _bad("a regex function needs a pattern")
-    try:
-        regex.compile(pattern)
-    except regex.error as exc:
-        raise _bad(f"invalid regular expression: {exc}") from exc
-    return {"pattern": pattern, "case_sensitive": bool(config.get("case_sensitive"))}
+    def start_apply(self, ctx: Ctx, dataset: str, schema: str,
+                    names: builtins.list[str] | None = None) -> JobInfo:
+        """Start the job running the no-code functions (all, or ``names``) over the newest
+        version, within ``lf_apply_seconds`` in all."""
+        from sluice.core.labels.apply import KIND_APPLY
 
+        ctx.require(Role.EDITOR, "apply labeling functions")
+        self._chosen(ctx, dataset, schema, names)  # unknown names fail now, not in the job
+        return self.platform.jobs.submit(ctx, KIND_APPLY, {
+            "dataset": dataset, "schema": schema, "names": names or None})
 
-def _sql(config: dict[str, Any]) -> dict[str, Any]:
-    """One expression, stored as DuckDB prints it back (see ``core.sql.predicates``)."""
-    raw = str(config.get("predicate") or "").strip()
-    return {"predicate": one_expression(raw, code="invalid_lf_config")}
+    def apply(self, ctx: Ctx, dataset: str, schema: str,
+              names: builtins.list[str] | None = None, *,
+              job: JobContext | None = None) -> builtins.list[LabelingFunction]:
+        """Run the no-code functions over the newest version (the body of the apply job).
+        A function that fails as a whole, or is not done when the budget runs out, keeps
+        its last votes and records why; the others go on."""
+        ctx.require(Role.EDITOR, "apply labeling functions")
+        found = self.labels.schema(ctx, dataset, schema)
+        chosen = self._chosen(ctx, dataset, schema, names)
+        table = self.platform.datasets.to_arrow(ctx, dataset, columns=["_key", found.column])
+        keys = table.column("_key").to_pylist()
+        version = self.platform.datasets.version(ctx, dataset).number
+        deadline = Deadline(self.platform.settings.lf_apply_seconds)
 
+        def check() -> None:
+            if job is not None:
+                job.check_cancelled()
+            deadline.check()
 
-def _similarity(config: dict[str, Any]) -> dict[str, Any]:
-    examples = [str(k).strip() for k in config.get("examples", []) if str(k).strip()]
-    try:
-        threshold = float(config.get("threshold", 0.6))
-    except (TypeError, ValueError):
-        threshold = -1.0
-    if not examples or not 0 < threshold < 1:
-        raise _bad("a similarity function needs example row keys and a threshold in (0, 1)")
-    return {"examples": examples, "threshold": threshold}
+        for i, fn in enumerate(chosen):
+            started = time.perf_counter()
+            try:
+                check()
+                outcome = self._evaluate(ctx, dataset, schema, fn, table, deadline, check)
+            except Cancelled:
+                raise
+            except SluiceError as exc:
+                self._record_error(ctx, dataset, schema, fn.name, version, exc)
+                continue
+            self.store(ctx, dataset, schema, fn.name, outcome, version=version,
+                       seconds=time.perf_counter() - started, rows=len(keys))
+            if job is not None:
+                job.progress(i + 1, len(chosen), f"{i + 1} of {len(chosen)} functions applied")
+        return self.list(ctx, dataset, schema)
 
+    def _chosen(self, ctx: Ctx, dataset: str, schema: str,
+                names: builtins.list[str] | None) -> builtins.list[LabelingFunction]:
+        chosen = [f for f in self.list(ctx, dataset, schema)
+                  if f.kind in SERVER_KINDS and (not names or f.name in names)]
+        if names and len(chosen) != len(set(names)):
+            missing = set(names) - {f.name for f in chosen}
+            raise NotFound(f"no no-code labeling function {sorted(missing)} in {schema}",
+                           code="lf_not_found")
+        return chosen
 
-def _llm(config: dict[str, Any]) -> dict[str, Any]:
-    prompt = str(config.get("prompt") or "").strip()
-    max_rows = int(config.get("max_rows", 500))
-    if not prompt or len(prompt) > 4000 or not 1 <= max_rows <= 100_000:
-        raise _bad("an llm function needs a prompt (up to 4,000 characters) and max_rows "
-                   "1..100000")
-    return {"prompt": prompt, "max_rows": max_rows}
+    def _check_examples(self, ctx: Ctx, dataset: str, examples: builtins.list[str]) -> None:
+        missing = []
+        for key in examples:
+            try:
+                self.platform.datasets.row(ctx, dataset, key)
+            except NotFound:
+                missing.append(key)
+        if missing:
+            raise InvalidInput(f"example rows not in {dataset}: {missing[:3]}; the "
+                               "annotation page shows each item's key",
+                               code="invalid_lf_config")
 
+    def _record_error(self, ctx: Ctx, dataset: str, schema: str, name: str, version: int,
+                      exc: SluiceError) -> None:
+        """Keep the function's last votes; note why this run of it failed."""
+        with self.db.session() as s:
+            schema_row = self.labels.schema_row(s, ctx, dataset, schema)
+            row = s.scalars(select(LabelingFunctionRow).where(
+                LabelingFunctionRow.schema_id == schema_row.id,
+                LabelingFunctionRow.name == name)).one()
+            row.applied = {**row.applied, "error": f"{exc.code}: {exc.message}"[:500],
+                           "failed_version": version}
 
-def _python(config: dict[str, Any]) -> dict[str, Any]:
-    return {"source": str(config.get("source", ""))[:20_000]}
+    def run_llm(self, ctx: Ctx, dataset: str, schema: str, name: str) -> JobInfo:
+        """Start the job that asks the LLM about each row (up to the function's max_rows)."""
+        from sluice.core.labels.zeroshot import KIND_LLM
 
+        ctx.require(Role.EDITOR, "apply labeling functions")
+        fn = next((f for f in self.list(ctx, dataset, schema) if f.name == name), None)
+        if fn is None or fn.kind != "llm":
+            raise NotFound(f"{schema} has no llm labeling function {name!r}",
+                           code="lf_not_found")
+        return self.platform.jobs.submit(ctx, KIND_LLM, {"dataset": dataset,
+                                                         "schema": schema, "name": name})
 
-def _bad(message: str) -> InvalidInput:
-    return InvalidInput(message, code="invalid_lf_config")
+    def _evaluate(self, ctx: Ctx, dataset: str, schema: str, fn: LabelingFunction,
+                  table: pa.Table, deadline: Deadline, check: Callable[[], None]) -> Outcome:
+        assert fn.label is not None
+        keys = table.column("_key").to_pylist()
+        texts = [t or "" for t in table.column(1).to_pylist()]
+        if fn.kind in ("keyword", "regex"):
+            return apply_text_rule(text_rule(fn.kind, fn.config), fn.label, keys, texts, check)
+        if fn.kind == "sql":
+            return self._sql(ctx, dataset, fn, deadline, check)
+        return self._similarity(ctx, dataset, schema, fn, table, check)
 
-
-_CHECKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "keyword": _keyword, "regex": _regex, "sql": _sql, "similarity": _similarity,
-    "llm": _llm, "python": _python}
-
-
-def text_rule(kind: str, config: dict[str, Any]) -> regex.Pattern[str]:
-    flags = 0 if config.get("case_sensitive") else regex.IGNORECASE
-    if kind == "keyword":
-        words = "|".join(regex.escape(w) for w in config["keywords"])
-        return regex.compile(rf"(?<!\w)(?:{words})(?!\w)", flags)
-    return regex.compile(config["pattern"], flags)
-
-
-class Deadline:
-    """The time one run of the labeling functions may take (``lf_apply_seconds``)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.at = time.monotonic() + seconds
-
-    def left(self) -> float:
-        return self.at - time.monotonic()
-
-    def check(self) -> None:
-        if self.left() <= 0:
-            raise Timeout(f"the labeling functions used their {self.seconds:g} s budget "
-                          "(lf_apply_seconds); this function kept its last votes",
-                          code="apply_budget_exhausted")
-
-
-def apply_text_rule(rule: regex.Pattern[str], label: str, keys: list[str],
-                    texts: list[str], check: Callable[[], None] | None = None) -> Outcome:
-    """Vote ``label`` where the rule matches; a match that runs too long fails that row.
-    ``check`` runs before each row (the budget, cancellation: both cheap) and may raise."""
-    out = Outcome()
-    for key, text in zip(keys, texts, strict=True):
-        if check is not None:
+    def _sql(self, ctx: Ctx, dataset: str, fn: LabelingFunction, deadline: Deadline,
+             check: Callable[[], None]) -> Outcome:
+        page = self.platform.settings.sql_max_rows
+        votes: dict[str, str] = {}
+        offset = 0
+        predicate = one_expression(fn.config["predicate"], code="invalid_lf_config")
+        while True:  # the predicate runs as the user's read-only, bounded SQL, page by page
             check()
-        try:
-            if rule.search(text or "", timeout=REGEX_TIMEOUT_S):
-                out.votes[key] = label
-        except TimeoutError:
-            out.errors[key] = f"the pattern ran longer than {REGEX_TIMEOUT_S * 1000:.0f} ms"
-    return out
+            query = (f'SELECT _key FROM "{dataset}" WHERE ({predicate}) '
+                     f"ORDER BY _key LIMIT {page} OFFSET {offset}")
+            found = self.platform.sql.query(ctx, query, limit=page,
+                                            timeout=max(0.1, deadline.left())
+                                            ).table.column(0).to_pylist()
+            votes.update({k: str(fn.label) for k in found})
+            if len(found) < page:
+                return Outcome(votes=votes)
+            offset += page
+
+    def _similarity(self, ctx: Ctx, dataset: str, schema: str, fn: LabelingFunction,
+                    table: pa.Table, check: Callable[[], None]) -> Outcome:
+        keys = table.column("_key").to_pylist()
+        index = {k: i for i, k in enumerate(keys)}
+        missing = [k for k in fn.config["examples"] if k not in index]
+        if missing:
+            raise InvalidInput(f"example rows not in {dataset}: {missing[:3]}",
+                               code="invalid_lf_config")
+        vectors = self.labels.vectors(ctx, dataset, schema, table,
+                                      on_progress=lambda done, total: check())
+        centroid = vectors[[index[k] for k in fn.config["examples"]]].mean(axis=0)
+        centroid /= np.linalg.norm(centroid) or 1.0
+        scores = vectors @ centroid
+        return Outcome(votes={k: str(fn.label) for k, score in zip(keys, scores, strict=True)
+                              if score >= fn.config["threshold"]})
+
+    def store(self, ctx: Ctx, dataset: str, schema: str, name: str, outcome: Outcome, *,
+              version: int | None = None, seconds: float = 0.0, rows: int = 0) -> None:
+        """Replace a function's votes and failures (Python functions upload them here)."""
+        ctx.require(Role.EDITOR, "store labeling function votes")
+        found = self.labels.schema(ctx, dataset, schema)
+        unknown = {v for v in outcome.votes.values() if v not in found.classes}
+        if unknown:
+            raise InvalidInput(f"votes for unknown classes {sorted(unknown)}",
+                               code="unknown_class")
+        version = version or self.platform.datasets.version(ctx, dataset).number
+        with self.db.session() as s:
+            row = self._row(s, ctx, dataset, schema, name)
+            s.execute(delete(LabelVoteRow).where(LabelVoteRow.lf_id == row.id))
+            payload = [{"lf_id": row.id, "row_key": k, "vote": v, "error": None}
+                       for k, v in outcome.votes.items()]
+            payload += [{"lf_id": row.id, "row_key": k, "vote": None, "error": e[:1000]}
+                        for k, e in outcome.errors.items() if k not in outcome.votes]
+            if payload:
+                s.execute(insert(LabelVoteRow), payload)
+            row.applied = {"version": version, "votes": len(outcome.votes),
+                           "failures": len(outcome.errors), "rows": rows,
+                           "ms": round(seconds * 1000, 1), "at": utcnow().isoformat()}
+
+    def failures(self, ctx: Ctx, dataset: str, schema: str, name: str,
+                 limit: int = 100) -> dict[str, str]:
+        with self.db.reader() as s:
+            row = self._row(s, ctx, dataset, schema, name)
+            found = s.execute(select(LabelVoteRow.row_key, LabelVoteRow.error).where(
+                LabelVoteRow.lf_id == row.id, LabelVoteRow.error.is_not(None)).limit(limit))
+            return {k: e for k, e in found if e}
+
+    def matrix(self, ctx: Ctx, dataset: str, schema: str
+               ) -> tuple[builtins.list[str], builtins.list[str], np.ndarray]:
+        """(row keys, function names, votes as class indexes with -1 for abstain)."""
+        found = self.labels.schema(ctx, dataset, schema)
+        keys = self.platform.datasets.to_arrow(ctx, dataset, columns=["_key"]) \
+            .column("_key").to_pylist()
+        functions = self.list(ctx, dataset, schema)
+        index = {k: i for i, k in enumerate(keys)}
+        classes = {c: i for i, c in enumerate(found.classes)}
+        votes = np.full((len(keys), len(functions)), -1, dtype=np.int64)
+        with self.db.reader() as s:
+            schema_row = self.labels.schema_row(s, ctx, dataset, schema)
+            ids = {r.id: j for j, r in enumerate(s.scalars(select(LabelingFunctionRow).where(
+                LabelingFunctionRow.schema_id == schema_row.id)
+                .order_by(LabelingFunctionRow.created_at)))}
+            for lf_id, key, vote in s.execute(select(
+                    LabelVoteRow.lf_id, LabelVoteRow.row_key, LabelVoteRow.vote)
+                    .where(LabelVoteRow.lf_id.in_(list(ids)), LabelVoteRow.vote.is_not(None))):
+                if key in index and vote in classes:
+                    votes[index[key], ids[lf_id]] = classes[vote]
+        return keys, [f.name for f in functions], votes
+
+    def analysis(self, ctx: Ctx, dataset: str, schema: str) -> LFAnalysis:
+        from sluice.core.labels.analysis import analyse
+
+        found = self.labels.schema(ctx, dataset, schema)
+        keys, _, votes = self.matrix(ctx, dataset, schema)
+        functions = self.list(ctx, dataset, schema)
+        gold = self.labels.resolved_labels(ctx, dataset, schema)
+        return analyse(found.name, found.classes, keys, functions, votes, gold,
+                       failures=[int(f.applied.get("failures", 0)) for f in functions])
+
+    def label_model(self, ctx: Ctx, dataset: str, schema: str, *,
+                    include_labels: bool = False) -> LabelModelReport:
+        """Fit the label model on the functions' votes; compare it with majority vote on
+        the rows people labeled; optionally return every row's probabilistic label."""
+        from sluice.core.labels.labelmodel import LabelModel, majority_counts
+
+        found = self.labels.schema(ctx, dataset, schema)
+        keys, names, votes = self.matrix(ctx, dataset, schema)
+        if not names:
+            raise InvalidInput("no labeling functions yet: create and apply some first",
+                               code="no_labeling_functions")
+        model = LabelModel(len(found.classes)).fit(votes)
+        probs = model.predict_proba(votes)
+        gold = self.labels.resolved_labels(ctx, dataset, schema)
+        rows = [i for i, k in enumerate(keys) if gold.get(k) in found.classes]
+        truth = np.array([found.classes.index(gold[keys[i]]) for i in rows], dtype=np.int64)
+        fired = (votes != -1).sum(axis=1)
+        report = LabelModelReport(
+            schema_name=found.name, rows=len(keys), labeled_by_people=len(rows),
+            functions={n: (None if np.isnan(a) else float(a))
+                       for n, a in zip(names, model.accuracies(votes), strict=True)},
+            label_model_accuracy=_tie_accuracy(probs[rows], truth) if rows else None,
+            majority_vote_accuracy=_tie_accuracy(majority_counts(votes[rows],
+                                                                 len(found.classes)), truth)
+            if rows else None,
+            coverage=float((fired > 0).mean()) if len(keys) else 0.0)
+        if include_labels:
+            best = probs.argmax(axis=1)
+            report.labels = [ProbabilisticLabel(key=k, label=found.classes[int(best[i])],
+                                                confidence=float(probs[i, best[i]]),
+                                                votes=int(fired[i]))
+                             for i, k in enumerate(keys)]
+        return report
+
+    def _row(self, s: Any, ctx: Ctx, dataset: str, schema: str,
+             name: str) -> LabelingFunctionRow:
+        schema_row = self.labels.schema_row(s, ctx, dataset, schema)
+        row = s.scalars(select(LabelingFunctionRow).where(
+            LabelingFunctionRow.schema_id == schema_row.id,
+            LabelingFunctionRow.name == name)).first()
+        if row is None:
+            raise NotFound(f"{schema} has no labeling function {name!r}",
+                           code="lf_not_found", details={"name": name})
+        return row  # type: ignore[no-any-return]
+
+
+def _tie_accuracy(scores: np.ndarray, truth: np.ndarray) -> float:
+    """Accuracy with ties broken at random (fixed seed), as Snorkel scores label models."""
+    jitter = np.random.default_rng(0).random(scores.shape) * 1e-9
+    tied = np.isclose(scores, scores.max(axis=1, keepdims=True))
+    return float(((scores + jitter * tied).argmax(axis=1) == truth).mean())
+
+
+def _lf(row: LabelingFunctionRow) -> LabelingFunction:
+    return LabelingFunction(name=row.name, kind=row.kind, label=row.label, config=row.config,
+                            created_by=row.created_by, created_at=row.created_at,
+                            applied=dict(row.applied or {}))

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sluice.core.labels.functions import Outcome
+from sluice.core.labels.rules import Outcome
 
 LabelingFn = Callable[[str], Any]
 CHUNK = 500

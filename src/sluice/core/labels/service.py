@@ -59,7 +59,7 @@ class LabelService:
         from sluice.core.labels.vectors import SchemaVectors
 
         self.store = SchemaVectors(platform, self)
-        from sluice.core.labels.lfs import LabelingFunctions
+        from sluice.core.labels.functions import LabelingFunctions
 
         self.functions = LabelingFunctions(platform, self)
 

@@ -132,7 +132,7 @@ class SchemaVectors:
 
     def vectors(self, ctx: Ctx, dataset: str, name: str, table: pa.Table, *,
                 on_progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-        from sluice.models.embedders import get_embedder
+        from sluice.inference.embedders import get_embedder
 
         texts, key = self._texts(ctx, dataset, name, table)
         if key in self._vectors:

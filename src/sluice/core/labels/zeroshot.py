@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from sluice.core.jobs.context import JobContext
 from sluice.core.jobs.registry import job_handler
-from sluice.core.labels.functions import Outcome
-from sluice.models.llms import Usage, get_llm
+from sluice.core.labels.rules import Outcome
+from sluice.inference.llms import Usage, get_llm
 
 if TYPE_CHECKING:
     from sluice.platform import Platform

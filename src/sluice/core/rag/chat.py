@@ -23,8 +23,8 @@ from sluice.core.limits.budget import (
     generation_estimate,
 )
 from sluice.errors import InvalidInput, PayloadTooLarge
-from sluice.models.embedders import get_embedder
-from sluice.models.llms import LLM, Messages, Usage, get_llm
+from sluice.inference.embedders import get_embedder
+from sluice.inference.llms import LLM, Messages, Usage, get_llm
 
 if TYPE_CHECKING:
     from sluice.settings import Settings

@@ -13,10 +13,10 @@ from sluice.core.context import Ctx
 from sluice.core.limits.budget import Meter, generation_estimate
 from sluice.core.rag.models import AskEvent, AskResult, Citation
 from sluice.core.rag.prompts import DEFAULT_PROMPT, PromptTemplate, get_prompt
-from sluice.core.rag.traces import Tracer, TraceStore
 from sluice.core.search.models import SearchResults
+from sluice.core.traces.service import Tracer, TraceStore
 from sluice.errors import InvalidInput, SluiceError
-from sluice.models.llms import LLM, Messages, Usage, get_llm
+from sluice.inference.llms import LLM, Messages, Usage, get_llm
 
 if TYPE_CHECKING:
     from sluice.platform import Platform

@@ -104,7 +104,7 @@ class RagEval:
             "max_tokens": max_tokens})
 
     def run(self, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-        from sluice.core.rag.traces import Tracer
+        from sluice.core.traces.service import Tracer
 
         items = [QAItem.model_validate(i) for i in params["items"]]
         tracer = Tracer("eval.rag", f"{params['view']}: {len(items)} questions")
@@ -148,7 +148,7 @@ class RagEval:
         is too small to judge)."""
         if self.platform.settings.llm != "openai":
             return None
-        from sluice.models.llms import Usage, get_llm
+        from sluice.inference.llms import Usage, get_llm
 
         llm = get_llm(self.platform.settings)
         message = JUDGE_PROMPT.format(reference=reference, candidate=candidate)

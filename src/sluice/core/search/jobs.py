@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from sluice.core.jobs.context import JobContext
 from sluice.core.jobs.registry import job_handler
 from sluice.core.search.eval_service import KIND_EVAL_RAG, KIND_EVAL_RETRIEVAL
-from sluice.core.search.sync import ViewSync
-from sluice.core.search.views import KIND_SYNC
+from sluice.core.views.service import KIND_SYNC
+from sluice.core.views.sync import ViewSync
 
 if TYPE_CHECKING:
     from sluice.platform import Platform

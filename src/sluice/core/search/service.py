@@ -13,9 +13,9 @@ from sluice.core.datasets.refs import DatasetRef
 from sluice.core.search.models import SearchHit, SearchMode, SearchResults
 from sluice.core.search.ranking import highlight_spans, query_terms, reciprocal_rank_fusion
 from sluice.core.search.snapshot import Ranked, Snapshot, SnapshotCache
-from sluice.core.search.sync import load_index
+from sluice.core.views.sync import load_index
 from sluice.errors import InvalidInput, NotFound
-from sluice.models.embedders import get_embedder
+from sluice.inference.embedders import get_embedder
 from sluice.storage.metadata.schema import DatasetRow, ViewRow
 
 if TYPE_CHECKING:

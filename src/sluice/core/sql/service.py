@@ -211,7 +211,7 @@ def _sandbox(settings: Settings) -> duckdb.DuckDBPyConnection:
 
 
 def _embedder(settings: Settings) -> Any:
-    from sluice.models.embedders import get_embedder
+    from sluice.inference.embedders import get_embedder
 
     return get_embedder(settings.embedder, settings)
 

@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from markupsafe import escape
 
 from sluice.api.deps import PlatformDep
-from sluice.core.labels.functions import config_from_rule
 from sluice.core.labels.models import CURVE_STRATEGIES, QUEUE_ORDERS, Answer, SchemaKind
+from sluice.core.labels.rules import config_from_rule
 from sluice.errors import SluiceError
 from sluice.web.charts import line_chart
 from sluice.web.session import WebCtx

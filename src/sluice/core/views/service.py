@@ -16,11 +16,11 @@ from sluice.core.events.acting import acting_for
 from sluice.core.events.models import DatasetCommitted, Event, LabelsCommitted
 from sluice.core.jobs.models import JobInfo, JobState
 from sluice.core.projects.service import check_name
-from sluice.core.search.chunking import ChunkSpec
 from sluice.core.search.models import ViewInfo
+from sluice.core.views.chunking import ChunkSpec
 from sluice.errors import InvalidInput, NotFound
 from sluice.ids import new_id, utcnow
-from sluice.models.embedders import embedder_names
+from sluice.inference.embedders import embedder_names
 from sluice.storage.metadata.schema import DatasetRow, DatasetVersionRow, JobRow, ViewRow
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class ViewService:
         return self.get(ctx, name)
 
     def _dim(self, embedder: str) -> int:
-        from sluice.models.embedders import get_embedder
+        from sluice.inference.embedders import get_embedder
 
         return get_embedder(embedder, self.platform.settings).dim
 

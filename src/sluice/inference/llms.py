@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sluice.errors import ExternalService, InvalidInput, NotFound, Timeout, Unavailable
-from sluice.models.openai_http import OpenAIHttp
-from sluice.models.registry import Registry
-from sluice.models.runtime import configure_torch, quiet_hub
+from sluice.inference.openai_http import OpenAIHttp
+from sluice.inference.registry import Registry
+from sluice.inference.runtime import configure_torch, quiet_hub
 
 if TYPE_CHECKING:
     from sluice.settings import Settings

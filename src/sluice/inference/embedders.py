@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from sluice.models.openai_http import OpenAIHttp
-from sluice.models.registry import Registry
-from sluice.models.runtime import configure_torch, cpu_has_bf16, quiet_hub
+from sluice.inference.openai_http import OpenAIHttp
+from sluice.inference.registry import Registry
+from sluice.inference.runtime import configure_torch, cpu_has_bf16, quiet_hub
 
 if TYPE_CHECKING:
     from sluice.settings import Settings
 
-log = logging.getLogger("sluice.models")
+log = logging.getLogger("sluice.inference")
 
 # Sentences whose float32 and bfloat16 embeddings must agree before bfloat16 is used.
 _PROBES = [

@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 from sluice.core.datasets.commits import WriteResult, WriteTarget
 from sluice.core.datasets.rows import KEY
 from sluice.core.events.models import ViewSynced
-from sluice.core.search.chunking import ChunkSpec, chunk_text
 from sluice.core.search.vectors import VectorIndex
-from sluice.models.embedders import get_embedder
+from sluice.core.views.chunking import ChunkSpec, chunk_text
+from sluice.inference.embedders import get_embedder
 from sluice.storage.metadata.schema import DatasetRow, DatasetVersionRow, ViewRow
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ class ViewSync:
         with self.platform.db.reader() as s:
             view = s.get(ViewRow, self.view.id)
             if view is None:
-                from sluice.core.search.views import view_not_found
+                from sluice.core.views.service import view_not_found
 
                 raise view_not_found(self.dataset.name)
             s.expunge(view)
