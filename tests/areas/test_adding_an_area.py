@@ -25,18 +25,14 @@ from sluice.sdk.local import LocalClient
 from sluice.sdk.remote import RemoteClient
 from tests.areas.hello_area import AREA
 from tests.conftest import ROOT
+from tests.conftest import _open as open_platform
 
 
 @pytest.fixture
 def hello(make_settings: Any) -> Iterator[Platform]:
     """A workspace opened with the hello area registered (so its table exists)."""
     with areas.registered(AREA):
-        platform = Platform.open(make_settings())
-        platform.bootstrap()
-        try:
-            yield platform
-        finally:
-            platform.close()
+        yield from open_platform(make_settings())
 
 
 @pytest.fixture

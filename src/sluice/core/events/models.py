@@ -67,35 +67,32 @@ class RunSource(BaseModel):
     source: str
 
 
-class RunStarted(DomainEvent):
-    kind: ClassVar[str] = "run.started"
+class RunEvent(DomainEvent):
+    """Something that happened to a run (its subject is ``run:ID``)."""
+
     run_id: str
-    experiment_id: str
     name: str
 
     def subject(self) -> str:
         return f"run:{self.run_id}"
 
 
-class RunFinished(DomainEvent):
+class RunStarted(RunEvent):
+    kind: ClassVar[str] = "run.started"
+    experiment_id: str
+
+
+class RunFinished(RunEvent):
     kind: ClassVar[str] = "run.finished"
-    run_id: str
-    name: str
     status: str
     inputs: list[RunSource] = Field(default_factory=list)
 
-    def subject(self) -> str:
-        return f"run:{self.run_id}"
 
+class RunInputsLogged(RunEvent):
+    """Inputs a run logged (the data it read)."""
 
-class RunInputsLogged(DomainEvent):
     kind: ClassVar[str] = "run.inputs"
-    run_id: str
-    name: str
     inputs: list[RunSource]
-
-    def subject(self) -> str:
-        return f"run:{self.run_id}"
 
 
 class ModelVersionCreated(DomainEvent):
