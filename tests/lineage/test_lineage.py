@@ -113,6 +113,8 @@ def test_the_lineage_and_events_pages(http: Any, platform: Any, tmp_path: Path) 
     assert len(columns) == 6 and drawn[0]["x"] in columns  # one column per step
     start = http.get("/lineage").text
     assert "spam%40production" in start and "/lineage?ref=msgs%402" in start
+    starts = http.get("/lineage.json").json()["starts"]
+    assert starts[0]["ref"] == "model:spam@production"  # the newest change first
     missing = http.get("/lineage", params={"ref": "nope@1"})
     assert missing.status_code == 404
     events = http.get("/events.json").json()

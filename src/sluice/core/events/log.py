@@ -88,6 +88,13 @@ class EventLog:
             rows = s.scalars(query.order_by(EventRow.id).limit(max(1, min(limit, 1000))))
             return [_event(r) for r in rows]
 
+    def recent(self, ctx: Ctx, *, limit: int = 100) -> builtins.list[Event]:
+        """The project's newest events, newest first."""
+        with self.db.reader() as s:
+            rows = s.scalars(select(EventRow).where(EventRow.project_id == ctx.project_id)
+                             .order_by(EventRow.id.desc()).limit(max(1, min(limit, 1000))))
+            return [_event(r) for r in rows]
+
     def subscribers(self) -> builtins.list[SubscriberState]:
         """Each subscriber's position, how far behind it is, and its last failure."""
         states = []

@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
+from sluice.errors import InvalidInput
+
 
 class DomainEvent(BaseModel):
     kind: ClassVar[str]
@@ -144,7 +146,10 @@ class Event(BaseModel):
     payload: dict[str, Any]
 
     def typed(self) -> DomainEvent:
-        """The payload as its event class (kinds this version does not know stay dicts)."""
+        """The payload as its event class. Raises InvalidInput (``unknown_event_kind``) for
+        a kind this version does not know (subscribers only ever get the kinds they name)."""
+        if self.kind not in KINDS:
+            raise InvalidInput(f"unknown event kind {self.kind!r}", code="unknown_event_kind")
         return KINDS[self.kind].model_validate(self.payload)
 
 

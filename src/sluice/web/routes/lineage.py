@@ -28,14 +28,13 @@ def lineage_page(request: Request, ctx: WebCtx, platform: PlatformDep, ref: str 
         graph = platform.lineage.graph(ctx, ref, direction=direction, depth=depth)
         data.update(title=f"Lineage of {ref}", graph=graph, drawing=layout(graph))
     else:
-        recent = platform.events.list(ctx, after=0, limit=1000)
-        data["starts"] = _starts(recent)
+        data["starts"] = _starts(platform.events.recent(ctx, limit=500))
     return data
 
 
 def _starts(events: list[Any]) -> list[dict[str, str]]:
     seen: dict[str, dict[str, str]] = {}
-    for event in reversed(events):
+    for event in events:  # newest first
         if event.kind in STARTS and len(seen) < 20:  # a subject is a lineage reference
             seen.setdefault(event.subject, {"ref": event.subject, "kind": event.kind,
                                             "when": str(event.at)[:19]})
