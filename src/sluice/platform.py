@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from sluice import areas
+from sluice.core.access.service import AccessService
 from sluice.core.audit.service import AuditLog
 from sluice.core.context import Ctx, Principal
 from sluice.core.events.log import EventLog
@@ -101,7 +102,8 @@ class Platform:
         self.blobs = FsspecBlobStore(location)
         self.tables = LanceTableStore(location)
         self.audit = AuditLog(self.db)
-        self.projects = ProjectService(self.db, self.audit)
+        self.access = AccessService(self.db, self.audit)
+        self.projects = ProjectService(self.db, self.audit, self.access)
         self.jobs = JobService(self.db, lambda: self.executor,
                                stale_seconds=settings.job_stale_seconds)
         self.events = EventLog(self.db)
@@ -326,10 +328,10 @@ class Platform:
         with self._executor_lock:
             return make_executor(self)
 
-    def context(self, actor: Principal, project: str = DEFAULT_PROJECT) -> Ctx:
+    def context(self, actor: Principal, project: str | None = DEFAULT_PROJECT) -> Ctx:
         return self.projects.context(project, actor)
 
-    def local_context(self, project: str = DEFAULT_PROJECT) -> Ctx:
+    def local_context(self, project: str | None = DEFAULT_PROJECT) -> Ctx:
         """The workspace owner's scope, for clients that open the workspace directly."""
         return self.context(self.auth.local_principal(), project)
 

@@ -1,5 +1,9 @@
 """The Alembic migrations build exactly the schema the ORM declares, on both databases."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -33,17 +37,11 @@ def test_head_constant_matches_the_scripts(platform):
 def test_0006_moves_stream_passwords_out_of_shown_params(tmp_path):
     """A consumer started before 0006 showed its password; the upgrade hides it."""
     import sqlalchemy as sa
-    from alembic import command
-    from alembic.config import Config
 
-    from sluice.storage.metadata.database import _MIGRATIONS, Database
+    from sluice.storage.metadata.database import Database
 
     db = Database(f"sqlite:///{tmp_path / 'm.db'}", lock_dir=tmp_path / "locks")
-    cfg = Config()
-    cfg.set_main_option("script_location", str(_MIGRATIONS))
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0005")
+    with upgraded_to(db, "0005") as conn:
         conn.execute(sa.text("INSERT INTO projects (id, name, description, created_at) "
                              "VALUES ('p', 'default', '', CURRENT_TIMESTAMP)"))
         conn.execute(sa.text(
@@ -64,3 +62,19 @@ def test_0006_moves_stream_passwords_out_of_shown_params(tmp_path):
     assert "hunter" not in str(shown) and "redis://u@127.0.0.1:6379/0" in str(shown)
     assert "hunter2" in str(secrets) and "hunter3" in str(secrets)
     db.dispose()
+
+
+@contextmanager
+def upgraded_to(db: Any, revision: str) -> Iterator[Any]:
+    """A connection to ``db`` migrated up to ``revision``, committed on leaving."""
+    from alembic import command
+    from alembic.config import Config
+
+    from sluice.storage.metadata.database import _MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+        yield conn

@@ -8,15 +8,17 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
 from sluice import __version__, areas
 from sluice.api.deps import authenticate_request
 from sluice.api.errors import install_error_handlers
-from sluice.api.middleware import Authenticate, BodyLimits, CatchAll, SecurityHeaders
-from sluice.api.policy import Policies, route_policies
+from sluice.api.middleware import Admit, Authenticate, BodyLimits, CatchAll, SecurityHeaders
+from sluice.api.policy import Policies, declare_defaults, route_policies
+from sluice.core.access.gate import admit
+from sluice.core.context import Ctx, Principal
 from sluice.platform import Platform
 
 log = logging.getLogger("sluice.api")
@@ -62,17 +64,39 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
 
     app.add_middleware(Authenticate, api=authenticate_request, web=authenticate_web,
                        refuse=refused_page, public=frozenset({"/login", "/logout"}),
-                       policies=policies)
+                       policies=policies, admit=_admitter(platform))
     app.add_middleware(CatchAll)
     app.add_middleware(SecurityHeaders)
     return app
 
 
 def api_routers() -> list[APIRouter]:
-    """The REST routers of every area, in area order (a part that fails to import is
-    reported on the areas page and left out)."""
-    return [router for area in areas.areas()
-            for router in areas.parts(area, "api", area.api, "router")]
+    """The REST routers of every area, in area order."""
+    return area_routers("api")
+
+
+def area_routers(part: str) -> list[APIRouter]:
+    """The routers of every area's ``part`` ("api" or "web"), in area order (a part that
+    fails to import is reported on the areas page and left out); routes that declare no
+    permission get their area's default."""
+    found = []
+    for area in areas.areas():
+        for router in areas.parts(area, part, getattr(area, part), "router"):
+            declare_defaults(router.routes, area.read, area.write)
+            found.append(router)
+    return found
+
+
+def _admitter(platform: Platform) -> Admit:
+    from sluice.web.session import web_project
+
+    def admit_body_request(request: Request, principal: Principal, need: str | None,
+                           api: bool) -> Ctx:
+        project = request.headers.get("x-sluice-project") if api else web_project(request)
+        return admit(platform.projects, principal, project or None, need,
+                     f"call {request.method} {request.url.path}")
+
+    return admit_body_request
 
 
 def _routes(routers: list[APIRouter]) -> Iterator[BaseRoute]:

@@ -8,9 +8,10 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from sluice.api.middleware import PRINCIPAL
+from sluice.api.middleware import CTX, PRINCIPAL
+from sluice.api.policy import permission_of
+from sluice.core.access.gate import admit
 from sluice.core.context import Ctx, Principal
-from sluice.core.projects.service import DEFAULT_PROJECT
 from sluice.platform import Platform
 
 
@@ -44,19 +45,33 @@ async def get_ctx(
     request: Request,
     platform: Annotated[Platform, Depends(get_platform)],
     token: Annotated[str | None, Depends(bearer)],
-    x_sluice_project: Annotated[str | None, Header()] = None,
+    x_sluice_project: Annotated[str | None, Header(
+        description="The project to work in (default: the token's, else `default`).")] = None,
 ) -> Ctx:
     """Every /api route depends on this: no valid API token, no answer (web session
-    secrets are refused here; they work only in the web UI). Requests with a body were
-    authenticated before it was read (``sluice.api.middleware.Authenticate``)."""
+    secrets are refused here; they work only in the web UI), and no answer without the
+    permission the route declares in the project asked for. Requests with a body were
+    checked before it was read (``sluice.api.middleware.Authenticate``)."""
+    admitted: Ctx | None = request.scope.get(CTX)
+    if admitted is not None:
+        return admitted
     found: Principal | None = request.scope.get(PRINCIPAL)
-    project = x_sluice_project or DEFAULT_PROJECT
 
-    def resolve() -> Ctx:  # one trip to a worker thread for both lookups
+    def resolve() -> Ctx:  # one trip to a worker thread for the lookups
         principal = found or platform.auth.authenticate(token, client=client_address(request))
-        return platform.context(principal, project)
+        return admit_request(platform, request, principal, x_sluice_project)
 
     return await run_in_threadpool(resolve)
+
+
+def admit_request(platform: Platform, request: Request, principal: Principal,
+                  project: str | None) -> Ctx:
+    """The scope of ``request``: ``principal`` in ``project``, checked against what the
+    matched route declares (``sluice.api.policy``)."""
+    route = request.scope.get("route")
+    need = permission_of(route) if route is not None else None
+    action = f"call {request.method} {getattr(route, 'path', request.url.path)}"
+    return admit(platform.projects, principal, project or None, need, action)
 
 
 def authenticate_request(request: Request) -> Principal:

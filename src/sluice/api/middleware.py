@@ -6,7 +6,8 @@
   per-route overrides for the routes that stream large bodies and check their own limit;
   JSON bodies are also refused when nested deeper than ``max_json_depth``. A refused body
   gets the pinned JSON error before the route (or its authentication) runs.
-- :class:`Authenticate`: requests with a body are authenticated before the body is read.
+- :class:`Authenticate`: requests with a body are authenticated, and their route's
+  permission checked, before the body is read.
 - :class:`CatchAll`: an unexpected exception becomes the JSON 500 (or the error page) and
   the connection stays usable; Starlette's own handler re-raises, so the server resets it.
 """
@@ -29,8 +30,10 @@ from sluice.errors import PayloadTooLarge, SluiceError
 log = logging.getLogger("sluice.api")
 Check = Callable[[Request], Any]  # the principal behind a request, or a SluiceError
 Refuse = Callable[[Request, SluiceError], Any]  # a web page's answer to a failed login
+Admit = Callable[[Request, Any, "str | None", bool], Any]  # (request, principal, need, api)
 API_PREFIXES = ("/api/", "/v1/")
-PRINCIPAL = "sluice.principal"  # the scope key Authenticate fills
+PRINCIPAL = "sluice.principal"  # the scope keys Authenticate fills
+CTX = "sluice.ctx"
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
@@ -109,14 +112,15 @@ class Authenticate(_HttpMiddleware):
     """Requests that carry a body are authenticated before any of it is read: a caller
     without a valid token (API) or session (web UI) is answered for the price of its
     headers (401, 429 after many failures, or the web UI's redirect to the login page),
-    and one without the role its route declares gets 403. The principal rides along in
-    the scope, so the route does not look it up again."""
+    one without the permission its route declares gets 403, and one asking for a project
+    it may not see 404. The admitted scope rides along, so the route does not look it up
+    again."""
 
     def __init__(self, app: ASGIApp, *, api: Check, web: Check, refuse: Refuse,
-                 public: frozenset[str], policies: Policies) -> None:
+                 public: frozenset[str], policies: Policies, admit: Admit) -> None:
         super().__init__(app)
         self.api, self.web, self.refuse, self.public = api, web, refuse, public
-        self.policies = policies
+        self.policies, self.admit = policies, admit
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]
@@ -125,12 +129,16 @@ class Authenticate(_HttpMiddleware):
             return
         api = path.startswith(API_PREFIXES)
         request = Request(scope, receive)
-        try:
-            principal = await run_in_threadpool(self.api if api else self.web, request)
-            declared = self.policies.match(path, scope["method"])
-            if declared is not None and declared.role is not None:
-                principal.require(declared.role, f"call {scope['method']} {path}")
+        declared = self.policies.match(path, scope["method"])
+
+        def check() -> None:
+            principal = (self.api if api else self.web)(request)
+            if declared is not None:  # no route: its 404 or 405 comes later
+                scope[CTX] = self.admit(request, principal, declared.permission, api)
             scope[PRINCIPAL] = principal
+
+        try:
+            await run_in_threadpool(check)
         except SluiceError as exc:
             page = None if api else self.refuse(request, exc)
             if page is None:

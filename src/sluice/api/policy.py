@@ -1,15 +1,18 @@
 """What a route declares about its requests, enforced before any route code runs.
 
-A route that takes a body bigger than ``max_body_bytes``, streams it, or may be called by
-editors only says so in its ``openapi_extra`` (the declaration shows in the OpenAPI
-document as ``x-sluice-*`` extensions)::
+A route that takes a body bigger than ``max_body_bytes``, streams it, or needs a
+permission other than its area's default says so in its ``openapi_extra`` (the declaration
+shows in the OpenAPI document as ``x-sluice-*`` extensions)::
 
     @router.put("/blobs/{digest}",
-                openapi_extra=policy(body="max_upload_bytes", streamed=True, role=Role.EDITOR))
+                openapi_extra=policy(body="max_upload_bytes", streamed=True,
+                                     permission="datasets.write"))
 
-``sluice.api.middleware`` reads these: the role is checked right after authentication
-and before a byte of the body is read (the service checks it again), and the body is
-bounded by the named setting instead of the global one.
+Every route needs a permission: its own, or its area's ``read`` (GET, HEAD) or ``write``
+(other methods), filled in by :func:`declare_defaults`; a route with neither is refused to
+everyone. ``sluice.api.middleware`` checks it right after authentication and before a byte
+of a body is read, ``sluice.api.deps`` for the rest (the services check again), and the
+body is bounded by the named setting instead of the global one.
 """
 
 from __future__ import annotations
@@ -21,24 +24,44 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 
-from sluice.core.context import Role
-
-BODY, STREAMED, ROLE = "x-sluice-body-limit", "x-sluice-streamed", "x-sluice-role"
+BODY, STREAMED, PERMISSION = "x-sluice-body-limit", "x-sluice-streamed", "x-sluice-permission"
+READS = frozenset({"GET", "HEAD"})
 
 
 def policy(*, body: str | int | None = None, streamed: bool = False,
-           role: Role | None = None) -> dict[str, Any]:
+           permission: str | None = None) -> dict[str, Any]:
     """The ``openapi_extra`` of a route: ``body`` names the setting that bounds its body
-    (or gives the bytes), ``streamed`` says the route reads the body itself, ``role`` who
-    may call it."""
+    (or gives the bytes), ``streamed`` says the route reads the body itself,
+    ``permission`` what calling it needs (a permission name or a scope of
+    ``sluice.core.access.catalog``)."""
     declared: dict[str, Any] = {}
     if body:
         declared[BODY] = body
     if streamed:
         declared[STREAMED] = True
-    if role:
-        declared[ROLE] = str(role)
+    if permission:
+        declared[PERMISSION] = permission
     return declared
+
+
+def declare_defaults(routes: Iterable[Any], read: str | None, write: str | None) -> None:
+    """Give each route that declares no permission its area's default (by method)."""
+    for route in routes:
+        if not isinstance(route, APIRoute):
+            continue
+        extra = route.openapi_extra if route.openapi_extra is not None else {}
+        if PERMISSION not in extra:
+            default = read if set(route.methods or ()) <= READS else write
+            if default:
+                extra[PERMISSION] = default
+        route.openapi_extra = extra
+
+
+def permission_of(route: Any) -> str | None:
+    """What calling ``route`` needs, as declared (None: undeclared, refused)."""
+    extra = getattr(route, "openapi_extra", None) or {}
+    found = extra.get(PERMISSION)
+    return str(found) if found else None
 
 
 @dataclass(frozen=True)
@@ -47,7 +70,7 @@ class RoutePolicy:
     methods: frozenset[str]
     limit: int | None  # None: the global max_body_bytes
     streamed: bool
-    role: Role | None
+    permission: str | None
 
 
 class Policies:
@@ -71,12 +94,12 @@ def route_policies(routes: Iterable[Any], limits: Any) -> list[RoutePolicy]:
     table = []
     for route in routes:
         extra = route.openapi_extra or {} if isinstance(route, APIRoute) else {}
-        if not any(key in extra for key in (BODY, STREAMED, ROLE)):
+        if not isinstance(route, APIRoute):
             continue
         table.append(RoutePolicy(
             route.path_regex, frozenset(route.methods or ()),
             _limit(extra[BODY], limits) if BODY in extra else None,
-            bool(extra.get(STREAMED)), Role(extra[ROLE]) if ROLE in extra else None))
+            bool(extra.get(STREAMED)), permission_of(route)))
     return table
 
 

@@ -27,7 +27,10 @@ from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 from typing import Any
 
+from sluice.core.access.catalog import Permission
 from sluice.errors import InvalidInput, NotFound
+
+__all__ = ["Area", "NavEntry", "Permission", "SdkPart"]
 
 log = logging.getLogger("sluice.areas")
 GROUP = "sluice.areas"
@@ -73,6 +76,9 @@ class Area:
       workspace is opened; the built-in tables live in ``storage/metadata/schema.py``, under
       Alembic.
     - ``templates``: a package whose ``templates/`` folder holds the area's pages.
+    - ``permissions``: the permissions it defines (``sluice.core.access``); ``read`` and
+      ``write`` name the ones its routes need by default (GET and HEAD: ``read``, other
+      methods: ``write``) unless a route declares its own in its policy.
     """
 
     name: str
@@ -86,6 +92,9 @@ class Area:
     sdk: tuple[SdkPart, ...] = ()
     tables: str | None = None
     templates: str | None = None
+    permissions: tuple[Permission, ...] = ()
+    read: str | None = None
+    write: str | None = None
     source: str = field(default="builtin", compare=False)
 
 
@@ -112,6 +121,7 @@ class _Registry:
         self._lock = threading.RLock()
         self._areas: dict[str, Area] | None = None
         self._problems: list[AreaProblem] = []
+        self.generation = 0  # changes whenever the set of areas does
 
     def areas(self) -> dict[str, Area]:
         with self._lock:
@@ -143,6 +153,7 @@ class _Registry:
                                f"{self._areas[area.name].source}); rename one",
                                code="duplicate_area")
         self._areas[area.name] = area
+        self.generation += 1
 
     def register(self, area: Area) -> None:
         with self._lock:
@@ -153,6 +164,7 @@ class _Registry:
         with self._lock:
             if self.areas().pop(name, None) is None:
                 raise unknown(name)
+            self.generation += 1
             self._problems = [p for p in self._problems if p.area != name]
 
     def report(self, problem: AreaProblem) -> None:
@@ -174,6 +186,12 @@ _REGISTRY = _Registry()
 def areas() -> list[Area]:
     """Every area, built-in first, in declaration order."""
     return list(_REGISTRY.areas().values())
+
+
+def generation() -> int:
+    """A number that changes whenever an area is added or removed (for caches)."""
+    _REGISTRY.areas()
+    return _REGISTRY.generation
 
 
 def get(name: str) -> Area:
@@ -249,6 +267,8 @@ def check(area: Area) -> None:
                  for n in area.nav if not n.href.startswith("/") or n.href.startswith("//")]
     problems += [f"SDK namespace {p.attr!r} is not an identifier"
                  for p in area.sdk if not p.attr.isidentifier() or p.attr.startswith("_")]
+    problems += [f"{p!r} is not a sluice.areas.Permission"
+                 for p in area.permissions if not isinstance(p, Permission)]
     if problems:
         raise InvalidInput(f"area {area.name!r}: " + "; ".join(problems), code="invalid_area")
 

@@ -23,7 +23,7 @@ app = typer.Typer(
 class State:
     url: str | None = None
     token: str | None = None
-    project: str = "default"
+    project: str | None = None
     json: bool = False
     _client: Client | None = field(default=None, repr=False)
 
@@ -56,7 +56,9 @@ def main_options(
         envvar="SLUICE_URL", help="A Sluice server; omit to use this machine's workspace.")] = None,
     token: Annotated[str | None, typer.Option(
         envvar="SLUICE_TOKEN", help="API token for --url.", show_default=False)] = None,
-    project: Annotated[str, typer.Option(help="Project to work in.")] = "default",
+    project: Annotated[str | None, typer.Option(
+        envvar="SLUICE_PROJECT", help="Project to work in (default: the token's, else "
+                                      "`default`).")] = None,
 ) -> None:
     STATE.url, STATE.token, STATE.project = url, token, project
 

@@ -39,6 +39,7 @@ from sluice.core.search.models import SearchResults, ViewInfo
 from sluice.core.sql.models import QueryResult
 from sluice.core.streams.append import AppendResult
 from sluice.errors import InvalidInput, NotFound
+from sluice.sdk.access import MembersAPI, ProjectsAPI, RolesAPI
 from sluice.sdk.areas import AreasAPI
 from sluice.sdk.labels import LabelsAPI
 from sluice.sdk.lineage import EventsAPI, LineageAPI
@@ -253,8 +254,9 @@ class TokensAPI(ABC):
 
     @abstractmethod
     def create(self, name: str, *, user: str | None = None,
-               expires_days: float | None = None) -> NewToken:
-        """A new token; its secret is shown only in this result."""
+               expires_days: float | None = None, project: str | None = None) -> NewToken:
+        """A new token; its secret is shown only in this result. With ``project`` it works
+        in that project only (its user must be a member)."""
 
     @abstractmethod
     def list(self, *, sessions: bool = False) -> builtins.list[TokenInfo]:
@@ -267,15 +269,18 @@ class TokensAPI(ABC):
 
 
 class UsersAPI(ABC):
-    """People and their roles: ``client.users`` (admins only)."""
+    """People: ``client.users`` (workspace admins only)."""
 
     @abstractmethod
-    def create(self, name: str, *, role: Role = Role.VIEWER) -> UserInfo:
-        """Add a user (viewer, editor or admin); then give them a token."""
+    def create(self, name: str, *, role: str | None = Role.VIEWER,
+               admin: bool = False) -> UserInfo:
+        """Add a user with ``role`` in the client's project (None: in none yet; add them
+        with ``client.members.set``); ``admin`` makes a workspace admin. Then give them a
+        token."""
 
     @abstractmethod
     def list(self) -> builtins.list[UserInfo]:
-        """Every user."""
+        """Every user, with their role in the client's project."""
 
 
 class StreamsAPI(ABC):
@@ -307,6 +312,9 @@ class Client(ABC):
     areas: AreasAPI
     lineage: LineageAPI
     events: EventsAPI
+    projects: ProjectsAPI
+    members: MembersAPI
+    roles: RolesAPI
 
     def run(self, experiment: str = "Default", *, name: str | None = None,
             tags: dict[str, str] | None = None, parent: str | None = None) -> ActiveRun:

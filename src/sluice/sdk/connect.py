@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sluice.core.projects.service import DEFAULT_PROJECT
 from sluice.errors import InvalidInput
 from sluice.sdk.api import Client
 from sluice.settings import Settings, load_settings
 
 
 def connect(
-    url: str | None = None, *, token: str | None = None, project: str = DEFAULT_PROJECT,
+    url: str | None = None, *, token: str | None = None, project: str | None = None,
     home: str | Path | None = None, settings: Settings | None = None, **overrides: Any,
 ) -> Client:
     """Open Sluice.
@@ -25,12 +24,14 @@ def connect(
     Args:
         url: a Sluice server, e.g. ``http://127.0.0.1:8080``.
         token: an API token for the server.
-        project: the project to work in.
+        project: the project to work in (default: the one the token is scoped to, else
+            ``default``).
         home: the local workspace folder (local mode).
         settings: full settings (local mode); otherwise read from the environment.
 
     Raises:
         Unauthorized: remote, without a valid token.
+        NotFound: ``project_not_found``: no such project, or not one of yours.
     """
     if settings is None:
         extra: dict[str, Any] = {"home": Path(home)} if home is not None else {}

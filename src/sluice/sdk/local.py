@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from sluice.core.audit.service import AuditEvent
 from sluice.core.auth.service import NewToken, TokenInfo, UserInfo
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx, Role, identity
 from sluice.core.datasets.models import (
     ColumnInfo,
     DatasetInfo,
@@ -167,8 +167,9 @@ class LocalViews(_Part, ViewsAPI):
 
 class LocalTokens(_Part, TokensAPI):
     def create(self, name: str, *, user: str | None = None,
-               expires_days: float | None = None) -> NewToken:
-        return self.p.auth.create_token(self.ctx, name, user=user, expires_days=expires_days)
+               expires_days: float | None = None, project: str | None = None) -> NewToken:
+        return self.p.auth.create_token(self.ctx, name, user=user, expires_days=expires_days,
+                                        project=project)
 
     def list(self, *, sessions: bool = False) -> builtins.list[TokenInfo]:
         return self.p.auth.list_tokens(self.ctx, sessions=sessions)
@@ -178,8 +179,9 @@ class LocalTokens(_Part, TokensAPI):
 
 
 class LocalUsers(_Part, UsersAPI):
-    def create(self, name: str, *, role: Role = Role.VIEWER) -> UserInfo:
-        return self.p.auth.create_user(self.ctx, name, Role(role))
+    def create(self, name: str, *, role: str | None = Role.VIEWER,
+               admin: bool = False) -> UserInfo:
+        return self.p.auth.create_user(self.ctx, name, role, admin=admin)
 
     def list(self) -> builtins.list[UserInfo]:
         return self.p.auth.list_users(self.ctx)
@@ -206,9 +208,7 @@ class LocalClient(Client):
         attach_parts(self, "local")
 
     def whoami(self) -> dict[str, Any]:
-        actor = self.ctx.actor
-        return {"user": actor.name, "role": str(actor.role), "project": self.ctx.project,
-                "mode": "local"}
+        return identity(self.ctx) | {"mode": "local"}
 
     def ingest(self, paths: PathsArg, dataset: str, *, mode: str = "auto",
                include: Sequence[str] = (), exclude: Sequence[str] = (),

@@ -60,11 +60,12 @@ API = "/api/v1"
 class Http:
     """Sends requests and turns error responses back into SluiceErrors."""
 
-    def __init__(self, url: str, token: str, project: str, timeout: float,
+    def __init__(self, url: str, token: str, project: str | None, timeout: float,
                  client: httpx.Client | None = None) -> None:
         self.client = client or httpx.Client(base_url=url.rstrip("/"), timeout=timeout)
-        self.client.headers.update({"Authorization": f"Bearer {token}",
-                                    "X-Sluice-Project": project})
+        self.client.headers["Authorization"] = f"Bearer {token}"
+        if project:  # else the server picks the token's project, or `default`
+            self.client.headers["X-Sluice-Project"] = project
 
     @contextmanager
     def _transport(self) -> Iterator[None]:
@@ -294,8 +295,8 @@ class RemoteViews(_JobPart, ViewsAPI):
 
 class RemoteTokens(_Part, TokensAPI):
     def create(self, name: str, *, user: str | None = None,
-               expires_days: float | None = None) -> NewToken:
-        body = {"name": name, "user": user, "expires_days": expires_days}
+               expires_days: float | None = None, project: str | None = None) -> NewToken:
+        body = {"name": name, "user": user, "expires_days": expires_days, "project": project}
         return self.http.model(NewToken, "POST", "/tokens", json=body)
 
     def list(self, *, sessions: bool = False) -> builtins.list[TokenInfo]:
@@ -307,9 +308,10 @@ class RemoteTokens(_Part, TokensAPI):
 
 
 class RemoteUsers(_Part, UsersAPI):
-    def create(self, name: str, *, role: Role = Role.VIEWER) -> UserInfo:
-        return self.http.model(UserInfo, "POST", "/users", json={"name": name,
-                                                                  "role": str(role)})
+    def create(self, name: str, *, role: str | None = Role.VIEWER,
+               admin: bool = False) -> UserInfo:
+        body = {"name": name, "role": None if role is None else str(role), "admin": admin}
+        return self.http.model(UserInfo, "POST", "/users", json=body)
 
     def list(self) -> builtins.list[UserInfo]:
         return self.http.model(builtins.list[UserInfo], "GET", "/users")
@@ -330,7 +332,7 @@ class RemoteStreams(_Part, StreamsAPI):
 class RemoteClient(Client):
     """Talks to a Sluice server; local files are uploaded (only those it lacks)."""
 
-    def __init__(self, url: str, token: str, *, project: str = "default",
+    def __init__(self, url: str, token: str, *, project: str | None = None,
                  timeout: float = 60.0, http_client: httpx.Client | None = None) -> None:
         """``http_client`` lets tests drive an in-process app (Starlette's TestClient)."""
         self.url = url

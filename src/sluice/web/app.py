@@ -14,8 +14,9 @@ from sluice.web.templating import HERE, add_template_package, templates
 
 def web_routers() -> list[APIRouter]:
     """The page routers of every area, in area order."""
-    return [router for area in areas.areas()
-            for router in areas.parts(area, "web", area.web, "router")]
+    from sluice.api.app import area_routers
+
+    return area_routers("web")
 
 
 def mount_web(app: FastAPI, routers: list[APIRouter]) -> None:

@@ -8,15 +8,22 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sluice.api.deps import bearer, bearer_of, client_address, get_platform, platform_of
-from sluice.api.middleware import PRINCIPAL
+from sluice.api.deps import (
+    admit_request,
+    bearer,
+    bearer_of,
+    client_address,
+    get_platform,
+    platform_of,
+)
+from sluice.api.middleware import CTX, PRINCIPAL
 from sluice.core.auth.service import ANY_KIND
 from sluice.core.context import Ctx, Principal
-from sluice.core.projects.service import DEFAULT_PROJECT
 from sluice.errors import Forbidden, SluiceError, Unauthorized
 from sluice.platform import Platform
 
 COOKIE = "sluice_session"
+PROJECT_COOKIE = "sluice_project"
 
 
 class LoginRequired(Exception):
@@ -33,6 +40,11 @@ def web_ctx(
 ) -> Ctx:
     """The session cookie (or a bearer token) behind a page; form posts were checked
     before their body was read (``sluice.api.middleware.Authenticate``)."""
+    admitted: Ctx | None = request.scope.get(CTX)
+    if admitted is not None:
+        if request.method == "POST":
+            check_same_origin(request)
+        return admitted
     principal = request.scope.get(PRINCIPAL)
     if principal is None:
         try:
@@ -43,7 +55,13 @@ def web_ctx(
             raise LoginRequired(str(request.url.path) + _query(request)) from None
     if request.method == "POST":
         check_same_origin(request)
-    return platform.context(principal, request.query_params.get("project", DEFAULT_PROJECT))
+    return admit_request(platform, request, principal, web_project(request))
+
+
+def web_project(request: Request) -> str | None:
+    """The project a page works in: ``?project=``, else the one last chosen on the
+    projects page (a cookie), else the token's or ``default``."""
+    return request.query_params.get("project") or request.cookies.get(PROJECT_COOKIE) or None
 
 
 def authenticate_web(request: Request) -> Principal:

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from sluice.api.policy import policy
 from sluice.web.templating import templates
 
 View = Callable[..., dict[str, Any]] | Callable[..., Awaitable[dict[str, Any]]]
@@ -28,12 +29,15 @@ def finite(value: Any) -> Any:
     return value
 
 
-def twin(router: APIRouter, path: str, template: str) -> Callable[[View], View]:
+def twin(router: APIRouter, path: str, template: str, *,
+         permission: str | None = None) -> Callable[[View], View]:
     """Register ``view`` at ``path`` (HTML via ``template``) and ``path.json`` (JSON).
 
     The view takes ``request`` plus any FastAPI parameters and returns the page's data;
     both routes render exactly that data, so the page can be scripted and tested.
+    ``permission``: what seeing it needs, if not its area's ``read`` permission.
     """
+    extra = policy(permission=permission) if permission else None
 
     def register(view: View) -> View:
         if "request" not in inspect.signature(view).parameters:
@@ -41,9 +45,11 @@ def twin(router: APIRouter, path: str, template: str) -> Callable[[View], View]:
         as_json, as_html = (_async_routes if inspect.iscoroutinefunction(view)
                             else _routes)(view, template)
         router.add_api_route(path + ".json", as_json, methods=["GET"], include_in_schema=True,
-                             tags=["web json"], name=f"{view.__name__}_json")
+                             tags=["web json"], name=f"{view.__name__}_json",
+                             openapi_extra=dict(extra) if extra else None)
         router.add_api_route(path, as_html, methods=["GET"], include_in_schema=False,
-                             response_class=HTMLResponse, name=view.__name__)
+                             response_class=HTMLResponse, name=view.__name__,
+                             openapi_extra=dict(extra) if extra else None)
         return view
 
     return register

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel
 
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.jobs.context import JobContext
 from sluice.core.jobs.models import JobInfo
 from sluice.core.jobs.registry import job_handler
@@ -36,7 +36,7 @@ class HelloService:
 
     def greet(self, ctx: Ctx, name: str) -> Greeting:
         """Greet ``name`` and count how often this project has."""
-        ctx.require(Role.EDITOR, "greet")
+        ctx.require("hello.greet", "greet")
         name = name.strip()
         if not 0 < len(name) <= 100:
             raise InvalidInput("a name is 1 to 100 characters", code="bad_name")
@@ -53,7 +53,7 @@ class HelloService:
         return self.jobs.submit(ctx, KIND, {"names": names})
 
 
-@job_handler(KIND)
+@job_handler(KIND, permission="hello.greet")
 def greet_many(platform: Any, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     service: HelloService = platform.service("hello")
     names = list(params["names"])

@@ -12,7 +12,6 @@ from sluice.api.body import read_json_limited
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.downloads import attachment
 from sluice.api.policy import policy
-from sluice.core.context import Role
 from sluice.core.datasets.models import (
     ColumnInfo,
     DatasetInfo,
@@ -110,7 +109,7 @@ def delete_rows(name: str, body: DeleteRowsBody, ctx: CtxDep,
 
 
 @router.post("/{name}/rows", openapi_extra=policy(body="max_append_bytes", streamed=True,
-                                                   role=Role.EDITOR))
+                                                   permission="datasets.write"))
 async def append_rows(
     name: str, request: Request, ctx: CtxDep, platform: PlatformDep,
     idempotency_key: Annotated[str | None, Header()] = None,
@@ -119,7 +118,7 @@ async def append_rows(
 
     Send an ``Idempotency-Key`` header so a retried batch is stored once.
     """
-    ctx.require(Role.EDITOR, "append rows")  # before the body is read
+    ctx.require("datasets.write", "append rows")  # before the body is read
     body = await read_json_limited(request, platform.settings.max_append_bytes,
                                    platform.settings.max_json_depth)
     if not isinstance(body, dict) or "rows" not in body:

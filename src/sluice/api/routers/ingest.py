@@ -10,7 +10,6 @@ from starlette.concurrency import run_in_threadpool
 
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.policy import policy
-from sluice.core.context import Role
 from sluice.core.ingest.service import IngestRequest
 from sluice.core.ingest.uploads import BlobStored
 from sluice.core.jobs.models import JobInfo
@@ -35,7 +34,7 @@ def missing_blobs(body: BlobCheck, ctx: CtxDep, platform: PlatformDep) -> BlobMi
 
 
 @router.put("/blobs/{digest}", status_code=201,
-            openapi_extra=policy(body="max_upload_bytes", streamed=True, role=Role.EDITOR))
+            openapi_extra=policy(body="max_upload_bytes", streamed=True))
 async def put_blob(digest: str, request: Request, ctx: CtxDep,
                    platform: PlatformDep) -> BlobStored:
     """Upload one file's bytes; the digest must be the SHA-256 of the body."""
@@ -55,7 +54,7 @@ async def _read_checked(request: Request, limit: int) -> bytes:
 
 
 @router.post("/ingest", status_code=202,
-             openapi_extra=policy(body="max_append_bytes", role=Role.EDITOR))
+             openapi_extra=policy(body="max_append_bytes", permission="datasets.write"))
 def ingest(body: IngestRequest, ctx: CtxDep, platform: PlatformDep) -> JobInfo:
     """Start an ingest job over uploaded blobs, or over server paths under ingest_roots."""
     return platform.ingest.submit(ctx, body, local=False)

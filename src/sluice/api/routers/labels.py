@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from sluice.api.deps import CtxDep, PlatformDep
+from sluice.api.policy import policy
 from sluice.core.datasets.models import VersionInfo
 from sluice.core.jobs.models import JobInfo
 from sluice.core.labels.models import (
@@ -86,7 +87,8 @@ def queue(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep, limit: 
     return platform.labels.queue(ctx, dataset, schema, limit=limit, order=order)
 
 
-@router.post("/{schema}/annotations", status_code=201)
+@router.post("/{schema}/annotations", status_code=201,
+             openapi_extra=policy(permission="labels.annotate"))
 def annotate(dataset: str, schema: str, body: Answer, ctx: CtxDep,
              platform: PlatformDep) -> Annotation:
     """Record one answer (never overwrites another person's)."""
@@ -95,7 +97,8 @@ def annotate(dataset: str, schema: str, body: Answer, ctx: CtxDep,
                                     confidence=body.confidence)
 
 
-@router.post("/{schema}/sessions", status_code=201)
+@router.post("/{schema}/sessions", status_code=201,
+             openapi_extra=policy(permission="labels.annotate"))
 def record_answers(dataset: str, schema: str, body: SessionIn, ctx: CtxDep,
                    platform: PlatformDep) -> SessionResult:
     """A labeling session's answers: each bad one is reported and the rest kept; with
@@ -104,7 +107,7 @@ def record_answers(dataset: str, schema: str, body: SessionIn, ctx: CtxDep,
                                           finish=body.finish)
 
 
-@router.post("/{schema}/sessions/finish")
+@router.post("/{schema}/sessions/finish", openapi_extra=policy(permission="labels.annotate"))
 def finish_session(dataset: str, schema: str, ctx: CtxDep,
                    platform: PlatformDep) -> VersionInfo | None:
     """End a labeling session: a new dataset version with people's labels; null when
@@ -119,7 +122,7 @@ def list_annotations(dataset: str, schema: str, ctx: CtxDep, platform: PlatformD
     return platform.labels.annotations(ctx, dataset, schema, key=key)
 
 
-@router.post("/{schema}/undo")
+@router.post("/{schema}/undo", openapi_extra=policy(permission="labels.annotate"))
 def undo(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep) -> Annotation:
     """Retract the caller's newest answer."""
     return platform.labels.undo(ctx, dataset, schema)
@@ -131,7 +134,7 @@ def agreement(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep) -> 
     return platform.labels.agreement(ctx, dataset, schema)
 
 
-@router.post("/{schema}/resolve", status_code=201)
+@router.post("/{schema}/resolve", status_code=201, openapi_extra=policy(permission="labels.review"))
 def resolve(dataset: str, schema: str, body: Resolution, ctx: CtxDep,
             platform: PlatformDep) -> Annotation:
     """Settle an item: a review answer outranks the annotators'."""
@@ -246,7 +249,7 @@ class CommitRequest(BaseModel):
     message: str = ""
 
 
-@router.post("/{schema}/commit")
+@router.post("/{schema}/commit", openapi_extra=policy(permission="labels.review"))
 def commit(dataset: str, schema: str, body: CommitRequest, ctx: CtxDep,
            platform: PlatformDep) -> VersionInfo | None:
     """Write the labels as columns (label_<schema>, weak_<schema>...) into a new dataset

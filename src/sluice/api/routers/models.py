@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sluice.api.compat.mlflow.artifacts import file_response
 from sluice.api.deps import CtxDep, PlatformDep
+from sluice.api.policy import policy
 from sluice.core.registry.models import AliasChange, ModelCard, ModelVersion, RegisteredModel
 from sluice.core.registry.predict import MAX_ROWS, Prediction
 from sluice.core.tracking.artifacts import join
@@ -117,21 +118,22 @@ def version_file(name: str, ref: str, path: str, ctx: CtxDep,
     return file_response(platform, ctx, join(root, path))
 
 
-@router.post("/{name}/versions/{ref}/predict")
+@router.post("/{name}/versions/{ref}/predict", openapi_extra=policy(permission="models.read"))
 async def predict(name: str, ref: str, body: PredictRequest, ctx: CtxDep,
                   platform: PlatformDep) -> Prediction:
     """Predict with a version (loaded once, then kept). A pickle is always refused."""
     return await run_in_threadpool(platform.predictions.predict, ctx, name, ref, body.inputs)
 
 
-@router.put("/{name}/aliases/{alias}")
+@router.put("/{name}/aliases/{alias}", openapi_extra=policy(permission="models.promote"))
 def set_alias(name: str, alias: str, body: AliasSet, ctx: CtxDep,
               platform: PlatformDep) -> ModelVersion:
     """Point ``@alias`` at a version; the move is recorded (who, when, from, to)."""
     return platform.registry.set_alias(ctx, name, alias, body.version)
 
 
-@router.delete("/{name}/aliases/{alias}", status_code=204)
+@router.delete("/{name}/aliases/{alias}", status_code=204,
+               openapi_extra=policy(permission="models.promote"))
 def delete_alias(name: str, alias: str, ctx: CtxDep, platform: PlatformDep) -> Response:
     """Remove an alias (recorded too)."""
     platform.registry.delete_alias(ctx, name, alias)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from sluice.api.deps import CtxDep, PlatformDep
+from sluice.api.policy import policy
 from sluice.core.jobs.models import JobInfo
 from sluice.core.search.evaluation import QAItem
 from sluice.core.search.models import SearchResults, ViewInfo
@@ -94,7 +95,7 @@ def eval_rag(body: RagEvalRequest, ctx: CtxDep, platform: PlatformDep) -> JobInf
                                      max_tokens=body.max_tokens)
 
 
-@router.post("/search")
+@router.post("/search", openapi_extra=policy(permission="datasets.read"))
 def search(body: SearchRequest, ctx: CtxDep, platform: PlatformDep) -> SearchResults:
     """Full-text, vector or hybrid search over a view."""
     return platform.search.search(ctx, body.view, body.query, mode=body.mode, k=body.k,

@@ -8,18 +8,21 @@ from fastapi import APIRouter
 
 from sluice import __version__
 from sluice.api.deps import CtxDep
+from sluice.api.policy import policy
+from sluice.core.access.catalog import MEMBER, PUBLIC
+from sluice.core.context import identity
 
 router = APIRouter(tags=["system"])
 
 
-@router.get("/healthz", include_in_schema=False)
+@router.get("/healthz", include_in_schema=False, openapi_extra=policy(permission=PUBLIC))
 def healthz() -> dict[str, str]:
     """Liveness for load balancers: no data, no token."""
     return {"status": "ok"}
 
 
-@router.get("/api/v1/whoami")
+@router.get("/api/v1/whoami", openapi_extra=policy(permission=MEMBER))
 def whoami(ctx: CtxDep) -> dict[str, Any]:
-    """The user, role and project of this token."""
-    return {"user": ctx.actor.name, "role": str(ctx.actor.role), "project": ctx.project,
-            "mode": "remote", "version": __version__}
+    """The user of this token, the project asked for (``X-Sluice-Project``, else the
+    token's, else ``default``), their role there and what it permits."""
+    return identity(ctx) | {"mode": "remote", "version": __version__}

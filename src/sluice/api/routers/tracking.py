@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 from sluice.api.compat.mlflow.artifacts import file_response, received_file
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.policy import policy
-from sluice.core.context import Role
 from sluice.core.tracking.artifacts import join, safe_relpath
 from sluice.core.tracking.compare import RunComparison
 from sluice.core.tracking.models import (
@@ -111,7 +110,7 @@ def create_run(body: RunCreate, ctx: CtxDep, platform: PlatformDep) -> Response:
     return response
 
 
-@router.post("/runs/search", response_model=RunPage)
+@router.post("/runs/search", response_model=RunPage, openapi_extra=policy(permission="runs.read"))
 def search_runs(body: RunSearch, ctx: CtxDep, platform: PlatformDep) -> Response:
     """Runs matching a filter, ordered, one page at a time."""
     return as_json(platform.tracking.search(ctx, body.experiments, filter=body.filter,
@@ -183,11 +182,11 @@ def list_artifacts(run_id: str, ctx: CtxDep, platform: PlatformDep,
 
 
 @router.put("/runs/{run_id}/artifacts/{path:path}", status_code=201,
-            openapi_extra=policy(body="max_artifact_bytes", streamed=True, role=Role.EDITOR))
+            openapi_extra=policy(body="max_artifact_bytes", streamed=True, permission="runs.write"))
 async def upload_artifact(run_id: str, path: str, request: Request, ctx: CtxDep,
                           platform: PlatformDep) -> ArtifactEntry:
     """Store the request body as the artifact ``path`` (streamed to disk)."""
-    ctx.require(Role.EDITOR, "write artifacts")
+    ctx.require("runs.write", "write artifacts")
     safe_relpath(path)
     run = await run_in_threadpool(platform.tracking.runs.get, ctx, run_id)
     async with received_file(request, platform) as tmp:

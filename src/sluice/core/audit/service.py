@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.ids import new_id, utcnow
 from sluice.storage.metadata.database import Database
 from sluice.storage.metadata.schema import AuditEventRow
@@ -36,7 +36,7 @@ class AuditLog:
                 AuditEventRow(
                     id=new_id(),
                     at=utcnow(),
-                    project_id=ctx.project_id if ctx else None,
+                    project_id=(ctx.project_id or None) if ctx else None,
                     actor=ctx.actor.name if ctx else "system",
                     action=action,
                     target=target,
@@ -45,14 +45,17 @@ class AuditLog:
             )
 
     def list(self, ctx: Ctx, *, limit: int = 100) -> builtins.list[AuditEvent]:
-        """Recent changes in the project and workspace-wide events, newest first."""
-        ctx.require(Role.ADMIN, "read the audit log")
+        """Recent changes in the project, newest first; workspace admins also see the
+        workspace-wide ones (users, tokens, projects, roles)."""
+        ctx.require("admin", "read the audit log")
         limit = max(1, min(limit, 10_000))
+        mine = AuditEventRow.project_id == ctx.project_id
+        if ctx.actor.admin:
+            mine = mine | AuditEventRow.project_id.is_(None)
         with self.db.session() as s:
             rows = s.scalars(
                 select(AuditEventRow)
-                .where((AuditEventRow.project_id == ctx.project_id)
-                       | AuditEventRow.project_id.is_(None))
+                .where(mine)
                 .order_by(AuditEventRow.id.desc())
                 .limit(limit)
             ).all()

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from sluice.core.audit.service import AuditLog
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.datasets.commits import (
     Committer,
     NewDataset,
@@ -153,7 +153,7 @@ class DatasetCatalog:
     def create(self, ctx: Ctx, name: str, *, kind: DatasetKind = DatasetKind.TABLE,
                description: str = "", key_column: str | None = None) -> DatasetInfo:
         """Create an empty dataset (ingest and append also create on first use)."""
-        ctx.require(Role.EDITOR, "create datasets")
+        ctx.require("datasets.write", "create datasets")
         check_name(name, "dataset")
         row = new_dataset_row(ctx, name, NewDataset(DatasetKind(kind), description, key_column))
         try:
@@ -180,7 +180,7 @@ class DatasetCatalog:
 
     def delete(self, ctx: Ctx, name: str) -> None:
         """Delete a dataset, all its versions and its table."""
-        ctx.require(Role.EDITOR, "delete datasets")
+        ctx.require("datasets.write", "delete datasets")
         name = parse_ref(name).name
         with self.db.lock(f"dataset:{ctx.project_id}:{name}"), self.db.session() as s:
             row = self._row(s, ctx, name)
@@ -194,7 +194,7 @@ class DatasetCatalog:
         self.audit.record(ctx, "dataset.delete", f"dataset:{name}")
 
     def describe(self, ctx: Ctx, name: str, description: str) -> DatasetInfo:
-        ctx.require(Role.EDITOR, "edit datasets")
+        ctx.require("datasets.write", "edit datasets")
         with self.db.session() as s:
             self._row(s, ctx, parse_ref(name).name).description = description
         return self.get(ctx, name)

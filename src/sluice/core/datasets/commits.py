@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sluice.core.audit.service import AuditLog
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.datasets.models import DatasetKind
 from sluice.core.events.log import EventLog, emit
 from sluice.core.events.models import DatasetCommitted, SourceFile
@@ -88,14 +88,16 @@ class Committer:
     def commit(
         self, ctx: Ctx, name: str, writer: Writer, *, operation: str,
         create: NewDataset | None = None, job_id: str | None = None,
-        on_record: OnRecord | None = None,
+        on_record: OnRecord | None = None, permission: str = "datasets.write",
     ) -> DatasetVersionRow | None:
         """Run ``writer`` under the dataset lock and record the version it made.
 
         ``on_record`` adds rows that must land in the same transaction as the version.
+        ``permission``: what the caller needs (committing reviewed labels needs
+        ``labels.review``, not the right to change any data).
         Returns None when the writer changed nothing (no version is committed).
         """
-        ctx.require(Role.EDITOR, f"{operation} datasets")
+        ctx.require(permission, f"{operation} datasets")
         with self.db.lock(f"dataset:{ctx.project_id}:{name}"):
             dataset, last = self._load(ctx, name, create)
             recorded = last.lance_version if last else None

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, Field
 
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.datasets.models import DatasetKind
 from sluice.core.datasets.refs import parse_ref
 from sluice.core.ingest.documents import DocumentIngest
@@ -91,7 +91,7 @@ class IngestService:
             local: the caller runs on this machine and may name any path; remote
                 callers may only name paths under ``ingest_roots``.
         """
-        ctx.require(Role.EDITOR, "ingest data")
+        ctx.require("datasets.write", "ingest data")
         parse_ref(request.dataset)
         if not request.paths and not request.files:
             raise InvalidInput("give at least one path or uploaded file", code="nothing_to_ingest")

@@ -14,7 +14,7 @@ from typing import IO, Literal, cast
 
 from pydantic import BaseModel
 
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.datasets.refs import parse_ref
 from sluice.core.ingest.service import IngestRequest, IngestService, UploadedFile
 from sluice.core.jobs.models import JobInfo
@@ -41,7 +41,7 @@ class UploadService:
 
     def allow(self, ctx: Ctx) -> None:
         """Raise unless the caller may upload; doors call it before reading a body."""
-        ctx.require(Role.EDITOR, "upload files")
+        ctx.require("datasets.write", "upload files")
 
     def missing(self, ctx: Ctx, digests: list[str]) -> list[str]:
         """Which of these SHA-256 digests the store lacks (a client uploads only those)."""

@@ -19,19 +19,30 @@ if TYPE_CHECKING:
 Handler = Callable[["Platform", "JobContext", dict[str, Any]], dict[str, Any]]
 _HANDLERS: dict[str, Handler] = {}
 _LONG_RUNNING: set[str] = set()
+_PERMISSIONS: dict[str, str] = {}
+DEFAULT_PERMISSION = "datasets.write"
 
 
-def job_handler(kind: str, *, long_running: bool = False) -> Callable[[Handler], Handler]:
-    """Register ``fn`` as the handler of job kind ``kind``. ``long_running`` kinds (stream
-    consumers) run in their own pool, so they never hold the slots other jobs need."""
+def job_handler(kind: str, *, long_running: bool = False,
+                permission: str = DEFAULT_PERMISSION) -> Callable[[Handler], Handler]:
+    """Register ``fn`` as the handler of job kind ``kind``; starting one needs
+    ``permission`` in the project. ``long_running`` kinds (stream consumers) run in their
+    own pool, so they never hold the slots other jobs need."""
 
     def register(fn: Handler) -> Handler:
         _HANDLERS[kind] = fn
+        _PERMISSIONS[kind] = permission
         if long_running:
             _LONG_RUNNING.add(kind)
         return fn
 
     return register
+
+
+def permission_of(kind: str) -> str:
+    """The permission starting a job of ``kind`` needs (``unknown_job_kind`` if none)."""
+    get_handler(kind)
+    return _PERMISSIONS[kind]
 
 
 def is_long_running(kind: str) -> bool:

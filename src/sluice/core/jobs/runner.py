@@ -8,7 +8,8 @@ import socket
 import traceback
 from typing import TYPE_CHECKING
 
-from sluice.core.context import Principal, Role
+from sluice.core.access.service import editor_grants
+from sluice.core.context import Principal
 from sluice.core.jobs.context import JobContext
 from sluice.core.jobs.models import JobState
 from sluice.core.jobs.registry import get_handler
@@ -62,4 +63,4 @@ def _run(platform: Platform, job: JobContext, kind: str, params: dict) -> str:  
 
 def _principal(platform: Platform, name: str) -> Principal:
     found = platform.auth.principal_by_name(name)
-    return found or Principal(user_id="system", name=name, role=Role.EDITOR)
+    return found or Principal(user_id="system", name=name, grants=editor_grants())

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.events.log import emit_for
 from sluice.core.events.models import JobFinished
 from sluice.core.jobs.models import JobInfo, JobLog, JobState
-from sluice.core.jobs.registry import get_handler, is_long_running
+from sluice.core.jobs.registry import is_long_running, permission_of
 from sluice.core.jobs.waiting import poll_until_finished
 from sluice.errors import InvalidInput, NotFound, Unavailable
 from sluice.ids import new_id, utcnow
@@ -46,8 +46,7 @@ class JobService:
                secrets: dict[str, Any] | None = None) -> JobInfo:
         """Queue a job of ``kind`` and hand it to the executor. ``secrets`` (credentials)
         reach the handler but are never listed, shown or logged."""
-        ctx.require(Role.EDITOR, f"start {kind} jobs")
-        get_handler(kind)  # unknown kinds fail here, not in a worker
+        ctx.require(permission_of(kind), f"start {kind} jobs")  # unknown kinds fail here
         row = JobRow(
             id=new_id(), project_id=ctx.project_id, kind=kind, params=params,
             state=JobState.QUEUED, created_at=utcnow(), created_by=ctx.actor.name,
@@ -96,7 +95,7 @@ class JobService:
 
     def cancel(self, ctx: Ctx, job_id: str) -> JobInfo:
         """Ask a job to stop; a queued job is cancelled at once."""
-        ctx.require(Role.EDITOR, "cancel jobs")
+        ctx.require("jobs.cancel", "cancel jobs")
         with self.db.session() as s:
             row = self._row(s, ctx, job_id)
             if not JobState(row.state).finished:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 KIND_APPLY = "labels.apply"
 
 
-@job_handler(KIND_APPLY)
+@job_handler(KIND_APPLY, permission="labels.write")
 def apply_functions(platform: Platform, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     dataset, schema = params["dataset"], params["schema"]
     functions = platform.labels.functions.apply(job.ctx, dataset, schema, params.get("names"),

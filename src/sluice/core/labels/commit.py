@@ -77,7 +77,8 @@ def commit_labels(platform: Platform, ctx: Ctx, dataset: str, schema: str, *,
                            message=message or f"labels of {schema}",
                            event=LabelsCommitted, event_fields=sources)
 
-    made = platform.datasets.committer.commit(ctx, dataset, write, operation="label")
+    made = platform.datasets.committer.commit(ctx, dataset, write, operation="label",
+                                              permission="labels.review")
     return None if made is None else platform.datasets.version(ctx, f"{dataset}@{made.number}")
 
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.labels.models import (
     LabelingFunction,
     LabelModelReport,
@@ -51,7 +51,7 @@ class LabelingFunctions:
                label: str | None = None, config: dict[str, Any] | None = None
                ) -> LabelingFunction:
         """Raises InvalidInput (bad kind, config or class) or AlreadyExists."""
-        ctx.require(Role.EDITOR, "create labeling functions")
+        ctx.require("labels.write", "create labeling functions")
         found = self.labels.schema(ctx, dataset, schema)
         config = check_config(kind, config or {})
         if kind not in ("python", "llm") and label not in found.classes:
@@ -85,7 +85,7 @@ class LabelingFunctions:
             return [_lf(r) for r in rows]
 
     def delete(self, ctx: Ctx, dataset: str, schema: str, name: str) -> None:
-        ctx.require(Role.EDITOR, "delete labeling functions")
+        ctx.require("labels.write", "delete labeling functions")
         with self.db.session() as s:
             row = self._row(s, ctx, dataset, schema, name)
             s.execute(delete(LabelVoteRow).where(LabelVoteRow.lf_id == row.id))
@@ -97,7 +97,7 @@ class LabelingFunctions:
         version, within ``lf_apply_seconds`` in all."""
         from sluice.core.labels.apply import KIND_APPLY
 
-        ctx.require(Role.EDITOR, "apply labeling functions")
+        ctx.require("labels.write", "apply labeling functions")
         self._chosen(ctx, dataset, schema, names)  # unknown names fail now, not in the job
         return self.platform.jobs.submit(ctx, KIND_APPLY, {
             "dataset": dataset, "schema": schema, "names": names or None})
@@ -108,7 +108,7 @@ class LabelingFunctions:
         """Run the no-code functions over the newest version (the body of the apply job).
         A function that fails as a whole, or is not done when the budget runs out, keeps
         its last votes and records why; the others go on."""
-        ctx.require(Role.EDITOR, "apply labeling functions")
+        ctx.require("labels.write", "apply labeling functions")
         found = self.labels.schema(ctx, dataset, schema)
         chosen = self._chosen(ctx, dataset, schema, names)
         table = self.platform.datasets.to_arrow(ctx, dataset, columns=["_key", found.column])
@@ -174,7 +174,7 @@ class LabelingFunctions:
         """Start the job that asks the LLM about each row (up to the function's max_rows)."""
         from sluice.core.labels.zeroshot import KIND_LLM
 
-        ctx.require(Role.EDITOR, "apply labeling functions")
+        ctx.require("labels.write", "apply labeling functions")
         fn = next((f for f in self.list(ctx, dataset, schema) if f.name == name), None)
         if fn is None or fn.kind != "llm":
             raise NotFound(f"{schema} has no llm labeling function {name!r}",
@@ -230,7 +230,7 @@ class LabelingFunctions:
     def store(self, ctx: Ctx, dataset: str, schema: str, name: str, outcome: Outcome, *,
               version: int | None = None, seconds: float = 0.0, rows: int = 0) -> None:
         """Replace a function's votes and failures (Python functions upload them here)."""
-        ctx.require(Role.EDITOR, "store labeling function votes")
+        ctx.require("labels.write", "store labeling function votes")
         found = self.labels.schema(ctx, dataset, schema)
         unknown = {v for v in outcome.votes.values() if v not in found.classes}
         if unknown:

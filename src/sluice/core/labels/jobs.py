@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 KIND_VECTORS = "labels.vectors"
 
 
-@job_handler(KIND_VECTORS)
+@job_handler(KIND_VECTORS, permission="labels.write")
 def embed_schema_texts(platform: Platform, job: JobContext,
                        params: dict[str, Any]) -> dict[str, Any]:
     dataset, schema = params["dataset"], params["schema"]

@@ -13,7 +13,7 @@ import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.labels import agreement as ag
 from sluice.core.labels.models import (
     CURVE_STRATEGIES,
@@ -72,7 +72,7 @@ class LabelService:
         Raises:
             InvalidInput: bad classes, column or overlap. AlreadyExists: the name is taken.
         """
-        ctx.require(Role.EDITOR, "create label schemas")
+        ctx.require("labels.write", "create label schemas")
         classes = _check_classes(classes, SchemaKind(kind))
         if not 1 <= overlap <= 10:
             raise InvalidInput("overlap must be 1..10 annotators per item",
@@ -118,7 +118,10 @@ class LabelService:
             InvalidInput: a class outside the schema, spans outside the text, or no answer.
             NotFound: no such schema or row.
         """
-        ctx.require(Role.EDITOR, "label rows")
+        ctx.require("labels.annotate", "label rows")
+        if source_kind != SourceKind.HUMAN:
+            ctx.require("labels.review" if source_kind == SourceKind.REVIEW
+                        else "labels.write", f"record {source_kind} answers")
         schema = self.schema(ctx, dataset, name)
         row = self.datasets.row(ctx, dataset, key)
         answer = Answer(key=key, label=label, labels=labels, spans=spans, skip=skip,
@@ -156,7 +159,7 @@ class LabelService:
 
     def undo(self, ctx: Ctx, dataset: str, name: str) -> Annotation:
         """Retract your newest answer in this schema (it stays in the history)."""
-        ctx.require(Role.EDITOR, "label rows")
+        ctx.require("labels.annotate", "label rows")
         with self.db.session() as s:
             schema_row = self.schema_row(s, ctx, dataset, name)
             row = s.scalars(select(AnnotationRow).where(
@@ -211,7 +214,7 @@ class LabelService:
         if order not in ("sequential", "random") and pending and \
                 self.vectors_missing(ctx, dataset, name, table) > INLINE_EMBED:
             order = "sequential"  # until the texts are embedded (a viewer cannot start it)
-            if ctx.actor.role.rank >= Role.EDITOR.rank:
+            if ctx.can("labels.write"):
                 preparing = self.prepare_vectors(ctx, dataset, name).id
         if order == "random":
             random.Random(f"{seed}:{ctx.actor.name}").shuffle(pending)
@@ -442,7 +445,7 @@ class LabelService:
         dataset version; None when they are already there."""
         from sluice.core.labels.commit import commit_labels
 
-        ctx.require(Role.EDITOR, "commit labels")
+        ctx.require("labels.review", "commit labels")
         self.schema(ctx, dataset, name)
         version = commit_labels(self.platform, ctx, dataset, name, weak=weak,
                                 message=message)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.labels.models import Answer, AnswerError, SessionResult
 from sluice.core.labels.service import answer_value
 from sluice.errors import InvalidInput, NotFound, SluiceError
@@ -22,7 +22,7 @@ def record_answers(labels: LabelService, ctx: Ctx, dataset: str, schema: str,
                    answers: Iterable[Answer]) -> SessionResult:
     """Check every answer against its row, then save the good ones in one transaction;
     one that is refused (unknown row or class, bad span) is reported, the rest go on."""
-    ctx.require(Role.EDITOR, "label rows")
+    ctx.require("labels.annotate", "label rows")
     answers = list(answers)
     if len(answers) > MAX_ANSWERS:  # refused before any is saved
         raise InvalidInput(f"at most {MAX_ANSWERS} answers per call; send the rest in "
@@ -47,10 +47,11 @@ def record_answers(labels: LabelService, ctx: Ctx, dataset: str, schema: str,
 
 
 def finish(labels: LabelService, ctx: Ctx, dataset: str, schema: str) -> VersionInfo | None:
-    """Commit people's labels into a new dataset version; None when they are unchanged or
-    nobody has labeled anything yet."""
-    ctx.require(Role.EDITOR, "label rows")
-    if not labels.resolved_values(ctx, dataset, schema):
+    """Commit people's labels into a new dataset version; None when they are unchanged,
+    nobody has labeled anything yet, or the caller may only annotate (the answers are
+    kept; someone with ``labels.review`` commits them)."""
+    ctx.require("labels.annotate", "label rows")
+    if not ctx.can("labels.review") or not labels.resolved_values(ctx, dataset, schema):
         return None
     return labels.commit(ctx, dataset, schema,
                          message=f"labeling session of {ctx.actor.name} in {schema}")

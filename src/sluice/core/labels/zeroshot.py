@@ -37,7 +37,7 @@ def parse_vote(reply: str, classes: list[str]) -> str | None:
     return next((lowered[w] for w in words if w in lowered), None)
 
 
-@job_handler(KIND_LLM)
+@job_handler(KIND_LLM, permission="labels.write")
 def run_llm_function(platform: Platform, job: JobContext,
                      params: dict[str, Any]) -> dict[str, Any]:
     dataset, schema, name = params["dataset"], params["schema"], params["name"]

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.datasets.commits import WriteResult, WriteTarget
 from sluice.core.datasets.refs import DatasetRef, parse_ref
 from sluice.core.datasets.rows import HASH, KEY, content_hashes, user_columns
@@ -55,7 +55,7 @@ class QualityService:
 
     def redact(self, ctx: Ctx, name: str) -> JobInfo:
         """Start a job committing a version with PII in text columns masked."""
-        ctx.require(Role.EDITOR, "redact datasets")
+        ctx.require("datasets.write", "redact datasets")
         row, _ = self.platform.datasets.resolve(ctx, parse_ref(name).name)
         return self.platform.jobs.submit(ctx, KIND_REDACT, {"dataset": row.name})
 

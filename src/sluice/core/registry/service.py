@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.events.log import emit
 from sluice.core.events.models import AliasMoved, ModelVersionCreated
 from sluice.core.registry.models import AliasChange, ModelCard, ModelVersion, RegisteredModel
@@ -47,7 +47,7 @@ class RegistryService:
     # registered models
     def create(self, ctx: Ctx, name: str, *, description: str = "",
                tags: dict[str, str] | None = None) -> RegisteredModel:
-        ctx.require(Role.EDITOR, "register models")
+        ctx.require("models.write", "register models")
         name = _check_name(name)
         stamp = now_ms()
         try:
@@ -79,7 +79,7 @@ class RegistryService:
 
     def update(self, ctx: Ctx, name: str, *, description: str | None = None,
                tags: dict[str, str] | None = None) -> RegisteredModel:
-        ctx.require(Role.EDITOR, "change models")
+        ctx.require("models.write", "change models")
         with self.db.session() as s:
             row = self.row(s, ctx, name)
             if description is not None:
@@ -90,7 +90,7 @@ class RegistryService:
             return _registered(s, row)
 
     def delete(self, ctx: Ctx, name: str) -> None:
-        ctx.require(Role.EDITOR, "delete models")
+        ctx.require("models.write", "delete models")
         with self.db.session() as s:
             row = self.row(s, ctx, name)
             for table in (ModelAliasRow, ModelVersionRow):
@@ -105,7 +105,7 @@ class RegistryService:
                        logged_model_id: str | None = None, description: str = "",
                        tags: dict[str, str] | None = None) -> ModelVersion:
         """A new version (1, 2, ...) from a logged model, a run artifact or an artifact URI."""
-        ctx.require(Role.EDITOR, "register model versions")
+        ctx.require("models.write", "register model versions")
         logged_model_id = logged_model_id or _logged_model_of(source)
         run_id = run_id or _run_of(source)
         if logged_model_id:
@@ -173,7 +173,7 @@ class RegistryService:
     def update_version(self, ctx: Ctx, name: str, version: int, *,
                        description: str | None = None,
                        tags: dict[str, str] | None = None) -> ModelVersion:
-        ctx.require(Role.EDITOR, "change model versions")
+        ctx.require("models.write", "change model versions")
         with self.db.session() as s:
             model = self.row(s, ctx, name)
             row = self._version_row(s, model, version)
@@ -186,7 +186,7 @@ class RegistryService:
 
     # aliases
     def set_alias(self, ctx: Ctx, name: str, alias: str, version: int) -> ModelVersion:
-        ctx.require(Role.EDITOR, "move model aliases")
+        ctx.require("models.promote", "move model aliases")
         alias = _check_alias(alias)
         with self.db.lock(f"model-alias:{ctx.project_id}:{name}"), self.db.session() as s:
             model = self.row(s, ctx, name)
@@ -206,7 +206,7 @@ class RegistryService:
         return result
 
     def delete_alias(self, ctx: Ctx, name: str, alias: str) -> None:
-        ctx.require(Role.EDITOR, "move model aliases")
+        ctx.require("models.promote", "move model aliases")
         with self.db.session() as s:
             model = self.row(s, ctx, name)
             row = s.get(ModelAliasRow, (model.id, alias))

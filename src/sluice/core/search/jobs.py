@@ -14,16 +14,16 @@ if TYPE_CHECKING:
     from sluice.platform import Platform
 
 
-@job_handler(KIND_SYNC)
+@job_handler(KIND_SYNC, permission="views.write")
 def sync_view(platform: Platform, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     return ViewSync(platform, job, str(params["view"])).run()
 
 
-@job_handler(KIND_EVAL_RETRIEVAL)
+@job_handler(KIND_EVAL_RETRIEVAL, permission="views.write")
 def eval_retrieval(platform: Platform, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     return platform.evals.run_retrieval(job, params)
 
 
-@job_handler(KIND_EVAL_RAG)
+@job_handler(KIND_EVAL_RAG, permission="views.write")
 def eval_rag(platform: Platform, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     return platform.rag_evals.run(job, params)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.datasets.refs import parse_ref
 from sluice.core.jobs.models import JobInfo
 from sluice.core.streams.urls import parse_stream_url
@@ -27,7 +27,7 @@ class StreamService:
         stop_after_idle: float | None = None,
     ) -> JobInfo:
         """Start a job that commits micro-batches from a Redis stream into ``dataset``."""
-        ctx.require(Role.EDITOR, "start stream consumers")
+        ctx.require("datasets.write", "start stream consumers")
         parse_ref(dataset)
         settings = self.platform.settings
         target = parse_stream_url(url, settings.stream_hosts)

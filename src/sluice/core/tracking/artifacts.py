@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 from sqlalchemy import select
 
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.tracking.experiments import now_ms
 from sluice.core.tracking.models import ArtifactEntry
 from sluice.errors import InvalidInput, NotFound
@@ -74,7 +74,7 @@ class Artifacts:
 
     def put_file(self, ctx: Ctx, path: str, local: Path) -> ArtifactEntry:
         """Store ``local`` under ``path`` (replacing an earlier file there)."""
-        ctx.require(Role.EDITOR, "write artifacts")
+        ctx.require("runs.write", "write artifacts")
         path = safe_relpath(path)
         experiment_id = self.owner(ctx, path)
         if local.is_symlink():
@@ -88,7 +88,7 @@ class Artifacts:
 
     def delete(self, ctx: Ctx, path: str) -> int:
         """Forget the file at ``path``, or every file under it; returns how many."""
-        ctx.require(Role.EDITOR, "delete artifacts")
+        ctx.require("runs.write", "delete artifacts")
         path = safe_relpath(path).rstrip("/")
         self.owner(ctx, path)
         with self.db.session() as s:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.tracking.models import Experiment
 from sluice.errors import AlreadyExists, InvalidInput, NotFound
 from sluice.storage.metadata.schema import ExperimentRow
@@ -32,7 +32,7 @@ class Experiments:
         self.audit = audit
 
     def create(self, ctx: Ctx, name: str, *, tags: dict[str, str] | None = None) -> Experiment:
-        ctx.require(Role.EDITOR, "create experiments")
+        ctx.require("runs.write", "create experiments")
         name = _check_name(name)
         try:
             with self.db.session() as s:
@@ -100,7 +100,7 @@ class Experiments:
 
     def update(self, ctx: Ctx, ref: str | int, *, name: str | None = None,
                tags: dict[str, str] | None = None, stage: str | None = None) -> Experiment:
-        ctx.require(Role.EDITOR, "change experiments")
+        ctx.require("runs.write", "change experiments")
         with self.db.session() as s:
             row = self.row(s, ctx, ref)
             if name is not None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.tracking.experiments import Experiments, now_ms
 from sluice.core.tracking.models import LoggedModel, Metric
 from sluice.core.tracking.runs import nan_if_null
@@ -34,7 +34,7 @@ class LoggedModels:
                source_run_id: str | None = None, model_type: str | None = None,
                params: dict[str, str] | None = None,
                tags: dict[str, str] | None = None) -> LoggedModel:
-        ctx.require(Role.EDITOR, "log models")
+        ctx.require("runs.write", "log models")
         stamp = now_ms()
         with self.db.session() as s:
             exp = self.experiments.row(s, ctx, experiment)
@@ -55,7 +55,7 @@ class LoggedModels:
 
     def finalize(self, ctx: Ctx, model_id: str, status: str,
                  message: str | None = None) -> LoggedModel:
-        ctx.require(Role.EDITOR, "log models")
+        ctx.require("runs.write", "log models")
         if status not in STATUSES:
             raise InvalidInput(f"unknown logged model status {status!r}",
                                code="invalid_status")
@@ -65,7 +65,7 @@ class LoggedModels:
             return _model(s, row)
 
     def set_tags(self, ctx: Ctx, model_id: str, tags: dict[str, str]) -> None:
-        ctx.require(Role.EDITOR, "tag models")
+        ctx.require("runs.write", "tag models")
         with self.db.session() as s:
             row = self._row(s, ctx, model_id)
             row.tags = {**row.tags, **{k: str(v) for k, v in tags.items()}}

@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.events.log import emit
 from sluice.core.events.models import RunFinished, RunInputsLogged, RunSource, RunStarted
 from sluice.core.tracking.compare import MAX_COMPARE, RunComparison, compare
@@ -57,7 +57,7 @@ class Runs:
     def create(self, ctx: Ctx, experiment: str | int, *, name: str | None = None,
                tags: dict[str, str] | None = None, start_ms: int | None = None,
                parent_id: str | None = None) -> Run:
-        ctx.require(Role.EDITOR, "start runs")
+        ctx.require("runs.write", "start runs")
         tags = dict(tags or {})
         name = name or tags.get(RUN_NAME_TAG) or _run_name()
         tags[RUN_NAME_TAG] = name
@@ -96,7 +96,7 @@ class Runs:
 
     def update(self, ctx: Ctx, run_id: str, *, status: str | None = None,
                end_ms: int | None = None, name: str | None = None) -> Run:
-        ctx.require(Role.EDITOR, "change runs")
+        ctx.require("runs.write", "change runs")
         with self.db.session() as s:
             row = self._row(s, ctx, run_id)
             was = row.status
@@ -118,7 +118,7 @@ class Runs:
 
     def set_stage(self, ctx: Ctx, run_id: str, stage: str) -> None:
         """Soft-delete (``deleted``) or restore (``active``) a run."""
-        ctx.require(Role.EDITOR, "delete runs")
+        ctx.require("runs.write", "delete runs")
         with self.db.session() as s:
             self._row(s, ctx, run_id, active=False).lifecycle_stage = stage
 
@@ -130,7 +130,7 @@ class Runs:
         Raises:
             InvalidInput: too many values, a bad key or value, or a param that would change.
         """
-        ctx.require(Role.EDITOR, "log to runs")
+        ctx.require("runs.write", "log to runs")
         params, tags = dict(params or {}), dict(tags or {})
         _check_batch(metrics, params, tags)
         for attempt in range(3):
@@ -152,7 +152,7 @@ class Runs:
                                    "retry", code="concurrent_write") from None
 
     def delete_tag(self, ctx: Ctx, run_id: str, key: str) -> None:
-        ctx.require(Role.EDITOR, "change runs")
+        ctx.require("runs.write", "change runs")
         with self.db.session() as s:
             self._row(s, ctx, run_id)
             s.execute(delete(RunTagRow).where(RunTagRow.run_id == run_id, RunTagRow.key == key))
@@ -184,7 +184,7 @@ class Runs:
         return [(nan_if_null(v), st, t, m) for v, st, t, m in rows[:limit]], token
 
     def log_inputs(self, ctx: Ctx, run_id: str, inputs: Iterable[RunInput]) -> None:
-        ctx.require(Role.EDITOR, "log to runs")
+        ctx.require("runs.write", "log to runs")
         with self.db.session() as s:
             row = self._row(s, ctx, run_id)
             sources = []
@@ -198,7 +198,7 @@ class Runs:
                 emit(s, ctx, RunInputsLogged(run_id=row.id, name=row.name, inputs=sources))
 
     def log_outputs(self, ctx: Ctx, run_id: str, model_ids: Iterable[tuple[str, int]]) -> None:
-        ctx.require(Role.EDITOR, "log to runs")
+        ctx.require("runs.write", "log to runs")
         with self.db.session() as s:
             self._row(s, ctx, run_id)
             for model_id, step in model_ids:

@@ -9,7 +9,7 @@ import pyarrow as pa
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, aliased
 
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.datasets.models import DatasetKind
 from sluice.core.datasets.refs import parse_ref
 from sluice.core.events.acting import acting_for
@@ -45,7 +45,7 @@ class ViewService:
                chunk_size: int = 200, chunk_overlap: int = 30, embedder: str | None = None,
                auto_sync: bool = True, sync: bool = True) -> ViewInfo:
         """Create the view ``name`` over ``source``'s text ``column`` and start its sync."""
-        ctx.require(Role.EDITOR, "create views")
+        ctx.require("views.write", "create views")
         check_name(name, "view")
         ChunkSpec(chunk_size, chunk_overlap)
         embedder = embedder or self.platform.settings.embedder
@@ -82,7 +82,7 @@ class ViewService:
 
     def sync(self, ctx: Ctx, name: str) -> JobInfo:
         """Start a job bringing the view up to its source's newest version."""
-        ctx.require(Role.EDITOR, "sync views")
+        ctx.require("views.write", "sync views")
         dataset, _ = self.lookup(ctx, name)
         return self.platform.jobs.submit(ctx, KIND_SYNC, {"view": dataset.name})
 

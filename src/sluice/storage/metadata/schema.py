@@ -68,6 +68,7 @@ class ProjectRow(Base):
     name: Mapped[str] = mapped_column(String(128), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]  # deleted: hidden, its data kept (restorable)
 
 
 class UserRow(Base):
@@ -92,6 +93,28 @@ class TokenRow(Base):
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("tokens.id"), index=True)
+    project_id: Mapped[str | None] = mapped_column(String(26))  # scoped to this project
+
+
+class RoleRow(Base):
+    """A custom role: a named set of permissions, usable in any project."""
+
+    __tablename__ = "roles"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(128))
+
+
+class MemberRow(Base):
+    """A user's role in one project (built-in or custom)."""
+
+    __tablename__ = "project_members"
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
 
 
 class DatasetRow(Base):

@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from sluice.api.policy import policy
+from sluice.core.access.catalog import SIGNED_IN
 from sluice.web.session import WebCtx
 from sluice.web.twin import twin
 
@@ -15,13 +17,13 @@ router = APIRouter(include_in_schema=False)
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
-@router.get("/openapi.json")
+@router.get("/openapi.json", openapi_extra=policy(permission=SIGNED_IN))
 def openapi_document(request: Request, ctx: WebCtx) -> JSONResponse:
     """The OpenAPI document (a session cookie or a bearer token is needed)."""
     return JSONResponse(request.app.openapi())
 
 
-@twin(router, "/docs", "apidocs.html")
+@twin(router, "/docs", "apidocs.html", permission=SIGNED_IN)
 def docs_page(request: Request, ctx: WebCtx) -> dict[str, Any]:
     spec = request.app.openapi()
     groups: dict[str, list[dict[str, Any]]] = {}

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from sluice.api.deps import PlatformDep, client_address
 from sluice.api.policy import policy
+from sluice.core.access.catalog import PUBLIC
 from sluice.errors import RateLimited, Unauthorized
 from sluice.web.links import safe_redirect
 from sluice.web.session import COOKIE, check_same_origin
@@ -18,13 +19,14 @@ router = APIRouter(include_in_schema=False)
 FORM_BYTES = 16 * 1024  # a token and a path: anything bigger is refused before it is read
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, openapi_extra=policy(permission=PUBLIC))
 def login_form(request: Request, next: str = "/datasets") -> HTMLResponse:
     return templates.TemplateResponse(request, "login.html",
                                       {"page": {"title": "Log in", "next": _safe(next)}})
 
 
-@router.post("/login", response_model=None, openapi_extra=policy(body=FORM_BYTES))
+@router.post("/login", response_model=None,
+             openapi_extra=policy(permission=PUBLIC, body=FORM_BYTES))
 def login(request: Request, platform: PlatformDep, token: Annotated[str, Form()],
           next: Annotated[str, Form()] = "/datasets") -> HTMLResponse | RedirectResponse:
     check_same_origin(request)
@@ -41,7 +43,7 @@ def login(request: Request, platform: PlatformDep, token: Annotated[str, Form()]
     return response
 
 
-@router.post("/logout", openapi_extra=policy(body=FORM_BYTES))
+@router.post("/logout", openapi_extra=policy(permission=PUBLIC, body=FORM_BYTES))
 def logout(request: Request, platform: PlatformDep) -> RedirectResponse:
     check_same_origin(request)
     secret = request.cookies.get(COOKIE)

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from sluice.api.deps import PlatformDep
+from sluice.api.policy import policy
+from sluice.core.access.catalog import PUBLIC
 from sluice.core.datasets.refs import DatasetRef
 from sluice.errors import NotFound
 from sluice.web.charts import quality_charts
@@ -18,8 +20,9 @@ router = APIRouter(include_in_schema=False)
 PAGE = 25
 
 
-@router.get("/")
+@router.get("/", openapi_extra=policy(permission=PUBLIC))
 def home() -> RedirectResponse:
+    """To the datasets page (which asks for a login if needed)."""
     return RedirectResponse("/datasets", status_code=303)
 
 

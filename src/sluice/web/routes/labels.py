@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from markupsafe import escape
 
 from sluice.api.deps import PlatformDep
+from sluice.api.policy import policy
 from sluice.core.labels.models import CURVE_STRATEGIES, QUEUE_ORDERS, Answer, SchemaKind
 from sluice.core.labels.rules import config_from_rule
 from sluice.errors import SluiceError
@@ -55,7 +56,7 @@ def annotate_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
             "orders": list(QUEUE_ORDERS)}
 
 
-@router.post("/label/{dataset}/{schema}/answer")
+@router.post("/label/{dataset}/{schema}/answer", openapi_extra=policy(permission="labels.annotate"))
 def answer(dataset: str, schema: str, body: Answer, ctx: WebCtx,
            platform: PlatformDep) -> JSONResponse:
     return _as_json(lambda: platform.labels.annotate(
@@ -63,7 +64,7 @@ def answer(dataset: str, schema: str, body: Answer, ctx: WebCtx,
         spans=body.spans, skip=body.skip).model_dump(mode="json"), status=201)
 
 
-@router.post("/label/{dataset}/{schema}/finish")
+@router.post("/label/{dataset}/{schema}/finish", openapi_extra=policy(permission="labels.annotate"))
 def finish(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep) -> JSONResponse:
     """End the labeling session: people's labels go into a new dataset version."""
     def run() -> dict[str, Any]:
@@ -73,7 +74,7 @@ def finish(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep) -> JSO
     return _as_json(run)
 
 
-@router.post("/label/{dataset}/{schema}/undo")
+@router.post("/label/{dataset}/{schema}/undo", openapi_extra=policy(permission="labels.annotate"))
 def undo(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep) -> JSONResponse:
     return _as_json(lambda: platform.labels.undo(ctx, dataset, schema).model_dump(mode="json"))
 
@@ -105,7 +106,7 @@ def agreement_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
             "resolved": resolved, "texts": texts}
 
 
-@router.post("/label/{dataset}/{schema}/resolve")
+@router.post("/label/{dataset}/{schema}/resolve", openapi_extra=policy(permission="labels.review"))
 def resolve(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep,
             key: Annotated[str, Form()], label: Annotated[str | None, Form()] = None,
             adopt: Annotated[str | None, Form()] = None,
@@ -196,7 +197,7 @@ def _to_job(job_id: str, dataset: str, schema: str) -> RedirectResponse:
     return RedirectResponse(f"/jobs/{job_id}?back={back}", status_code=303)
 
 
-@router.post("/label/{dataset}/{schema}/commit")
+@router.post("/label/{dataset}/{schema}/commit", openapi_extra=policy(permission="labels.review"))
 def commit(dataset: str, schema: str, ctx: WebCtx, platform: PlatformDep,
            weak: Annotated[bool, Form()] = False) -> RedirectResponse:
     """The page's "commit labels" button: a new dataset version with the label columns."""

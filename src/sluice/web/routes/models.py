@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from sluice.api.deps import PlatformDep
+from sluice.api.policy import policy
 from sluice.errors import InvalidInput
 from sluice.web.session import WebCtx
 from sluice.web.twin import twin
@@ -31,7 +32,7 @@ def model_page(request: Request, name: str, ctx: WebCtx, platform: PlatformDep) 
             "suggested_aliases": sorted({"production", "staging", *model.aliases})}
 
 
-@router.post("/models/{name}/promote")
+@router.post("/models/{name}/promote", openapi_extra=policy(permission="models.promote"))
 def promote(name: str, ctx: WebCtx, platform: PlatformDep, alias: Annotated[str, Form()],
             version: Annotated[int, Form()]) -> RedirectResponse:
     """Point an alias at a version (the button on the model page)."""

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from sluice.api.deps import PlatformDep
 from sluice.api.policy import policy
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.ingest.parsers.registry import supported_extensions
 from sluice.core.ingest.scan import TABULAR
 from sluice.core.ingest.uploads import UploadService
@@ -37,7 +37,7 @@ def upload_page(request: Request, ctx: WebCtx, platform: PlatformDep) -> dict[st
 
 
 @router.post("/upload", openapi_extra=policy(body="max_upload_bytes", streamed=True,
-                                             role=Role.EDITOR))
+                                             permission="datasets.write"))
 async def upload(request: Request, ctx: WebCtx, platform: PlatformDep) -> RedirectResponse:
     platform.uploads.allow(ctx)  # before the body is read
     limit = platform.settings.max_upload_files

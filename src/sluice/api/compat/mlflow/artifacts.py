@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from sluice.api.body import stream_to_file
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.policy import policy
-from sluice.core.context import Ctx, Role
+from sluice.core.context import Ctx
 from sluice.core.tracking.artifacts import safe_relpath
 from sluice.platform import Platform
 
@@ -29,9 +29,9 @@ PREFIX = "/api/2.0/mlflow-artifacts/artifacts"
 
 
 @router.put(PREFIX + "/{path:path}", openapi_extra=policy(
-    body="max_artifact_bytes", streamed=True, role=Role.EDITOR))
+    body="max_artifact_bytes", streamed=True, permission="runs.write"))
 async def upload(path: str, request: Request, ctx: CtxDep, platform: PlatformDep) -> Response:
-    ctx.require(Role.EDITOR, "write artifacts")
+    ctx.require("runs.write", "write artifacts")
     artifacts = platform.tracking.artifacts
     await run_in_threadpool(artifacts.owner, ctx, safe_relpath(path))
     async with received_file(request, platform) as tmp:

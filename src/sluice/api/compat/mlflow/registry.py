@@ -9,6 +9,7 @@ from sluice.api.compat.mlflow import shapes
 from sluice.api.compat.mlflow.fastjson import FastJsonRouter
 from sluice.api.compat.mlflow.tracking import OK, Payload, need
 from sluice.api.deps import CtxDep, PlatformDep
+from sluice.api.policy import policy
 from sluice.core.context import Ctx
 from sluice.errors import InvalidInput
 from sluice.platform import Platform
@@ -78,14 +79,14 @@ def set_registered_model_tag(body: Payload, ctx: CtxDep,
     return OK
 
 
-@router.post("/registered-models/alias")
+@router.post("/registered-models/alias", openapi_extra=policy(permission="models.promote"))
 def set_alias(body: Payload, ctx: CtxDep, platform: PlatformDep) -> dict[str, Any]:
     platform.registry.set_alias(ctx, need(body, "name"), need(body, "alias"),
                                 int(need(body, "version")))
     return OK
 
 
-@router.delete("/registered-models/alias")
+@router.delete("/registered-models/alias", openapi_extra=policy(permission="models.promote"))
 def delete_alias(ctx: CtxDep, platform: PlatformDep, body: Payload,
                  name: str | None = None, alias: str | None = None) -> dict[str, Any]:
     platform.registry.delete_alias(ctx, name or need(body, "name"), alias or need(body, "alias"))
@@ -98,7 +99,8 @@ def get_by_alias(name: str, alias: str, ctx: CtxDep, platform: PlatformDep) -> d
         platform.registry.version(ctx, name, f"@{alias}"))}
 
 
-@router.post("/registered-models/get-latest-versions")
+@router.post("/registered-models/get-latest-versions",
+             openapi_extra=policy(permission="models.read"))
 def latest_versions(body: Payload, ctx: CtxDep, platform: PlatformDep) -> dict[str, Any]:
     versions = platform.registry.versions(ctx, need(body, "name"))
     return {"model_versions": [shapes.model_version(v) for v in versions[:1]]}

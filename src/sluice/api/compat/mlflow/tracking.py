@@ -9,6 +9,7 @@ from fastapi import Body
 from sluice.api.compat.mlflow import shapes
 from sluice.api.compat.mlflow.fastjson import FastJsonRouter
 from sluice.api.deps import CtxDep, PlatformDep
+from sluice.api.policy import policy
 from sluice.core.tracking.models import Metric, RunInput
 from sluice.errors import InvalidInput, NotFound
 
@@ -53,7 +54,7 @@ def get_experiment(experiment_id: str, ctx: CtxDep, platform: PlatformDep) -> di
                                                                               experiment_id))}
 
 
-@router.post("/experiments/search")
+@router.post("/experiments/search", openapi_extra=policy(permission="runs.read"))
 def search_experiments(body: Payload, ctx: CtxDep, platform: PlatformDep) -> dict[str, Any]:
     view = str(body.get("view_type", "ACTIVE_ONLY")).upper()
     exps = platform.tracking.experiments.list(ctx, include_deleted=view != "ACTIVE_ONLY")
@@ -124,7 +125,7 @@ def restore_run(body: Payload, ctx: CtxDep, platform: PlatformDep) -> dict[str, 
     return OK
 
 
-@router.post("/runs/search")
+@router.post("/runs/search", openapi_extra=policy(permission="runs.read"))
 def search_runs(body: Payload, ctx: CtxDep, platform: PlatformDep) -> dict[str, Any]:
     page = platform.tracking.search(
         ctx, [str(e) for e in body.get("experiment_ids") or []] or ["0"],
@@ -259,7 +260,7 @@ def set_logged_model_tags(model_id: str, body: Payload, ctx: CtxDep,
     return OK
 
 
-@router.post("/logged-models/search")
+@router.post("/logged-models/search", openapi_extra=policy(permission="runs.read"))
 def search_logged_models(body: Payload, ctx: CtxDep, platform: PlatformDep) -> dict[str, Any]:
     models = platform.tracking.models.search(
         ctx, [str(e) for e in body.get("experiment_ids") or []] or ["0"],
