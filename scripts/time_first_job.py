@@ -18,7 +18,7 @@ from pathlib import Path
 CHILD = """
 import time
 t0 = time.perf_counter()
-from sluice.core.jobs.executors import _init_worker, _run_in_worker
+from sluice.workers.executors import _init_worker, _run_in_worker
 from sluice.settings import load_settings
 settings = load_settings(env={{}}, home={home!r}, executor="thread")
 _init_worker(settings)

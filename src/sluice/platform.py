@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from sluice.core.datasets.service import DatasetService
     from sluice.core.ingest.service import IngestService
     from sluice.core.ingest.uploads import UploadService
-    from sluice.core.jobs.executors import Executor
+    from sluice.core.jobs.executor import Executor
     from sluice.core.labels.service import LabelService
     from sluice.core.limits.budget import ModelBudget
     from sluice.core.lineage.service import LineageService
@@ -110,6 +110,7 @@ class Platform:
         self.events.subscribe("views.auto_sync", AUTO_SYNC_KINDS, self._auto_sync,
                               prompt=True)
         self.events.subscribe("lineage", LINEAGE_KINDS, Projection(self.db).handle)
+        self._subscribe_areas()
 
     # -- services, each built when first asked for ---------------------------------
 
@@ -174,7 +175,7 @@ class Platform:
     def ingest(self) -> IngestService:
         from sluice.core.ingest.service import IngestService
 
-        return IngestService(self)
+        return IngestService(self.blobs, self.tables, self.datasets, self.jobs, self.settings)
 
     @service
     def uploads(self) -> UploadService:
@@ -186,49 +187,51 @@ class Platform:
     def quality(self) -> QualityService:
         from sluice.core.quality.service import QualityService
 
-        return QualityService(self)
+        return QualityService(self.db, self.tables, self.datasets, self.jobs)
 
     @service
     def streams(self) -> StreamService:
         from sluice.core.streams.service import StreamService
 
-        return StreamService(self)
+        return StreamService(self.jobs, self.settings)
 
     @service
     def views(self) -> ViewService:
         from sluice.core.views.service import ViewService
 
-        return ViewService(self)
+        return ViewService(self.db, self.tables, self.blobs, self.datasets, self.jobs,
+                           self.projects, self.audit, self.settings)
 
     @service
     def search(self) -> SearchService:
         from sluice.core.search.service import SearchService
 
-        return SearchService(self)
+        return SearchService(self.db, self.blobs, self.datasets, self.views, self.sql,
+                             self.settings)
 
     @service
     def evals(self) -> EvalService:
         from sluice.core.search.eval_service import EvalService
 
-        return EvalService(self)
+        return EvalService(self.jobs, self.views, self.search)
 
     @service
     def rag(self) -> RagService:
         from sluice.core.rag.service import RagService
 
-        return RagService(self)
+        return RagService(self.db, self.search, self.model_budget, self.settings)
 
     @service
     def rag_evals(self) -> RagEval:
         from sluice.core.search.eval_service import RagEval
 
-        return RagEval(self)
+        return RagEval(self.jobs, self.views, self.rag, self.settings)
 
     @service
     def tracking(self) -> TrackingService:
         from sluice.core.tracking.service import TrackingService
 
-        return TrackingService(self)
+        return TrackingService(self.db, self.audit, self.blobs)
 
     @service
     def registry(self) -> RegistryService:
@@ -258,7 +261,25 @@ class Platform:
     def labels(self) -> LabelService:
         from sluice.core.labels.service import LabelService
 
-        return LabelService(self)
+        return LabelService(self.db, self.tables, self.blobs, self.datasets, self.jobs,
+                            self.sql, self.audit, self.settings)
+
+    def _subscribe_areas(self) -> None:
+        """The event subscribers areas declare; a bad declaration is reported, and a
+        handler that fails to import fails (and is retried) like one that raises."""
+        for area in areas.areas():
+            for sub in area.subscribers:
+                try:
+                    self.events.subscribe(f"{area.name}.{sub.name}", sub.kinds,
+                                          self._area_handler(sub.handler), prompt=sub.prompt)
+                except Exception as exc:
+                    areas.report(area.name, f"subscriber {sub.name}", exc)
+
+    def _area_handler(self, ref: str) -> Callable[[Event], None]:
+        def handle(event: Event) -> None:
+            areas.resolve(ref)(self, event)
+
+        return handle
 
     # Wiring between services, resolved when it is used (so neither is built early).
     def _auto_sync(self, event: Event) -> None:
@@ -323,7 +344,7 @@ class Platform:
 
     @cached_property
     def executor(self) -> Executor:
-        from sluice.core.jobs.executors import make_executor
+        from sluice.workers.executors import make_executor
 
         with self._executor_lock:
             return make_executor(self)

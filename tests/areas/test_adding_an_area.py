@@ -61,6 +61,16 @@ def test_the_area_job_runs_through_the_job_registry(hello: Platform, http: TestC
     assert http.post("/api/v1/hello/Ada").json()["times"] == 3
 
 
+def test_the_area_reads_the_event_log(hello: Platform) -> None:
+    ctx = hello.local_context()
+    hello.appends.append(ctx, "zed", [{"a": 1}])
+    hello.appends.append(ctx, "zed", [{"a": 2}])
+    hello.events.dispatch()
+    state = {s.name: s for s in hello.events.subscribers()}["hello.greet_datasets"]
+    assert state.lag == 0 and state.failures == 0
+    assert hello.service("hello").greet(ctx, "dataset zed").times == 3  # two events + this
+
+
 def test_the_area_page_its_twin_and_its_nav_entry(http: TestClient) -> None:
     page = http.get("/hello", params={"name": "Lin"})
     assert page.status_code == 200

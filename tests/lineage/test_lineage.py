@@ -144,3 +144,44 @@ def test_the_cli(tmp_path: Path) -> None:
     bad = run(home, "lineage", "what", "--json", check=False)
     assert bad.returncode != 0 and json.loads(bad.stdout)["error"]["code"] == \
         "invalid_lineage_ref"
+
+
+def test_a_workspace_from_before_the_event_log_gets_its_lineage(db_platform: Any,
+                                                                tmp_path: Path) -> None:
+    """Changes recorded before 0007 had no events; 0009 writes them, so the graph (and the
+    model cards) cover the whole history. Simulated by emptying the log and the graph and
+    running 0009 again."""
+    import sqlalchemy as sa
+
+    from sluice.sdk.local import LocalClient
+    from tests.unit.test_migrations import downgraded_to, upgraded_to
+
+    platform = db_platform
+    client = LocalClient(platform, platform.local_context(), owns_platform=False)
+    story = _story(client, tmp_path)
+    tables = "events, event_cursors, lineage_nodes, lineage_edges"
+    with platform.db.engine.begin() as conn:  # as if the log had never been (ids from 1)
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY"))
+        for table in tables.split(", "):
+            conn.execute(sa.text(f"DELETE FROM {table}"))
+    with downgraded_to(platform.db, "0008"):
+        pass
+    with upgraded_to(platform.db, "0009"):
+        pass
+    graph = client.lineage("spam@production")
+    labels = {k: [n.label for n in graph.of_kind(k)] for k in NodeKind}
+    assert labels[NodeKind.MODEL_VERSION] == ["spam v1"]
+    assert f"msgs@{story['version']}" in labels[NodeKind.DATASET] and "msgs@1" in \
+        labels[NodeKind.DATASET]
+    assert [n.attrs["schema"] for n in graph.of_kind(NodeKind.LABELS)] == ["spam"]
+    assert [n.href for n in graph.of_kind(NodeKind.RUN)] == [f"/runs/{story['run']}"]
+    with upgraded_to(platform.db, "0009"):  # nothing is written twice
+        pass
+    with downgraded_to(platform.db, "0008"):
+        pass
+    with upgraded_to(platform.db, "0009"):
+        pass
+    with platform.db.engine.connect() as conn:
+        kinds = [k for (k,) in conn.execute(sa.text("SELECT kind FROM events"))]
+    assert kinds.count("model.version_created") == 1 and kinds.count("run.started") == 1

@@ -65,8 +65,9 @@ def test_0006_moves_stream_passwords_out_of_shown_params(tmp_path):
 
 
 @contextmanager
-def upgraded_to(db: Any, revision: str) -> Iterator[Any]:
-    """A connection to ``db`` migrated up to ``revision``, committed on leaving."""
+def upgraded_to(db: Any, revision: str, *, down: bool = False) -> Iterator[Any]:
+    """A connection to ``db`` migrated up (or ``down``) to ``revision``, committed on
+    leaving."""
     from alembic import command
     from alembic.config import Config
 
@@ -76,5 +77,9 @@ def upgraded_to(db: Any, revision: str) -> Iterator[Any]:
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        (command.downgrade if down else command.upgrade)(cfg, revision)
         yield conn
+
+
+def downgraded_to(db: Any, revision: str) -> Any:
+    return upgraded_to(db, revision, down=True)

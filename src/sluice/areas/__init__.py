@@ -30,7 +30,7 @@ from typing import Any
 from sluice.core.access.catalog import Permission
 from sluice.errors import InvalidInput, NotFound
 
-__all__ = ["Area", "NavEntry", "Permission", "SdkPart"]
+__all__ = ["Area", "NavEntry", "Permission", "SdkPart", "Subscriber"]
 
 log = logging.getLogger("sluice.areas")
 GROUP = "sluice.areas"
@@ -65,6 +65,19 @@ class SdkPart:
 
 
 @dataclass(frozen=True)
+class Subscriber:
+    """An area's reader of the event log: ``handler`` (``"module:function"``) is called as
+    ``fn(platform, event)`` for each event of ``kinds``, at least once, retried with backoff
+    when it raises. Its cursor is stored as ``<area>.<name>``; ``prompt`` ones run right
+    after each change, the others in the server's loop."""
+
+    name: str
+    kinds: tuple[str, ...]
+    handler: str
+    prompt: bool = False
+
+
+@dataclass(frozen=True)
 class Area:
     """One capability, declared once. Every reference is ``"module"`` or
     ``"module:attribute"``; a bare module means its ``router`` (api, web), ``register``
@@ -76,6 +89,7 @@ class Area:
       workspace is opened; the built-in tables live in ``storage/metadata/schema.py``, under
       Alembic.
     - ``templates``: a package whose ``templates/`` folder holds the area's pages.
+    - ``subscribers``: its readers of the event log (:class:`Subscriber`).
     - ``permissions``: the permissions it defines (``sluice.core.access``); ``read`` and
       ``write`` name the ones its routes need by default (GET and HEAD: ``read``, other
       methods: ``write``) unless a route declares its own in its policy.
@@ -92,6 +106,7 @@ class Area:
     sdk: tuple[SdkPart, ...] = ()
     tables: str | None = None
     templates: str | None = None
+    subscribers: tuple[Subscriber, ...] = ()
     permissions: tuple[Permission, ...] = ()
     read: str | None = None
     write: str | None = None
@@ -260,7 +275,8 @@ def check(area: Area) -> None:
     if not _NAME.match(area.name):
         problems.append(f"name {area.name!r} must be lowercase letters, digits and _")
     refs = [*area.jobs, *area.api, *area.web, *area.cli, area.service, area.tables,
-            area.templates, *(r for part in area.sdk for r in (part.local, part.remote))]
+            area.templates, *(r for part in area.sdk for r in (part.local, part.remote)),
+            *(sub.handler for sub in area.subscribers)]
     problems += [f"reference {r!r} is not 'module' or 'module:attr'"
                  for r in refs if r is not None and not _REF.match(r)]
     problems += [f"nav link {n.href!r} must be a path on this server"

@@ -31,6 +31,8 @@ class AreaInfo(BaseModel):
     commands: list[str]
     sdk: list[str]
     tables: list[str]
+    permissions: list[str] = []
+    subscribers: list[str] = []
 
 
 class AreaProblemInfo(BaseModel):
@@ -63,7 +65,8 @@ def describe(area: Area) -> AreaInfo:
         pages=[path for m, path in _routes(area, area.web, schema=False) if m == "GET"],
         nav=[NavInfo(label=n.label, href=n.href) for n in area.nav],
         commands=_commands(area), sdk=[f"client.{p.attr}" for p in area.sdk],
-        tables=_tables(area))
+        tables=_tables(area), permissions=[p.name for p in area.permissions],
+        subscribers=[f"{area.name}.{s.name}" for s in area.subscribers])
 
 
 def _problem(problem: AreaProblem) -> AreaProblemInfo:

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from sluice.core.context import Ctx
+from sluice.core.events.acting import acting_for
+from sluice.core.events.models import Event
 from sluice.core.jobs.context import JobContext
 from sluice.core.jobs.models import JobInfo
 from sluice.core.jobs.registry import job_handler
@@ -51,6 +53,13 @@ class HelloService:
     def greet_many(self, ctx: Ctx, names: list[str]) -> JobInfo:
         """A job greeting each name in turn."""
         return self.jobs.submit(ctx, KIND, {"names": names})
+
+
+def on_dataset_committed(platform: Any, event: Event) -> None:
+    """A subscriber: greet each dataset when a version of it is committed."""
+    ctx = acting_for(platform.projects, event)
+    if ctx is not None:
+        platform.service("hello").greet(ctx, f"dataset {event.payload['dataset']}")
 
 
 @job_handler(KIND, permission="hello.greet")

@@ -25,7 +25,9 @@ def areas(
             ("job kinds", ", ".join(area.job_kinds) or "none"),
             ("API routes", len(area.api_routes)), ("pages", ", ".join(area.pages) or "none"),
             ("commands", ", ".join(area.commands) or "none"),
-            ("SDK", ", ".join(area.sdk) or "none"), ("tables", ", ".join(area.tables) or "none")])
+            ("SDK", ", ".join(area.sdk) or "none"), ("tables", ", ".join(area.tables) or "none"),
+            ("permissions", ", ".join(area.permissions) or "none"),
+            ("subscribers", ", ".join(area.subscribers) or "none")])
         return None
     report = client.areas.report()
     if s.json:

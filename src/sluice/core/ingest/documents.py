@@ -28,8 +28,8 @@ from sluice.core.ingest.scan import FileEntry, Root
 from sluice.ids import utcnow
 
 if TYPE_CHECKING:
+    from sluice.core.ingest.service import IngestService
     from sluice.core.jobs.context import JobContext
-    from sluice.platform import Platform
 
 PARSER_VERSION = "1"
 DOCUMENT_SCHEMA = pa.schema([
@@ -56,11 +56,11 @@ class Plan:
 
 
 class DocumentIngest:
-    def __init__(self, platform: Platform, job: JobContext, dataset: str) -> None:
-        self.platform = platform
+    def __init__(self, ingest: IngestService, job: JobContext, dataset: str) -> None:
+        self.ingest = ingest
         self.job = job
         self.dataset = dataset
-        self.settings = platform.settings
+        self.settings = ingest.settings
 
     def run(self, roots: list[Root], entries: list[FileEntry]) -> dict[str, Any]:
         digests = self._store(entries)
@@ -82,7 +82,7 @@ class DocumentIngest:
             if entry.digest:
                 digests[entry.uri] = entry.digest
             else:
-                stored = self.platform.blobs.put_file(Path(entry.path or ""))
+                stored = self.ingest.blobs.put_file(Path(entry.path or ""))
                 digests[entry.uri], entry.size = stored
             self.job.progress(i + 1, total, f"hashed {i + 1}/{len(entries)} files")
         return digests
@@ -105,7 +105,7 @@ class DocumentIngest:
 
     def _stored_hashes(self, roots: list[Root], entries: list[FileEntry]) -> dict[str, str]:
         try:
-            ds = self.platform.datasets.open(self.job.ctx, self.dataset)
+            ds = self.ingest.datasets.open(self.job.ctx, self.dataset)
         except Exception:  # no dataset or no version yet: everything is new
             return {}
         folder_filters = [f"starts_with({KEY}, {sql_strings([r.uri.rstrip('/') + '/'])})"
@@ -144,11 +144,11 @@ class DocumentIngest:
         return ParseTask(key=entry.uri, path=path, extension=entry.extension)
 
     def _local_copy(self, digest: str, tmp: Path) -> str:
-        local = self.platform.blobs.local_path(digest)
+        local = self.ingest.blobs.local_path(digest)
         if local is not None:
             return str(local)
         target = tmp / digest
-        with self.platform.blobs.open(digest) as src, target.open("wb") as dst:
+        with self.ingest.blobs.open(digest) as src, target.open("wb") as dst:
             while chunk := src.read(1024 * 1024):
                 dst.write(chunk)
         return str(target)
@@ -173,12 +173,12 @@ class DocumentIngest:
         def write(target: WriteTarget) -> WriteResult:
             delete = f"{KEY} IN ({sql_strings(plan.deleted)})" if plan.deleted else None
             table = data if data is not None else DOCUMENT_SCHEMA.empty_table()
-            version = write_rows(self.platform.tables, target, table, mode="upsert",
+            version = write_rows(self.ingest.tables, target, table, mode="upsert",
                                  delete_where=delete)
             files = [SourceFile(uri=r["uri"], digest=r["content_hash"]) for r in rows]
             return WriteResult(version, summary, _message(summary), files=files)
 
-        version = self.platform.datasets.committer.commit(
+        version = self.ingest.datasets.committer.commit(
             self.job.ctx, self.dataset, write, operation="ingest", job_id=self.job.id,
             create=NewDataset(DatasetKind.DOCUMENTS, key_column=None))
         errors = [{"uri": r["uri"], "code": r["error_code"], "error": r["error"]}

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from sluice.core.ingest.service import KIND_INGEST, IngestRequest
+from sluice.core.ingest.service import KIND_INGEST, IngestRequest, IngestService
 from sluice.core.jobs.context import JobContext
 from sluice.core.jobs.registry import job_handler
 
-if TYPE_CHECKING:
-    from sluice.platform import Platform
+
+class Uses(Protocol):
+    """What the handler uses of the composition root."""
+
+    @property
+    def ingest(self) -> IngestService: ...
 
 
 @job_handler(KIND_INGEST)
-def ingest(platform: Platform, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+def ingest(platform: Uses, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     return platform.ingest.run(job, IngestRequest.model_validate(params))

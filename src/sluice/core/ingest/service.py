@@ -20,8 +20,12 @@ from sluice.errors import Forbidden, InvalidInput, NotFound
 from sluice.storage.blobs import check_digest
 
 if TYPE_CHECKING:
+    from sluice.core.datasets.service import DatasetService
     from sluice.core.jobs.context import JobContext
-    from sluice.platform import Platform
+    from sluice.core.jobs.service import JobService
+    from sluice.settings import Settings
+    from sluice.storage.blobs import FsspecBlobStore
+    from sluice.storage.tables import LanceTableStore
 
 KIND_INGEST = "ingest"
 Mode = Literal["auto", "documents", "table"]
@@ -81,8 +85,13 @@ def _bad_path(field: str, value: str) -> InvalidInput:
 
 
 class IngestService:
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
+    """Starts ingest jobs and runs them (the table and document pipelines use the stores
+    and services named here)."""
+
+    def __init__(self, blobs: FsspecBlobStore, tables: LanceTableStore,
+                 datasets: DatasetService, jobs: JobService, settings: Settings) -> None:
+        self.blobs, self.tables, self.datasets = blobs, tables, datasets
+        self.jobs, self.settings = jobs, settings
 
     def submit(self, ctx: Ctx, request: IngestRequest, *, local: bool = True) -> JobInfo:
         """Start an ingest job.
@@ -100,15 +109,15 @@ class IngestService:
         for f in request.files:
             check_provenance(f)
             check_digest(f.digest)
-            if not self.platform.blobs.exists(f.digest):
+            if not self.blobs.exists(f.digest):
                 raise NotFound(f"uploaded blob {f.digest} is missing; upload it first",
                                code="blob_not_found")
-        return self.platform.jobs.submit(ctx, KIND_INGEST, request.model_dump())
+        return self.jobs.submit(ctx, KIND_INGEST, request.model_dump())
 
     def _check_path(self, raw: str, local: bool) -> None:
         path = Path(raw).expanduser()
         if not local:
-            allowed = [Path(r).resolve() for r in self.platform.settings.ingest_roots]
+            allowed = [Path(r).resolve() for r in self.settings.ingest_roots]
             real = path.resolve()
             if not any(real == a or a in real.parents for a in allowed):
                 raise Forbidden(
@@ -127,8 +136,8 @@ class IngestService:
         kind = self._kind(job.ctx, request, roots, entries)
         job.log(f"ingesting {len(entries)} files into {request.dataset} as {kind}")
         if kind == DatasetKind.TABLE:
-            return TableIngest(self.platform, job, request.dataset, request.key_column).run(entries)
-        return DocumentIngest(self.platform, job, request.dataset).run(roots, entries)
+            return TableIngest(self, job, request.dataset, request.key_column).run(entries)
+        return DocumentIngest(self, job, request.dataset).run(roots, entries)
 
     def _entries(self, request: IngestRequest) -> tuple[list[Root], list[FileEntry]]:
         if request.paths:
@@ -142,7 +151,7 @@ class IngestService:
     def _kind(self, ctx: Ctx, request: IngestRequest, roots: list[Root],
               entries: list[FileEntry]) -> DatasetKind:
         try:
-            return self.platform.datasets.get(ctx, request.dataset).kind
+            return self.datasets.get(ctx, request.dataset).kind
         except NotFound:
             pass
         if request.mode != "auto":

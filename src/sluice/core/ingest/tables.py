@@ -24,14 +24,14 @@ from sluice.errors import InvalidInput, SluiceError
 from sluice.storage.blobs import sha256_file
 
 if TYPE_CHECKING:
+    from sluice.core.ingest.service import IngestService
     from sluice.core.jobs.context import JobContext
-    from sluice.platform import Platform
 
 
 class TableIngest:
-    def __init__(self, platform: Platform, job: JobContext, dataset: str,
+    def __init__(self, ingest: IngestService, job: JobContext, dataset: str,
                  key_column: str | None) -> None:
-        self.platform = platform
+        self.ingest = ingest
         self.job = job
         self.dataset = dataset
         self.key_column = key_column
@@ -53,20 +53,20 @@ class TableIngest:
 
     def _load(self, entry: FileEntry) -> pa.Table:
         path = Path(entry.path) if entry.path else self._fetch(entry)
-        self.platform.blobs.put_file(path)
+        self.ingest.blobs.put_file(path)
         table, _facts = read_table(path, entry.extension,
-                                   max_inflated=self.platform.settings.max_inflated_bytes)
+                                   max_inflated=self.ingest.settings.max_inflated_bytes)
         return table
 
     def _fetch(self, entry: FileEntry) -> Path:
         assert entry.digest
-        local = self.platform.blobs.local_path(entry.digest)
+        local = self.ingest.blobs.local_path(entry.digest)
         if local is not None:
             return local
         import tempfile
 
         tmp = Path(tempfile.mkdtemp(prefix="sluice-table-")) / f"file{entry.extension}"
-        tmp.write_bytes(self.platform.blobs.read(entry.digest))
+        tmp.write_bytes(self.ingest.blobs.read(entry.digest))
         return tmp
 
     def _commit(self, loaded: list[tuple[FileEntry, pa.Table]],
@@ -79,12 +79,12 @@ class TableIngest:
             changed = 0
             files = []
             for entry, table in loaded:
-                data = prepare_rows(self.platform.tables, target, table, source=entry.uri,
+                data = prepare_rows(self.ingest.tables, target, table, source=entry.uri,
                                     key_column=key)
                 if self._unchanged(target, entry.uri, data):
                     continue
                 target.lance_version = write_rows(
-                    self.platform.tables, target, data, mode="upsert",
+                    self.ingest.tables, target, data, mode="upsert",
                     delete_where=f"{SOURCE} = '{_escape(entry.uri)}'")
                 changed += 1
                 files.append(SourceFile(uri=entry.uri, digest=_digest(entry)))
@@ -95,7 +95,7 @@ class TableIngest:
                                f"ingest of {changed} table file(s), {summary['rows_in']} rows",
                                files=files)
 
-        version = self.platform.datasets.committer.commit(
+        version = self.ingest.datasets.committer.commit(
             self.job.ctx, self.dataset, write, operation="ingest", job_id=self.job.id,
             create=NewDataset(DatasetKind.TABLE, key_column=self.key_column))
         message = (f"committed {self.dataset}@{version.number}" if version
@@ -106,7 +106,7 @@ class TableIngest:
     def _unchanged(self, target: WriteTarget, uri: str, data: pa.Table) -> bool:
         if target.lance_version is None:
             return False
-        stored = self.platform.tables.open(target.table_path, target.lance_version).to_table(
+        stored = self.ingest.tables.open(target.table_path, target.lance_version).to_table(
             columns=[KEY, HASH], filter=f"{SOURCE} = '{_escape(uri)}'")
         if stored.num_rows != data.num_rows:
             return False

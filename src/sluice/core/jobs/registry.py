@@ -1,7 +1,9 @@
 """Job kinds: each long task registers a handler under a name.
 
-A handler is ``fn(platform, job, params) -> dict`` where ``job`` is a
-:class:`~sluice.core.jobs.context.JobContext`. Executors only know names, so a job runs the
+A handler is ``fn(services, job, params) -> dict`` where ``job`` is a
+:class:`~sluice.core.jobs.context.JobContext` and ``services`` the worker's composition
+root; each handler module says which of its services it uses with a ``Protocol`` (core
+never imports the composition root itself). Executors only know names, so a job runs the
 same in a thread, a local process or (later) on a Ray worker.
 """
 
@@ -14,9 +16,9 @@ from sluice.errors import InvalidInput
 
 if TYPE_CHECKING:
     from sluice.core.jobs.context import JobContext
-    from sluice.platform import Platform
 
-Handler = Callable[["Platform", "JobContext", dict[str, Any]], dict[str, Any]]
+# The first argument is any object with the services the handler's ``Uses`` names.
+Handler = Callable[[Any, "JobContext", dict[str, Any]], dict[str, Any]]
 _HANDLERS: dict[str, Handler] = {}
 _LONG_RUNNING: set[str] = set()
 _PERMISSIONS: dict[str, str] = {}

@@ -27,7 +27,7 @@ from sluice.storage.metadata.database import Database
 from sluice.storage.metadata.schema import JobLogRow, JobRow
 
 if TYPE_CHECKING:
-    from sluice.core.jobs.executors import Executor
+    from sluice.core.jobs.executor import Executor
 
 _FINISHED = [s.value for s in JobState if s.finished]
 

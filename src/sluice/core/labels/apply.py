@@ -11,13 +11,14 @@ from sluice.core.jobs.registry import job_handler
 from sluice.core.labels.functions import SERVER_KINDS
 
 if TYPE_CHECKING:
-    from sluice.platform import Platform
+    from sluice.core.labels.service import UsesLabels
 
 KIND_APPLY = "labels.apply"
 
 
 @job_handler(KIND_APPLY, permission="labels.write")
-def apply_functions(platform: Platform, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+def apply_functions(platform: UsesLabels, job: JobContext,
+                    params: dict[str, Any]) -> dict[str, Any]:
     dataset, schema = params["dataset"], params["schema"]
     functions = platform.labels.functions.apply(job.ctx, dataset, schema, params.get("names"),
                                                 job=job)

@@ -17,7 +17,7 @@ from sluice.errors import InvalidInput
 if TYPE_CHECKING:
     from sluice.core.context import Ctx
     from sluice.core.datasets.models import VersionInfo
-    from sluice.platform import Platform
+    from sluice.core.labels.service import LabelService
 
 
 SPAN = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("label", pa.string())])
@@ -30,24 +30,24 @@ def label_columns(schema: str) -> tuple[str, str, str]:
     return f"label_{schema}", f"weak_{schema}", f"weak_{schema}_confidence"
 
 
-def commit_labels(platform: Platform, ctx: Ctx, dataset: str, schema: str, *,
+def commit_labels(service: LabelService, ctx: Ctx, dataset: str, schema: str, *,
                   weak: bool = False, message: str = "") -> VersionInfo | None:
     """Write the labels as columns in a new version; None when nothing changed.
 
     Raises:
         InvalidInput: nothing to write (no resolved labels, and no weak labels asked for).
     """
-    labels = platform.labels.resolved_values(ctx, dataset, schema)
+    labels = service.resolved_values(ctx, dataset, schema)
     human, weak_col, confidence_col = label_columns(schema)
-    types = {human: HUMAN_TYPES[platform.labels.schema(ctx, dataset, schema).kind],
+    types = {human: HUMAN_TYPES[service.schema(ctx, dataset, schema).kind],
              weak_col: pa.string(), confidence_col: pa.float64()}
     weak_labels: dict[str, tuple[str, float]] = {}
     sources: dict[str, Any] = {"schema_name": schema, "label_model": weak,
-                               "annotators": _annotators(platform, ctx, dataset, schema),
+                               "annotators": _annotators(service, ctx, dataset, schema),
                                "functions": []}
     if weak:
-        report = platform.labels.functions.label_model(ctx, dataset, schema,
-                                                       include_labels=True)
+        report = service.functions.label_model(ctx, dataset, schema,
+                                              include_labels=True)
         weak_labels = {x.key: (x.label, x.confidence) for x in report.labels or []
                        if x.votes > 0}
         sources["functions"] = sorted(report.functions)
@@ -57,7 +57,7 @@ def commit_labels(platform: Platform, ctx: Ctx, dataset: str, schema: str, *,
 
     def write(target: WriteTarget) -> WriteResult:
         assert target.lance_version is not None
-        stored = platform.tables.open(target.table_path, target.lance_version).to_table()
+        stored = service.tables.open(target.table_path, target.lance_version).to_table()
         keys = stored.column(KEY).to_pylist()
         columns: dict[str, list[Any]] = {human: [labels.get(k) for k in keys]}
         if weak:
@@ -72,19 +72,19 @@ def commit_labels(platform: Platform, ctx: Ctx, dataset: str, schema: str, *,
             index = data.schema.get_field_index(name)
             data = data.set_column(index, name, array) if index >= 0 else \
                 data.append_column(name, array)
-        version = write_rows(platform.tables, target, data, mode="upsert")
+        version = write_rows(service.tables, target, data, mode="upsert")
         return WriteResult(version, summary={"rows_labelled": len(changed), "schema": schema},
                            message=message or f"labels of {schema}",
                            event=LabelsCommitted, event_fields=sources)
 
-    made = platform.datasets.committer.commit(ctx, dataset, write, operation="label",
+    made = service.datasets.committer.commit(ctx, dataset, write, operation="label",
                                               permission="labels.review")
-    return None if made is None else platform.datasets.version(ctx, f"{dataset}@{made.number}")
+    return None if made is None else service.datasets.version(ctx, f"{dataset}@{made.number}")
 
 
-def _annotators(platform: Platform, ctx: Ctx, dataset: str, schema: str) -> list[str]:
+def _annotators(service: LabelService, ctx: Ctx, dataset: str, schema: str) -> list[str]:
     """Who gave the labels being written: people and reviewers (not functions)."""
-    return sorted({a.source for a in platform.labels.annotations(ctx, dataset, schema)
+    return sorted({a.source for a in service.annotations(ctx, dataset, schema)
                    if a.source_kind in (SourceKind.HUMAN, SourceKind.REVIEW)
                    and not a.retracted and not a.skipped})
 

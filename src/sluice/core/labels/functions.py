@@ -36,15 +36,13 @@ if TYPE_CHECKING:
     from sluice.core.jobs.context import JobContext
     from sluice.core.jobs.models import JobInfo
     from sluice.core.labels.service import LabelService
-    from sluice.platform import Platform
 
 SERVER_KINDS = ("keyword", "regex", "sql", "similarity")
 
 
 class LabelingFunctions:
-    def __init__(self, platform: Platform, labels: LabelService) -> None:
-        self.platform = platform
-        self.db = platform.db
+    def __init__(self, labels: LabelService) -> None:
+        self.db = labels.db
         self.labels = labels
 
     def create(self, ctx: Ctx, dataset: str, schema: str, name: str, kind: str, *,
@@ -99,7 +97,7 @@ class LabelingFunctions:
 
         ctx.require("labels.write", "apply labeling functions")
         self._chosen(ctx, dataset, schema, names)  # unknown names fail now, not in the job
-        return self.platform.jobs.submit(ctx, KIND_APPLY, {
+        return self.labels.jobs.submit(ctx, KIND_APPLY, {
             "dataset": dataset, "schema": schema, "names": names or None})
 
     def apply(self, ctx: Ctx, dataset: str, schema: str,
@@ -111,10 +109,10 @@ class LabelingFunctions:
         ctx.require("labels.write", "apply labeling functions")
         found = self.labels.schema(ctx, dataset, schema)
         chosen = self._chosen(ctx, dataset, schema, names)
-        table = self.platform.datasets.to_arrow(ctx, dataset, columns=["_key", found.column])
+        table = self.labels.datasets.to_arrow(ctx, dataset, columns=["_key", found.column])
         keys = table.column("_key").to_pylist()
-        version = self.platform.datasets.version(ctx, dataset).number
-        deadline = Deadline(self.platform.settings.lf_apply_seconds)
+        version = self.labels.datasets.version(ctx, dataset).number
+        deadline = Deadline(self.labels.settings.lf_apply_seconds)
 
         def check() -> None:
             if job is not None:
@@ -151,7 +149,7 @@ class LabelingFunctions:
         missing = []
         for key in examples:
             try:
-                self.platform.datasets.row(ctx, dataset, key)
+                self.labels.datasets.row(ctx, dataset, key)
             except NotFound:
                 missing.append(key)
         if missing:
@@ -179,7 +177,7 @@ class LabelingFunctions:
         if fn is None or fn.kind != "llm":
             raise NotFound(f"{schema} has no llm labeling function {name!r}",
                            code="lf_not_found")
-        return self.platform.jobs.submit(ctx, KIND_LLM, {"dataset": dataset,
+        return self.labels.jobs.submit(ctx, KIND_LLM, {"dataset": dataset,
                                                          "schema": schema, "name": name})
 
     def _evaluate(self, ctx: Ctx, dataset: str, schema: str, fn: LabelingFunction,
@@ -195,7 +193,7 @@ class LabelingFunctions:
 
     def _sql(self, ctx: Ctx, dataset: str, fn: LabelingFunction, deadline: Deadline,
              check: Callable[[], None]) -> Outcome:
-        page = self.platform.settings.sql_max_rows
+        page = self.labels.settings.sql_max_rows
         votes: dict[str, str] = {}
         offset = 0
         predicate = one_expression(fn.config["predicate"], code="invalid_lf_config")
@@ -203,7 +201,7 @@ class LabelingFunctions:
             check()
             query = (f'SELECT _key FROM "{dataset}" WHERE ({predicate}) '
                      f"ORDER BY _key LIMIT {page} OFFSET {offset}")
-            found = self.platform.sql.query(ctx, query, limit=page,
+            found = self.labels.sql.query(ctx, query, limit=page,
                                             timeout=max(0.1, deadline.left())
                                             ).table.column(0).to_pylist()
             votes.update({k: str(fn.label) for k in found})
@@ -236,7 +234,7 @@ class LabelingFunctions:
         if unknown:
             raise InvalidInput(f"votes for unknown classes {sorted(unknown)}",
                                code="unknown_class")
-        version = version or self.platform.datasets.version(ctx, dataset).number
+        version = version or self.labels.datasets.version(ctx, dataset).number
         with self.db.session() as s:
             row = self._row(s, ctx, dataset, schema, name)
             s.execute(delete(LabelVoteRow).where(LabelVoteRow.lf_id == row.id))
@@ -262,7 +260,7 @@ class LabelingFunctions:
                ) -> tuple[builtins.list[str], builtins.list[str], np.ndarray]:
         """(row keys, function names, votes as class indexes with -1 for abstain)."""
         found = self.labels.schema(ctx, dataset, schema)
-        keys = self.platform.datasets.to_arrow(ctx, dataset, columns=["_key"]) \
+        keys = self.labels.datasets.to_arrow(ctx, dataset, columns=["_key"]) \
             .column("_key").to_pylist()
         functions = self.list(ctx, dataset, schema)
         index = {k: i for i, k in enumerate(keys)}

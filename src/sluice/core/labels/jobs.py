@@ -9,17 +9,17 @@ from sluice.core.jobs.context import JobContext
 from sluice.core.jobs.registry import job_handler
 
 if TYPE_CHECKING:
-    from sluice.platform import Platform
+    from sluice.core.labels.service import UsesLabels
 
 KIND_VECTORS = "labels.vectors"
 
 
 @job_handler(KIND_VECTORS, permission="labels.write")
-def embed_schema_texts(platform: Platform, job: JobContext,
+def embed_schema_texts(platform: UsesLabels, job: JobContext,
                        params: dict[str, Any]) -> dict[str, Any]:
     dataset, schema = params["dataset"], params["schema"]
     column = platform.labels.schema(job.ctx, dataset, schema).column
-    table = platform.datasets.to_arrow(job.ctx, dataset, columns=["_key", column])
+    table = platform.labels.datasets.to_arrow(job.ctx, dataset, columns=["_key", column])
     missing = platform.labels.vectors_missing(job.ctx, dataset, schema, table)
 
     def progress(done: int, total: int) -> None:

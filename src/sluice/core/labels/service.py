@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 import random
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -38,9 +38,16 @@ from sluice.ids import new_id, utcnow
 from sluice.storage.metadata.schema import AnnotationRow, DatasetRow, LabelSchemaRow
 
 if TYPE_CHECKING:
+    from sluice.core.audit.service import AuditLog
     from sluice.core.datasets.models import VersionInfo
+    from sluice.core.datasets.service import DatasetService
     from sluice.core.jobs.models import JobInfo
-    from sluice.platform import Platform
+    from sluice.core.jobs.service import JobService
+    from sluice.core.sql.service import SqlService
+    from sluice.settings import Settings
+    from sluice.storage.blobs import FsspecBlobStore
+    from sluice.storage.metadata.database import Database
+    from sluice.storage.tables import LanceTableStore
 
 MAX_CLASSES = 200
 ORDERS = QUEUE_ORDERS
@@ -49,19 +56,28 @@ INLINE_EMBED = 2_000  # more texts to embed than this: a job does it, the queue 
 PEOPLE = (SourceKind.HUMAN.value, SourceKind.REVIEW.value)
 
 
+class UsesLabels(Protocol):
+    """What the labeling job handlers use of the composition root."""
+
+    @property
+    def labels(self) -> LabelService: ...
+
+
 class LabelService:
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
-        self.db = platform.db
-        self.datasets = platform.datasets
-        self.audit = platform.audit
-        self.settings = platform.settings
+    """Schemas, the queue, answers and commits; its parts (the text vectors, the labeling
+    functions) use the stores and services named here."""
+
+    def __init__(self, db: Database, tables: LanceTableStore, blobs: FsspecBlobStore,
+                 datasets: DatasetService, jobs: JobService, sql: SqlService,
+                 audit: AuditLog, settings: Settings) -> None:
+        self.db, self.tables, self.blobs, self.datasets = db, tables, blobs, datasets
+        self.jobs, self.sql, self.audit, self.settings = jobs, sql, audit, settings
         from sluice.core.labels.vectors import SchemaVectors
 
-        self.store = SchemaVectors(platform, self)
+        self.store = SchemaVectors(self)
         from sluice.core.labels.functions import LabelingFunctions
 
-        self.functions = LabelingFunctions(platform, self)
+        self.functions = LabelingFunctions(self)
 
     # schemas
     def create_schema(self, ctx: Ctx, dataset: str, name: str, classes: list[str], *,
@@ -447,7 +463,7 @@ class LabelService:
 
         ctx.require("labels.review", "commit labels")
         self.schema(ctx, dataset, name)
-        version = commit_labels(self.platform, ctx, dataset, name, weak=weak,
+        version = commit_labels(self, ctx, dataset, name, weak=weak,
                                 message=message)
         if version is not None:
             self.audit.record(ctx, "labels.commit", f"{dataset}:{name}",

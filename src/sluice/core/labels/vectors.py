@@ -24,7 +24,6 @@ from sluice.storage.blobs import BlobStore
 
 if TYPE_CHECKING:
     from sluice.core.labels.service import LabelService
-    from sluice.platform import Platform
 
 EMBEDDER = "minilm"
 BATCH = 256
@@ -120,8 +119,8 @@ class SchemaVectors:
     """The embeddings of label schemas' texts: in memory by content (this process), and
     in a blob per schema (every process, across versions)."""
 
-    def __init__(self, platform: Platform, labels: LabelService) -> None:
-        self.platform, self.labels = platform, labels
+    def __init__(self, labels: LabelService) -> None:
+        self.labels = labels
         self._vectors: dict[tuple[str, str, str, str], np.ndarray] = {}
         self._known: dict[str | None, Known] = {}
         self._last: tuple[pa.Table, list[str], tuple[str, str, str, str]] | None = None
@@ -138,7 +137,7 @@ class SchemaVectors:
         if key in self._vectors:
             return self._vectors[key]
         blob, known = self._stored(ctx, dataset, name)
-        embedder = get_embedder(EMBEDDER, self.platform.settings)
+        embedder = get_embedder(EMBEDDER, self.labels.settings)
         vectors, updated = embed_with(known, texts,
                                       lambda part: np.asarray(embedder.embed(part)),
                                       on_progress)
@@ -159,10 +158,10 @@ class SchemaVectors:
 
         self.labels.schema(ctx, dataset, name)
         params = {"dataset": dataset, "schema": name}
-        for job in self.platform.jobs.list(ctx, kind=KIND_VECTORS, limit=20):
+        for job in self.labels.jobs.list(ctx, kind=KIND_VECTORS, limit=20):
             if job.params == params and job.state in (JobState.QUEUED, JobState.RUNNING):
                 return job
-        return self.platform.jobs.submit(ctx, KIND_VECTORS, params)
+        return self.labels.jobs.submit(ctx, KIND_VECTORS, params)
 
     def _texts(self, ctx: Ctx, dataset: str, name: str,
                table: pa.Table) -> tuple[list[str], tuple[str, str, str, str]]:
@@ -177,19 +176,19 @@ class SchemaVectors:
 
     def _stored(self, ctx: Ctx, dataset: str, name: str) -> tuple[str | None, Known]:
         """The schema's blob digest and its vectors, read once per blob."""
-        with self.platform.db.reader() as s:
+        with self.labels.db.reader() as s:
             blob = self.labels.schema_row(s, ctx, dataset, name).vectors_blob
         if blob not in self._known:
-            self._known = {blob: Known.load(self.platform.blobs, blob)}
+            self._known = {blob: Known.load(self.labels.blobs, blob)}
         return blob, self._known[blob]
 
     def _store(self, ctx: Ctx, dataset: str, name: str, loaded: str | None,
                updated: Known) -> None:
         """Point the schema at ``updated``; when another process stored vectors since
         ``loaded`` was read, keep theirs too."""
-        with self.platform.db.session() as s:
+        with self.labels.db.session() as s:
             row = self.labels.schema_row(s, ctx, dataset, name)
             if row.vectors_blob not in (None, loaded):
-                updated = updated.merge(Known.load(self.platform.blobs, row.vectors_blob))
-            row.vectors_blob = updated.save(self.platform.blobs)
+                updated = updated.merge(Known.load(self.labels.blobs, row.vectors_blob))
+            row.vectors_blob = updated.save(self.labels.blobs)
             self._known = {row.vectors_blob: updated}

@@ -14,7 +14,7 @@ from sluice.core.labels.rules import Outcome
 from sluice.inference.llms import Usage, get_llm
 
 if TYPE_CHECKING:
-    from sluice.platform import Platform
+    from sluice.core.labels.service import UsesLabels
 
 KIND_LLM = "labels.llm"
 MAX_TOKENS = 8
@@ -38,18 +38,18 @@ def parse_vote(reply: str, classes: list[str]) -> str | None:
 
 
 @job_handler(KIND_LLM, permission="labels.write")
-def run_llm_function(platform: Platform, job: JobContext,
+def run_llm_function(platform: UsesLabels, job: JobContext,
                      params: dict[str, Any]) -> dict[str, Any]:
     dataset, schema, name = params["dataset"], params["schema"], params["name"]
     ctx = job.ctx
     found = platform.labels.schema(ctx, dataset, schema)
     fn = next(f for f in platform.labels.functions.list(ctx, dataset, schema)
               if f.name == name)
-    table = platform.datasets.to_arrow(ctx, dataset, columns=["_key", found.column])
+    table = platform.labels.datasets.to_arrow(ctx, dataset, columns=["_key", found.column])
     limit = min(table.num_rows, int(fn.config["max_rows"]))
     keys = table.column("_key").to_pylist()[:limit]
     texts = table.column(found.column).to_pylist()[:limit]
-    llm = get_llm(platform.settings)
+    llm = get_llm(platform.labels.settings)
     outcome = Outcome()
     started = time.perf_counter()
     for i, (key, text) in enumerate(zip(keys, texts, strict=True)):

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sluice.core.jobs.context import JobContext
 from sluice.core.jobs.registry import job_handler
-from sluice.core.quality.service import KIND_REDACT, KIND_REPORT
+from sluice.core.quality.service import KIND_REDACT, KIND_REPORT, QualityService
 
-if TYPE_CHECKING:
-    from sluice.platform import Platform
+
+class Uses(Protocol):
+    """What the handlers use of the composition root."""
+
+    @property
+    def quality(self) -> QualityService: ...
 
 
 @job_handler(KIND_REPORT)
-def quality_report(platform: Platform, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+def quality_report(platform: Uses, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     return platform.quality.compute(job, params["dataset"], int(params["version"]))
 
 
 @job_handler(KIND_REDACT)
-def quality_redact(platform: Platform, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+def quality_redact(platform: Uses, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     return platform.quality.redact_latest(job, params["dataset"])

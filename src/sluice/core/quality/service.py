@@ -25,8 +25,11 @@ from sluice.ids import new_id, utcnow
 from sluice.storage.metadata.schema import QualityReportRow
 
 if TYPE_CHECKING:
+    from sluice.core.datasets.service import DatasetService
     from sluice.core.jobs.context import JobContext
-    from sluice.platform import Platform
+    from sluice.core.jobs.service import JobService
+    from sluice.storage.metadata.database import Database
+    from sluice.storage.tables import LanceTableStore
 
 KIND_REPORT = "quality.report"
 KIND_REDACT = "quality.redact"
@@ -44,24 +47,25 @@ class QualityReport(BaseModel):
 
 
 class QualityService:
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
+    def __init__(self, db: Database, tables: LanceTableStore, datasets: DatasetService,
+                 jobs: JobService) -> None:
+        self.db, self.tables, self.datasets, self.jobs = db, tables, datasets, jobs
 
     def run(self, ctx: Ctx, ref: str) -> JobInfo:
         """Start a job computing the report of ``ref`` (``name`` or ``name@N``)."""
-        row, version = self.platform.datasets.resolve(ctx, ref)
-        return self.platform.jobs.submit(
+        row, version = self.datasets.resolve(ctx, ref)
+        return self.jobs.submit(
             ctx, KIND_REPORT, {"dataset": row.name, "version": version.number})
 
     def redact(self, ctx: Ctx, name: str) -> JobInfo:
         """Start a job committing a version with PII in text columns masked."""
         ctx.require("datasets.write", "redact datasets")
-        row, _ = self.platform.datasets.resolve(ctx, parse_ref(name).name)
-        return self.platform.jobs.submit(ctx, KIND_REDACT, {"dataset": row.name})
+        row, _ = self.datasets.resolve(ctx, parse_ref(name).name)
+        return self.jobs.submit(ctx, KIND_REDACT, {"dataset": row.name})
 
     def get(self, ctx: Ctx, ref: str) -> QualityReport:
-        row, version = self.platform.datasets.resolve(ctx, ref)
-        with self.platform.db.session() as s:
+        row, version = self.datasets.resolve(ctx, ref)
+        with self.db.session() as s:
             found = s.scalar(select(QualityReportRow).where(
                 QualityReportRow.dataset_id == row.id,
                 QualityReportRow.version_number == version.number))
@@ -78,8 +82,8 @@ class QualityService:
 
     def compute(self, job: JobContext, name: str, number: int) -> dict[str, Any]:
         ctx = job.ctx
-        row, version = self.platform.datasets.resolve(ctx, DatasetRef(name, number))
-        table = self.platform.tables.open(row.table_path, version.lance_version).to_table()
+        row, version = self.datasets.resolve(ctx, DatasetRef(name, number))
+        table = self.tables.open(row.table_path, version.lance_version).to_table()
         job.progress(1, 4, "column statistics")
         report = _report(table, job)
         report.update(dataset=name, version=number, row_count=table.num_rows)
@@ -92,15 +96,15 @@ class QualityService:
 
         def write(target: WriteTarget) -> WriteResult:
             assert target.lance_version is not None
-            table = self.platform.tables.open(target.table_path, target.lance_version).to_table()
+            table = self.tables.open(target.table_path, target.lance_version).to_table()
             changed, counts = redacted_rows(table)
             found.update(counts)
             if changed.num_rows == 0:
                 return WriteResult(None)
-            version = write_rows(self.platform.tables, target, changed, mode="upsert")
+            version = write_rows(self.tables, target, changed, mode="upsert")
             return WriteResult(version, {"redacted": counts}, "PII redacted")
 
-        version = self.platform.datasets.committer.commit(
+        version = self.datasets.committer.commit(
             job.ctx, name, write, operation="redact", job_id=job.id)
         if version is None:
             return {"message": "no personal data found; nothing committed", **found}
@@ -108,7 +112,7 @@ class QualityService:
                 "version": version.number, **found}
 
     def _store(self, dataset_id: str, number: int, job_id: str, report: dict[str, Any]) -> None:
-        with self.platform.db.session() as s:
+        with self.db.session() as s:
             existing = s.scalar(select(QualityReportRow).where(
                 QualityReportRow.dataset_id == dataset_id,
                 QualityReportRow.version_number == number))

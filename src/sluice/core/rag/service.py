@@ -19,7 +19,10 @@ from sluice.errors import InvalidInput, SluiceError
 from sluice.inference.llms import LLM, Messages, Usage, get_llm
 
 if TYPE_CHECKING:
-    from sluice.platform import Platform
+    from sluice.core.limits.budget import ModelBudget
+    from sluice.core.search.service import SearchService
+    from sluice.settings import Settings
+    from sluice.storage.metadata.database import Database
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 20
@@ -31,9 +34,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class RagService:
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
-        self.traces = TraceStore(platform.db)
+    def __init__(self, db: Database, search: SearchService, model_budget: ModelBudget,
+                 settings: Settings) -> None:
+        self.search, self.model_budget, self.settings = search, model_budget, settings
+        self.traces = TraceStore(db)
 
     def ask(self, ctx: Ctx, name: str, question: str, *, k: int = 4, mode: str = "hybrid",
             where: str | None = None, max_tokens: int | None = None,
@@ -59,7 +63,7 @@ class RagService:
         """Events: ``sources`` (the numbered chunks), ``token`` (each piece of the answer),
         then ``done`` (the :class:`AskResult`). Errors raise, after the trace is saved."""
         question, max_tokens = self._check(question, k, max_tokens)
-        budget = self.platform.model_budget
+        budget = self.model_budget
         grant = budget.admit(ctx, generation_estimate(max_tokens)) if metered else None
         tracer = Tracer("ask", question)
         inputs = {"view": name, "question": question, "k": k, "mode": mode, "where": where}
@@ -76,7 +80,7 @@ class RagService:
     def _answer(self, ctx: Ctx, tracer: Tracer, inputs: dict[str, Any], max_tokens: int,
                 cancel: threading.Event | None, meter: Meter | None) -> Iterator[AskEvent]:
         with tracer.span("retrieval", mode=inputs["mode"], k=inputs["k"]) as attrs:
-            found = self.platform.search.search(
+            found = self.search.search(
                 ctx, inputs["view"], inputs["question"], mode=inputs["mode"], k=inputs["k"],
                 where=inputs["where"])
             attrs.update(view=f"{found.view}@{found.view_version}",
@@ -89,7 +93,7 @@ class RagService:
         llm_name = "none"
         with tracer.span("generation", prompt=template.ref) as attrs:
             if citations:
-                llm = get_llm(self.platform.settings)
+                llm = get_llm(self.settings)
                 llm_name = llm.name
                 messages = self._fit(llm, template, citations, inputs["question"],
                                      max_tokens)
@@ -150,7 +154,7 @@ class RagService:
     def _source_chars(self, max_tokens: int, question: str) -> int:
         """How many characters of passages fit the model's context beside the template,
         the question and the answer (about 3 characters a token, on the safe side)."""
-        tokens = self.platform.settings.llm_context_tokens - max_tokens - PROMPT_TOKENS
+        tokens = self.settings.llm_context_tokens - max_tokens - PROMPT_TOKENS
         return max(MIN_SOURCE_CHARS, tokens * 3 - len(question))
 
     def _check(self, question: str, k: int, max_tokens: int | None) -> tuple[str, int]:
@@ -161,7 +165,7 @@ class RagService:
                                code="query_too_long")
         if not isinstance(k, int) or not 1 <= k <= MAX_K:
             raise InvalidInput(f"k must be 1..{MAX_K}", code="invalid_k")
-        cap = self.platform.settings.llm_max_tokens
+        cap = self.settings.llm_max_tokens
         max_tokens = cap if max_tokens is None else max_tokens
         if not isinstance(max_tokens, int) or not 1 <= max_tokens <= cap:
             raise InvalidInput(f"max_tokens must be 1..{cap} (llm_max_tokens)",

@@ -27,15 +27,19 @@ from sluice.errors import InvalidInput
 
 if TYPE_CHECKING:
     from sluice.core.jobs.context import JobContext
-    from sluice.platform import Platform
+    from sluice.core.jobs.service import JobService
+    from sluice.core.rag.service import RagService
+    from sluice.core.search.service import SearchService
+    from sluice.core.views.service import ViewService
+    from sluice.settings import Settings
 
 KIND_EVAL_RETRIEVAL = "eval.retrieval"
 DEPTH = 100
 
 
 class EvalService:
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
+    def __init__(self, jobs: JobService, views: ViewService, search: SearchService) -> None:
+        self.jobs, self.views, self.search = jobs, views, search
 
     def retrieval(self, ctx: Ctx, view: str, queries: dict[str, str], qrels: Qrels,
                   modes: list[str] | None = None) -> JobInfo:
@@ -45,8 +49,8 @@ class EvalService:
         bad = [m for m in modes if m not in {x.value for x in SearchMode}]
         if bad:
             raise InvalidInput(f"unknown mode(s) {', '.join(bad)}", code="invalid_search_mode")
-        ds, _ = self.platform.views.lookup(ctx, view)
-        return self.platform.jobs.submit(ctx, KIND_EVAL_RETRIEVAL, {
+        ds, _ = self.views.lookup(ctx, view)
+        return self.jobs.submit(ctx, KIND_EVAL_RETRIEVAL, {
             "view": ds.name, "queries": queries, "qrels": qrels, "modes": modes})
 
     def run_retrieval(self, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -58,7 +62,7 @@ class EvalService:
         for m, mode in enumerate(modes):
             scores.append(self._score(job, params["view"], mode, queries, qrels,
                                       done=m * len(queries), total=total))
-        view = self.platform.views.get(job.ctx, params["view"])
+        view = self.views.get(job.ctx, params["view"])
         report = RetrievalReport(view=view.name, view_version=view.version or 0,
                                  queries=len(queries), scores=scores)
         return report.model_dump()
@@ -69,7 +73,7 @@ class EvalService:
         started = time.perf_counter()
         for i, (qid, text) in enumerate(queries.items()):
             job.check_cancelled()
-            hits = self.platform.search.search(job.ctx, view, text, mode=mode, k=DEPTH).hits
+            hits = self.search.search(job.ctx, view, text, mode=mode, k=DEPTH).hits
             ranked = list(dict.fromkeys(h.parent_key for h in hits))
             relevant = qrels.get(qid, {})
             ndcg += ndcg_at(ranked, relevant)
@@ -91,15 +95,16 @@ JUDGE_PROMPT = ("Reference answer: {reference}\nCandidate answer: {candidate}\n"
 class RagEval:
     """Scores asks on question/answer pairs; the run is stored as a trace."""
 
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
+    def __init__(self, jobs: JobService, views: ViewService, rag: RagService,
+                 settings: Settings) -> None:
+        self.jobs, self.views, self.rag, self.settings = jobs, views, rag, settings
 
     def submit(self, ctx: Ctx, view: str, items: list[QAItem], *, k: int = 4,
                max_tokens: int = 64) -> JobInfo:
         if not items or len(items) > MAX_QA_ITEMS:
             raise InvalidInput(f"give 1..{MAX_QA_ITEMS} questions", code="invalid_eval_set")
-        ds, _ = self.platform.views.lookup(ctx, view)
-        return self.platform.jobs.submit(ctx, KIND_EVAL_RAG, {
+        ds, _ = self.views.lookup(ctx, view)
+        return self.jobs.submit(ctx, KIND_EVAL_RAG, {
             "view": ds.name, "items": [i.model_dump() for i in items], "k": k,
             "max_tokens": max_tokens})
 
@@ -113,7 +118,7 @@ class RagEval:
         with tracer.span("answers", k=params["k"]) as attrs:
             for n, item in enumerate(items, start=1):
                 job.check_cancelled()
-                result = self.platform.rag.ask(job.ctx, params["view"], item.question,
+                result = self.rag.ask(job.ctx, params["view"], item.question,
                                                k=params["k"], max_tokens=params["max_tokens"])
                 llm, prompt = result.llm, result.prompt
                 scores.append(self._score(item, result))
@@ -125,7 +130,7 @@ class RagEval:
             judge=mean([s.judge for s in scores]), llm=llm, prompt=prompt, scores=scores,
             trace_id=tracer.id)
         summary = report.model_dump(exclude={"scores"})
-        self.platform.rag.traces.save(job.ctx, tracer, status="ok", inputs=params,
+        self.rag.traces.save(job.ctx, tracer, status="ok", inputs=params,
                                       outputs=report.model_dump())
         return {**summary, "scores": [s.model_dump() for s in scores]}
 
@@ -146,11 +151,11 @@ class RagEval:
     def _judge(self, reference: str, candidate: str) -> bool | None:
         """An LLM judge, only when a real provider is configured (the bundled 135M model
         is too small to judge)."""
-        if self.platform.settings.llm != "openai":
+        if self.settings.llm != "openai":
             return None
         from sluice.inference.llms import Usage, get_llm
 
-        llm = get_llm(self.platform.settings)
+        llm = get_llm(self.settings)
         message = JUDGE_PROMPT.format(reference=reference, candidate=candidate)
         reply = "".join(llm.stream([{"role": "user", "content": message}], max_tokens=3,
                                    usage=Usage()))

@@ -19,7 +19,12 @@ from sluice.inference.embedders import get_embedder
 from sluice.storage.metadata.schema import DatasetRow, ViewRow
 
 if TYPE_CHECKING:
-    from sluice.platform import Platform
+    from sluice.core.datasets.service import DatasetService
+    from sluice.core.sql.service import SqlService
+    from sluice.core.views.service import ViewService
+    from sluice.settings import Settings
+    from sluice.storage.blobs import FsspecBlobStore
+    from sluice.storage.metadata.database import Database
 
 MAX_QUERY_CHARS = 2000
 MAX_K = 100
@@ -33,8 +38,10 @@ SQL_SEARCH_SCHEMA = pa.schema([
 
 
 class SearchService:
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
+    def __init__(self, db: Database, blobs: FsspecBlobStore, datasets: DatasetService,
+                 views: ViewService, sql: SqlService, settings: Settings) -> None:
+        self.db, self.blobs, self.datasets = db, blobs, datasets
+        self.views, self.sql, self.settings = views, sql, settings
         self.cache = SnapshotCache()
         self._names: dict[str, str] = {}  # dataset id -> name (datasets are never renamed)
 
@@ -50,7 +57,7 @@ class SearchService:
         """
         started = time.perf_counter()
         query, mode_ = _check(query, mode, k)
-        ds, view = self.platform.views.lookup(ctx, name)
+        ds, view = self.views.lookup(ctx, name)
         snap, number = self._snapshot(ctx, ds, view)
         parents = self._parents(ctx, view, where)
         ranked = self._rank(snap, view, query, mode_, k, parents)
@@ -67,7 +74,7 @@ class SearchService:
         """Chunk keys and cosine scores of the ``k`` nearest chunks of each vector."""
         if not 1 <= k <= MAX_K:
             raise InvalidInput(f"k must be 1..{MAX_K}", code="invalid_k")
-        ds, view = self.platform.views.lookup(ctx, name)
+        ds, view = self.views.lookup(ctx, name)
         snap, _ = self._snapshot(ctx, ds, view)
         vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
         if vectors.shape[1] != view.dim:
@@ -94,7 +101,7 @@ class SearchService:
         return pa.Table.from_pylist(rows, schema=SQL_SEARCH_SCHEMA)
 
     def embed(self, view: ViewRow, texts: list[str]) -> np.ndarray:
-        return get_embedder(view.embedder, self.platform.settings).embed(texts)
+        return get_embedder(view.embedder, self.settings).embed(texts)
 
     # -- steps ---------------------------------------------------------------------
 
@@ -107,8 +114,8 @@ class SearchService:
         blob = view.index_blob
 
         def load() -> Snapshot:
-            table = self.platform.datasets.open(ctx, DatasetRef(ds.name, number))
-            return Snapshot(table, load_index(self.platform, blob, view.dim))
+            table = self.datasets.open(ctx, DatasetRef(ds.name, number))
+            return Snapshot(table, load_index(self.blobs, blob, view.dim))
 
         return self.cache.get((ds.id, number), load), number
 
@@ -116,7 +123,7 @@ class SearchService:
         if where is None or not where.strip():
             return None
         ref = f"{self._source_name(view)}@{view.source_version}"
-        return self.platform.sql.keys_where(ctx, ref, where)
+        return self.sql.keys_where(ctx, ref, where)
 
     def _rank(self, snap: Snapshot, view: ViewRow, query: str, mode: SearchMode, k: int,
               parents: pa.Array | None) -> Ranked:
@@ -150,7 +157,7 @@ class SearchService:
 
     def _source_name(self, view: ViewRow) -> str:
         if view.source_id not in self._names:
-            with self.platform.db.reader() as s:
+            with self.db.reader() as s:
                 row = s.get(DatasetRow, view.source_id)
                 if row is None:
                     return "?"
@@ -159,7 +166,7 @@ class SearchService:
 
     def _source_latest(self, ctx: Ctx, view: ViewRow) -> int | None:
         try:
-            return self.platform.datasets.resolve(ctx, self._source_name(view))[1].number
+            return self.datasets.resolve(ctx, self._source_name(view))[1].number
         except NotFound:
             return None
 

@@ -13,17 +13,19 @@ from sluice.core.tracking.runs import Runs
 from sluice.core.tracking.search import search_runs
 
 if TYPE_CHECKING:
+    from sluice.core.audit.service import AuditLog
     from sluice.core.context import Ctx
-    from sluice.platform import Platform
+    from sluice.storage.blobs import FsspecBlobStore
+    from sluice.storage.metadata.database import Database
 
 
 class TrackingService:
-    def __init__(self, platform: Platform) -> None:
-        self.db = platform.db
-        self.experiments = Experiments(platform.db, platform.audit)
-        self.runs = Runs(platform.db, self.experiments)
-        self.artifacts = Artifacts(platform.db, platform.blobs)
-        self.models = LoggedModels(platform.db, self.experiments)
+    def __init__(self, db: Database, audit: AuditLog, blobs: FsspecBlobStore) -> None:
+        self.db = db
+        self.experiments = Experiments(db, audit)
+        self.runs = Runs(db, self.experiments)
+        self.artifacts = Artifacts(db, blobs)
+        self.models = LoggedModels(db, self.experiments)
 
     def search(self, ctx: Ctx, experiment_ids: list[str] | None = None, *,
                filter: str | None = None, order_by: list[str] | None = None,

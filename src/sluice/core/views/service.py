@@ -24,7 +24,14 @@ from sluice.inference.embedders import embedder_names
 from sluice.storage.metadata.schema import DatasetRow, DatasetVersionRow, JobRow, ViewRow
 
 if TYPE_CHECKING:
-    from sluice.platform import Platform
+    from sluice.core.audit.service import AuditLog
+    from sluice.core.datasets.service import DatasetService
+    from sluice.core.jobs.service import JobService
+    from sluice.core.projects.service import ProjectService
+    from sluice.settings import Settings
+    from sluice.storage.blobs import FsspecBlobStore
+    from sluice.storage.metadata.database import Database
+    from sluice.storage.tables import LanceTableStore
 
 KIND_SYNC = "views.sync"
 AUTO_SYNC_KINDS = (DatasetCommitted.kind, LabelsCommitted.kind)
@@ -37,9 +44,13 @@ def view_not_found(name: str) -> NotFound:
 
 
 class ViewService:
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
-        self.db = platform.db
+    """Views and their syncs (``ViewSync`` runs one with the stores named here)."""
+
+    def __init__(self, db: Database, tables: LanceTableStore, blobs: FsspecBlobStore,
+                 datasets: DatasetService, jobs: JobService, projects: ProjectService,
+                 audit: AuditLog, settings: Settings) -> None:
+        self.db, self.tables, self.blobs, self.datasets = db, tables, blobs, datasets
+        self.jobs, self.projects, self.audit, self.settings = jobs, projects, audit, settings
 
     def create(self, ctx: Ctx, name: str, source: str, *, column: str | None = None,
                chunk_size: int = 200, chunk_overlap: int = 30, embedder: str | None = None,
@@ -48,17 +59,17 @@ class ViewService:
         ctx.require("views.write", "create views")
         check_name(name, "view")
         ChunkSpec(chunk_size, chunk_overlap)
-        embedder = embedder or self.platform.settings.embedder
+        embedder = embedder or self.settings.embedder
         if embedder not in embedder_names():
             raise InvalidInput(f"unknown embedder {embedder!r}; choose one of "
                                f"{', '.join(embedder_names())}", code="unknown_embedder")
-        src, version = self.platform.datasets.resolve(ctx, parse_ref(source).name)
+        src, version = self.datasets.resolve(ctx, parse_ref(source).name)
         if src.kind == DatasetKind.VIEW:
             raise InvalidInput("a view's source must be a dataset, not another view",
                                code="invalid_view_source")
-        schema = self.platform.tables.schema(src.table_path, version.lance_version)
+        schema = self.tables.schema(src.table_path, version.lance_version)
         column = check_text_column(schema, column)
-        view = self.platform.datasets.create(
+        view = self.datasets.create(
             ctx, name, kind=DatasetKind.VIEW,
             description=f"chunks of {src.name}.{column}")
         dim = self._dim(embedder)
@@ -69,7 +80,7 @@ class ViewService:
                 embedder=embedder, dim=dim, auto_sync=auto_sync, source_version=0,
                 index_blob=None, index_version=0, created_at=utcnow(),
                 created_by=ctx.actor.name))
-        self.platform.audit.record(ctx, "view.create", f"view:{name}", source=src.name,
+        self.audit.record(ctx, "view.create", f"view:{name}", source=src.name,
                                    column=column, embedder=embedder)
         if sync:
             self.sync(ctx, name)
@@ -78,13 +89,13 @@ class ViewService:
     def _dim(self, embedder: str) -> int:
         from sluice.inference.embedders import get_embedder
 
-        return get_embedder(embedder, self.platform.settings).dim
+        return get_embedder(embedder, self.settings).dim
 
     def sync(self, ctx: Ctx, name: str) -> JobInfo:
         """Start a job bringing the view up to its source's newest version."""
         ctx.require("views.write", "sync views")
         dataset, _ = self.lookup(ctx, name)
-        return self.platform.jobs.submit(ctx, KIND_SYNC, {"view": dataset.name})
+        return self.jobs.submit(ctx, KIND_SYNC, {"view": dataset.name})
 
     def list(self, ctx: Ctx) -> builtins.list[ViewInfo]:
         with self.db.reader() as s:
@@ -119,7 +130,7 @@ class ViewService:
 
     def delete(self, ctx: Ctx, name: str) -> None:
         ds, _ = self.lookup(ctx, name)
-        self.platform.datasets.delete(ctx, ds.name)
+        self.datasets.delete(ctx, ds.name)
 
     def _info(self, s: Session, view: ViewRow, ds: DatasetRow) -> ViewInfo:
         source = s.get(DatasetRow, view.source_id)
@@ -143,7 +154,7 @@ class ViewService:
         least once, so a view already at that version, or with a sync still queued, is
         left alone."""
         committed = event.typed()
-        ctx = acting_for(self.platform.projects, event)
+        ctx = acting_for(self.projects, event)
         if ctx is None or not isinstance(committed, DatasetCommitted) \
                 or committed.dataset_kind == DatasetKind.VIEW:
             return
@@ -159,7 +170,7 @@ class ViewService:
                 JobRow.state == JobState.QUEUED))}
         for name, synced in views:
             if synced < committed.version and name not in queued:
-                self.platform.jobs.submit(ctx, KIND_SYNC, {"view": name})
+                self.jobs.submit(ctx, KIND_SYNC, {"view": name})
 
     def forget(self, s: Session, dataset_id: str) -> None:
         """Called inside a dataset delete: drop its view row, refuse if it feeds views."""

@@ -33,7 +33,8 @@ from sluice.storage.metadata.schema import DatasetRow, DatasetVersionRow, ViewRo
 
 if TYPE_CHECKING:
     from sluice.core.jobs.context import JobContext
-    from sluice.platform import Platform
+    from sluice.core.views.service import ViewService
+    from sluice.storage.blobs import FsspecBlobStore
 
 SOURCE_LABEL_COLUMNS = ("uri", "path", "url", "title", "name", "file")
 DELETE_BATCH = 500
@@ -85,15 +86,15 @@ def view_schema(dim: int) -> pa.Schema:
 class ViewSync:
     """One run of a view's sync (a job body)."""
 
-    def __init__(self, platform: Platform, job: JobContext, name: str) -> None:
-        self.platform = platform
+    def __init__(self, views: ViewService, job: JobContext, name: str) -> None:
+        self.views = views
         self.job = job
         self.ctx = job.ctx
-        self.dataset, self.view = platform.views.lookup(self.ctx, name)
+        self.dataset, self.view = views.lookup(self.ctx, name)
         self.outcome = Outcome()
 
     def run(self) -> dict[str, Any]:
-        committed = self.platform.datasets.committer.commit(
+        committed = self.views.datasets.committer.commit(
             self.ctx, self.dataset.name, self._write, operation="sync", job_id=self.job.id,
             on_record=self._record)
         if committed is None:
@@ -106,7 +107,7 @@ class ViewSync:
     def _write(self, target: WriteTarget) -> WriteResult:
         view = self._fresh_view()
         source, version = self._source()
-        table = self.platform.tables.open(source.table_path, version.lance_version)
+        table = self.views.tables.open(source.table_path, version.lance_version)
         plan = self._plan(table, view, target)
         self.source_version = version.number
         if plan.empty:
@@ -133,7 +134,7 @@ class ViewSync:
         row.index_version = version.number
 
     def _fresh_view(self) -> ViewRow:
-        with self.platform.db.reader() as s:
+        with self.views.db.reader() as s:
             view = s.get(ViewRow, self.view.id)
             if view is None:
                 from sluice.core.views.service import view_not_found
@@ -143,12 +144,12 @@ class ViewSync:
             return view
 
     def _source(self) -> tuple[DatasetRow, DatasetVersionRow]:
-        with self.platform.db.reader() as s:
+        with self.views.db.reader() as s:
             name = s.scalar(select(DatasetRow.name).where(DatasetRow.id == self.view.source_id))
-        return self.platform.datasets.resolve(self.ctx, str(name))
+        return self.views.datasets.resolve(self.ctx, str(name))
 
     def _mark_synced(self, view_id: str, number: int) -> None:
-        with self.platform.db.session() as s:
+        with self.views.db.session() as s:
             row = s.get(ViewRow, view_id)
             if row is not None:
                 row.source_version = number
@@ -171,7 +172,7 @@ class ViewSync:
         rows = rows.filter(pc.fill_null(pc.greater(length, 0), False))
         if target.lance_version is None:
             return Plan(rows, [], np.zeros(0, dtype=np.int64))
-        stored = self.platform.tables.open(target.table_path, target.lance_version).to_table(
+        stored = self.views.tables.open(target.table_path, target.lance_version).to_table(
             columns=["_id", "parent_key", "parent_hash"])
         have = set(zip(stored.column("parent_key").to_pylist(),
                        stored.column("parent_hash").to_pylist(), strict=True))
@@ -210,7 +211,7 @@ class ViewSync:
     def _embed(self, texts: list[str], view: ViewRow) -> np.ndarray:
         """Embed in steps (progress, cancel), longest texts first across the whole sync, so
         each batch pads to similar lengths."""
-        embedder = get_embedder(view.embedder, self.platform.settings)
+        embedder = get_embedder(view.embedder, self.views.settings)
         out = np.zeros((len(texts), view.dim), dtype=np.float32)
         order = np.argsort([-len(t) for t in texts], kind="stable")
         for start in range(0, len(texts), EMBED_STEP):
@@ -224,7 +225,7 @@ class ViewSync:
     # -- writing -------------------------------------------------------------------
 
     def _write_table(self, target: WriteTarget, chunks: pa.Table, removed: list[str]) -> int:
-        tables = self.platform.tables
+        tables = self.views.tables
         self.job.check_cancelled(force=True)
         if target.lance_version is None:
             version = tables.create(target.table_path, chunks)
@@ -238,12 +239,12 @@ class ViewSync:
         return _refresh_text_index(tables, target.table_path, version)
 
     def _write_index(self, view: ViewRow, chunks: pa.Table, removed: np.ndarray) -> str:
-        index = load_index(self.platform, view.index_blob, view.dim)
+        index = load_index(self.views.blobs, view.index_blob, view.dim)
         index.remove(removed)
         vectors = chunks.column("embedding").combine_chunks().flatten().to_numpy()
         index.add(chunks.column("_id").to_numpy(), vectors.reshape(-1, view.dim))
         self.job.progress(1, 1, f"vector index: {index.size} chunks ({index.kind})")
-        return self.platform.blobs.put_bytes(index.to_bytes())
+        return self.views.blobs.put_bytes(index.to_bytes())
 
 
 def fresh_pairs(rows: pa.Table) -> list[tuple[str, str]]:
@@ -251,10 +252,10 @@ def fresh_pairs(rows: pa.Table) -> list[tuple[str, str]]:
                     strict=True))
 
 
-def load_index(platform: Platform, blob: str | None, dim: int) -> VectorIndex:
+def load_index(blobs: FsspecBlobStore, blob: str | None, dim: int) -> VectorIndex:
     if blob is None:
         return VectorIndex(dim)
-    return VectorIndex.from_bytes(platform.blobs.read(blob))
+    return VectorIndex.from_bytes(blobs.read(blob))
 
 
 def _refresh_text_index(tables: Any, table_path: str, version: int) -> int:

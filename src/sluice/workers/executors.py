@@ -17,11 +17,12 @@ import socket
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
+from sluice.core.jobs.executor import Executor
 from sluice.core.jobs.models import JobState
-from sluice.core.jobs.runner import run_job, worker_name
 from sluice.errors import SluiceError, Unavailable
+from sluice.workers.runner import run_job, worker_name
 
 if TYPE_CHECKING:
     from sluice.platform import Platform
@@ -29,13 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sluice.jobs")
 JOBS, LONG = "jobs", "long"
-
-
-class Executor(Protocol):
-    def submit(self, job_id: str, *, long_running: bool = False) -> None: ...
-    def shutdown(self, wait: bool = True) -> None: ...
-    def kill(self) -> None: ...
-    def worker_names(self) -> set[str]: ...
 
 
 class ThreadExecutor:

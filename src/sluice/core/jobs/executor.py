@@ -1,0 +1,13 @@
+"""What the job service needs of an executor; the executors themselves are in
+``sluice.workers`` (they open the composition root in their processes)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Executor(Protocol):
+    def submit(self, job_id: str, *, long_running: bool = False) -> None: ...
+    def shutdown(self, wait: bool = True) -> None: ...
+    def kill(self) -> None: ...
+    def worker_names(self) -> set[str]: ...
