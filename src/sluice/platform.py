@@ -23,8 +23,7 @@ from sluice.core.context import Ctx, Principal
 from sluice.core.events.log import EventLog
 from sluice.core.events.models import DatasetCommitted, Event, LabelsCommitted
 from sluice.core.jobs.service import JobService
-from sluice.core.lineage.projection import KINDS as LINEAGE_KINDS
-from sluice.core.lineage.projection import Projection
+from sluice.core.lineage.projection import KINDS as LINEAGE_KINDS, Projection
 from sluice.core.projects.service import DEFAULT_PROJECT, ProjectService
 from sluice.errors import NotFound
 from sluice.settings import Settings, load_settings

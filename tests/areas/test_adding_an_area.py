@@ -24,8 +24,7 @@ from sluice.platform import Platform
 from sluice.sdk.local import LocalClient
 from sluice.sdk.remote import RemoteClient
 from tests.areas.hello_area import AREA
-from tests.conftest import ROOT
-from tests.conftest import _open as open_platform
+from tests.conftest import ROOT, _open as open_platform
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Property tests: what goes into a dataset comes back out; diffs add up."""
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sluice.core.quality.pii import find_pii, redact
 

@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from sluice.core.search.ranking import highlight_spans, query_terms, reciprocal_rank_fusion
 from sluice.core.search.vectors import EXACT_MAX, VectorIndex

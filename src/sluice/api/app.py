@@ -17,7 +17,7 @@ from sluice.api.deps import authenticate_request
 from sluice.api.errors import install_error_handlers
 from sluice.api.middleware import Admit, Authenticate, BodyLimits, CatchAll, SecurityHeaders
 from sluice.api.policy import Policies, declare_defaults, route_policies
-from sluice.core.access.gate import admit
+from sluice.core.access import admit
 from sluice.core.context import Ctx, Principal
 from sluice.platform import Platform
 

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sluice.api.middleware import CTX, PRINCIPAL
 from sluice.api.policy import permission_of
-from sluice.core.access.gate import admit
+from sluice.core.access import admit
 from sluice.core.context import Ctx, Principal
 from sluice.platform import Platform
 

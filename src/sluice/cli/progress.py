@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from sluice.cli.output import err
-from sluice.core.jobs.models import JobInfo, JobState
+from sluice.core.jobs import JobInfo, JobState
 from sluice.errors import Cancelled, SluiceError, error_from_payload
 from sluice.sdk.api import Client
 

@@ -7,8 +7,8 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from sluice.core.access.service import MemberInfo, PermissionInfo, RoleInfo
-from sluice.core.projects.service import ProjectInfo
+from sluice.core.access import MemberInfo, PermissionInfo, RoleInfo
+from sluice.core.projects import ProjectInfo
 
 if TYPE_CHECKING:
     from sluice.sdk.local import LocalClient

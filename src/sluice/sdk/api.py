@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from sluice.core.audit.service import AuditEvent
-from sluice.core.auth.service import NewToken, TokenInfo, UserInfo
+from sluice.core.audit import AuditEvent
+from sluice.core.auth import NewToken, TokenInfo, UserInfo
 from sluice.core.context import Role
-from sluice.core.datasets.models import (
+from sluice.core.datasets import (
     ColumnInfo,
     DatasetInfo,
     DatasetKind,
@@ -21,23 +21,24 @@ from sluice.core.datasets.models import (
     RowsPage,
     VersionInfo,
 )
-from sluice.core.jobs.models import JobInfo, JobLog, JobState
-from sluice.core.quality.service import QualityReport
-from sluice.core.rag.models import AskResult, TraceInfo
-from sluice.core.search.evaluation import (
+from sluice.core.jobs import JobInfo, JobLog, JobState
+from sluice.core.quality import QualityReport
+from sluice.core.rag import AskResult, TraceInfo
+from sluice.core.search import (
     QAItem,
     Qrels,
     RagReport,
     RetrievalReport,
+    SearchResults,
+    ViewInfo,
     find_beir,
     read_corpus,
     read_qa,
     read_qrels,
     read_queries,
 )
-from sluice.core.search.models import SearchResults, ViewInfo
-from sluice.core.sql.models import QueryResult
-from sluice.core.streams.append import AppendResult
+from sluice.core.sql import QueryResult
+from sluice.core.streams import AppendResult
 from sluice.errors import InvalidInput, NotFound
 from sluice.sdk.access import MembersAPI, ProjectsAPI, RolesAPI
 from sluice.sdk.areas import AreasAPI

@@ -13,26 +13,26 @@ from urllib.parse import quote
 
 import pyarrow as pa
 
-from sluice.core.datasets.models import VersionInfo
-from sluice.core.jobs.models import JobInfo
-from sluice.core.jobs.waiting import poll_until_finished
-from sluice.core.labels.guard import LabelingFn, run_guarded
-from sluice.core.labels.models import (
+from sluice.core.datasets import VersionInfo
+from sluice.core.jobs import JobInfo, poll_until_finished
+from sluice.core.labels import (
     Agreement,
     Annotation,
     Answer,
+    LabelingFn,
     LabelingFunction,
     LabelIssues,
     LabelModelReport,
     LabelSchema,
     LearningCurve,
     LFAnalysis,
+    Outcome,
     Queue,
     SchemaKind,
     SessionResult,
     Span,
+    run_guarded,
 )
-from sluice.core.labels.rules import Outcome
 from sluice.errors import AlreadyExists, NotFound
 
 if TYPE_CHECKING:
@@ -427,7 +427,7 @@ class RemoteLabels(LabelsAPI):
         return {r["key"]: r["label"] for r in rows}
 
     def _rows(self, dataset: str, column: str) -> pa.Table:
-        from sluice.core.sql.export import from_arrow_ipc
+        from sluice.core.sql import from_arrow_ipc
 
         data = self.http.call("GET", f"/datasets/{quote(dataset, safe='')}/export",
                               params={"format": "arrow"}).content

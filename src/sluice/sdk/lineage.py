@@ -6,8 +6,8 @@ import builtins
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
-from sluice.core.events.models import Event, SubscriberState
-from sluice.core.lineage.models import Direction, LineageGraph
+from sluice.core.events import Event, SubscriberState
+from sluice.core.lineage import Direction, LineageGraph
 
 if TYPE_CHECKING:
     from sluice.sdk.local import LocalClient

@@ -8,10 +8,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from sluice.core.audit.service import AuditEvent
-from sluice.core.auth.service import NewToken, TokenInfo, UserInfo
+from sluice.core.audit import AuditEvent
+from sluice.core.auth import NewToken, TokenInfo, UserInfo
 from sluice.core.context import Ctx, Role, identity
-from sluice.core.datasets.models import (
+from sluice.core.datasets import (
     ColumnInfo,
     DatasetInfo,
     DatasetKind,
@@ -19,14 +19,13 @@ from sluice.core.datasets.models import (
     RowsPage,
     VersionInfo,
 )
-from sluice.core.ingest.service import IngestRequest
-from sluice.core.jobs.models import JobInfo, JobLog, JobState
-from sluice.core.quality.service import QualityReport
-from sluice.core.rag.models import AskResult, TraceInfo
-from sluice.core.search.evaluation import QAItem, Qrels
-from sluice.core.search.models import SearchResults, ViewInfo
-from sluice.core.sql.models import QueryResult
-from sluice.core.streams.append import AppendResult
+from sluice.core.ingest import IngestRequest
+from sluice.core.jobs import JobInfo, JobLog, JobState
+from sluice.core.quality import QualityReport
+from sluice.core.rag import AskResult, TraceInfo
+from sluice.core.search import QAItem, Qrels, SearchResults, ViewInfo
+from sluice.core.sql import QueryResult
+from sluice.core.streams import AppendResult
 from sluice.platform import Platform
 from sluice.sdk.api import (
     Client,

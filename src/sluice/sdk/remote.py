@@ -13,29 +13,25 @@ import httpx
 import pyarrow as pa
 from pydantic import TypeAdapter
 
-from sluice.core.audit.service import AuditEvent
-from sluice.core.auth.service import NewToken, TokenInfo, UserInfo
+from sluice.core.audit import AuditEvent
+from sluice.core.auth import NewToken, TokenInfo, UserInfo
 from sluice.core.context import Role
-from sluice.core.datasets.models import (
+from sluice.core.datasets import (
     ColumnInfo,
     DatasetInfo,
     DatasetKind,
     DiffResult,
     RowsPage,
     VersionInfo,
+    parse_ref,
 )
-from sluice.core.datasets.refs import parse_ref
-from sluice.core.ingest.scan import scan
-from sluice.core.ingest.uploads import file_digest
-from sluice.core.jobs.models import JobInfo, JobLog, JobState
-from sluice.core.jobs.waiting import poll_until_finished
-from sluice.core.quality.service import QualityReport
-from sluice.core.rag.models import AskResult, TraceInfo
-from sluice.core.search.evaluation import QAItem, Qrels
-from sluice.core.search.models import SearchResults, ViewInfo
-from sluice.core.sql.export import from_arrow_ipc
-from sluice.core.sql.models import QueryResult
-from sluice.core.streams.append import AppendResult
+from sluice.core.ingest import file_digest, scan_paths
+from sluice.core.jobs import JobInfo, JobLog, JobState, poll_until_finished
+from sluice.core.quality import QualityReport
+from sluice.core.rag import AskResult, TraceInfo
+from sluice.core.search import QAItem, Qrels, SearchResults, ViewInfo
+from sluice.core.sql import QueryResult, from_arrow_ipc
+from sluice.core.streams import AppendResult
 from sluice.errors import ExternalService, SluiceError, Timeout, Unavailable, error_from_payload
 from sluice.sdk.api import (
     Client,
@@ -346,9 +342,9 @@ class RemoteClient(Client):
                include: Sequence[str] = (), exclude: Sequence[str] = (),
                recursive: bool = True, key_column: str | None = None, wait: bool = True,
                on_progress: ProgressFn | None = None) -> JobInfo:
-        roots, entries = scan(as_paths(paths),
-                              include=list(include) or None, exclude=list(exclude) or None,
-                              recursive=recursive)
+        roots, entries = scan_paths(as_paths(paths),
+                                    include=list(include) or None,
+                                    exclude=list(exclude) or None, recursive=recursive)
         files = self._upload([e.path for e in entries if e.path])
         body = {
             "dataset": dataset, "mode": mode, "key_column": key_column,

@@ -8,19 +8,24 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sluice.core.registry.loading import LoadedModel
-from sluice.core.registry.models import AliasChange, ModelCard, ModelVersion, RegisteredModel
-from sluice.core.registry.predict import Prediction
-from sluice.core.tracking.artifacts import join
-from sluice.core.tracking.compare import RunComparison
-from sluice.core.tracking.models import (
+from sluice.core.registry import (
+    AliasChange,
+    LoadedModel,
+    ModelCard,
+    ModelVersion,
+    Prediction,
+    RegisteredModel,
+)
+from sluice.core.tracking import (
     ArtifactEntry,
     Experiment,
     Metric,
     Run,
+    RunComparison,
     RunInput,
     RunPage,
     RunStatus,
+    join,
 )
 from sluice.errors import NotFound
 from sluice.sdk.tracking import (

@@ -9,20 +9,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from sluice.core.registry.loading import LoadedModel, load_files
-from sluice.core.registry.models import AliasChange, ModelCard, ModelVersion, RegisteredModel
-from sluice.core.registry.predict import Prediction
-from sluice.core.tracking.artifacts import safe_relpath
-from sluice.core.tracking.compare import RunComparison
-from sluice.core.tracking.models import (
+from sluice.core.registry import (
+    AliasChange,
+    LoadedModel,
+    ModelCard,
+    ModelVersion,
+    Prediction,
+    RegisteredModel,
+    load_files,
+)
+from sluice.core.tracking import (
     ArtifactEntry,
     Experiment,
     Metric,
     MetricPage,
     Run,
+    RunComparison,
     RunInput,
     RunPage,
     RunStatus,
+    safe_relpath,
 )
 from sluice.errors import InvalidInput
 from sluice.sdk.tracking import (

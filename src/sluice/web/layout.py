@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sluice.core.lineage.models import LineageGraph
+from sluice.core.lineage import LineageGraph
 
 COL_W, ROW_H, BOX_W, BOX_H, PAD = 230, 64, 180, 44, 20
 SWEEPS = 4

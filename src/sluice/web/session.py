@@ -17,7 +17,7 @@ from sluice.api.deps import (
     platform_of,
 )
 from sluice.api.middleware import CTX, PRINCIPAL
-from sluice.core.auth.service import ANY_KIND
+from sluice.core.auth import ANY_KIND
 from sluice.core.context import Ctx, Principal
 from sluice.errors import Forbidden, SluiceError, Unauthorized
 from sluice.platform import Platform

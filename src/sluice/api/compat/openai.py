@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from sluice.api.cancel import MODELS, llm_turn, relay, run_cancellable
 from sluice.api.deps import CtxDep, PlatformDep
-from sluice.core.rag.chat import CHAT_MODEL, EMBEDDING_MODEL, MAX_INPUTS, MAX_MESSAGES
+from sluice.core.rag import CHAT_MODEL, EMBEDDING_MODEL, MAX_INPUTS, MAX_MESSAGES
 from sluice.ids import new_id
 from sluice.inference.llms import Usage
 

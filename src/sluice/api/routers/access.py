@@ -11,9 +11,15 @@ from pydantic import BaseModel, Field
 
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.policy import policy
-from sluice.core.access.catalog import MEMBER, SIGNED_IN, WORKSPACE_ADMIN
-from sluice.core.access.service import MemberInfo, PermissionInfo, RoleInfo
-from sluice.core.projects.service import ProjectInfo
+from sluice.core.access import (
+    MEMBER,
+    SIGNED_IN,
+    WORKSPACE_ADMIN,
+    MemberInfo,
+    PermissionInfo,
+    RoleInfo,
+)
+from sluice.core.projects import ProjectInfo
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
 ADMIN = "admin"

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from sluice.api.deps import CtxDep
 from sluice.api.policy import policy
 from sluice.areas.info import AreaInfo, AreasReport, describe_named, report
-from sluice.core.access.catalog import SIGNED_IN
+from sluice.core.access import SIGNED_IN
 
 router = APIRouter(prefix="/api/v1/areas", tags=["system"])
 

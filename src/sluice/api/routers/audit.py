@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from sluice.api.deps import CtxDep, PlatformDep
-from sluice.core.audit.service import AuditEvent
+from sluice.core.audit import AuditEvent
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 

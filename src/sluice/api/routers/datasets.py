@@ -12,7 +12,7 @@ from sluice.api.body import read_json_limited
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.downloads import attachment
 from sluice.api.policy import policy
-from sluice.core.datasets.models import (
+from sluice.core.datasets import (
     ColumnInfo,
     DatasetInfo,
     DatasetKind,
@@ -20,8 +20,8 @@ from sluice.core.datasets.models import (
     RowsPage,
     VersionInfo,
 )
-from sluice.core.sql.export import MEDIA_TYPES
-from sluice.core.streams.append import AppendResult
+from sluice.core.sql import MEDIA_TYPES
+from sluice.core.streams import AppendResult
 from sluice.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])

@@ -10,9 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.policy import policy
-from sluice.core.ingest.service import IngestRequest
-from sluice.core.ingest.uploads import BlobStored
-from sluice.core.jobs.models import JobInfo
+from sluice.core.ingest import BlobStored, IngestRequest
+from sluice.core.jobs import JobInfo
 from sluice.errors import PayloadTooLarge
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from sluice.api.deps import CtxDep, PlatformDep
-from sluice.core.jobs.models import JobInfo, JobLog, JobState
+from sluice.core.jobs import JobInfo, JobLog, JobState
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 

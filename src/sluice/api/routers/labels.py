@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.policy import policy
-from sluice.core.datasets.models import VersionInfo
-from sluice.core.jobs.models import JobInfo
-from sluice.core.labels.models import (
+from sluice.core.datasets import VersionInfo
+from sluice.core.jobs import JobInfo
+from sluice.core.labels import (
+    MAX_ANSWERS,
     Agreement,
     Annotation,
     Answer,
@@ -23,12 +24,11 @@ from sluice.core.labels.models import (
     LabelSchema,
     LearningCurve,
     LFAnalysis,
+    Outcome,
     Queue,
     SchemaKind,
     SessionResult,
 )
-from sluice.core.labels.rules import Outcome
-from sluice.core.labels.sessions import MAX_ANSWERS
 from sluice.errors import AlreadyExists
 
 router = APIRouter(prefix="/api/v1/datasets/{dataset}/labels", tags=["labels"])

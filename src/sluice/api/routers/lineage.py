@@ -8,9 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from sluice.api.deps import CtxDep, PlatformDep
-from sluice.core.events.models import Event, SubscriberState
-from sluice.core.lineage.models import Direction, LineageGraph
-from sluice.core.lineage.service import MAX_DEPTH, MAX_NODES, REF_HELP
+from sluice.core.events import Event, SubscriberState
+from sluice.core.lineage import MAX_DEPTH, MAX_NODES, REF_HELP, Direction, LineageGraph
 
 router = APIRouter(prefix="/api/v1", tags=["lineage"])
 

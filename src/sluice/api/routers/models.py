@@ -13,10 +13,15 @@ from starlette.concurrency import run_in_threadpool
 from sluice.api.compat.mlflow.artifacts import file_response
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.policy import policy
-from sluice.core.registry.models import AliasChange, ModelCard, ModelVersion, RegisteredModel
-from sluice.core.registry.predict import MAX_ROWS, Prediction
-from sluice.core.tracking.artifacts import join
-from sluice.core.tracking.models import ArtifactEntry
+from sluice.core.registry import (
+    MAX_ROWS,
+    AliasChange,
+    ModelCard,
+    ModelVersion,
+    Prediction,
+    RegisteredModel,
+)
+from sluice.core.tracking import ArtifactEntry, join
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
 

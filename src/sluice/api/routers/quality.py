@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from sluice.api.deps import CtxDep, PlatformDep
-from sluice.core.jobs.models import JobInfo
-from sluice.core.quality.service import QualityReport
+from sluice.core.jobs import JobInfo
+from sluice.core.quality import QualityReport
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["quality"])
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from sluice.api.cancel import MODELS, llm_turn, relay, run_cancellable
 from sluice.api.deps import CtxDep, PlatformDep
-from sluice.core.rag.models import AskEvent, AskResult, TraceInfo
+from sluice.core.rag import AskEvent, AskResult, TraceInfo
 from sluice.errors import SluiceError
 
 router = APIRouter(prefix="/api/v1", tags=["rag"])

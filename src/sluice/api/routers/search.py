@@ -7,9 +7,8 @@ from pydantic import BaseModel, Field
 
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.policy import policy
-from sluice.core.jobs.models import JobInfo
-from sluice.core.search.evaluation import QAItem
-from sluice.core.search.models import SearchResults, ViewInfo
+from sluice.core.jobs import JobInfo
+from sluice.core.search import QAItem, SearchResults, ViewInfo
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from sluice.api.deps import CtxDep, PlatformDep
-from sluice.core.sql.export import FORMATS, MEDIA_TYPES, to_bytes
+from sluice.core.sql import FORMATS, MEDIA_TYPES, to_bytes
 
 router = APIRouter(prefix="/api/v1", tags=["sql"])
 

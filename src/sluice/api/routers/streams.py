@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from sluice.api.deps import CtxDep, PlatformDep
-from sluice.core.jobs.models import JobInfo
+from sluice.core.jobs import JobInfo
 
 router = APIRouter(prefix="/api/v1/streams", tags=["streams"])
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from sluice import __version__
 from sluice.api.deps import CtxDep
 from sluice.api.policy import policy
-from sluice.core.access.catalog import MEMBER, PUBLIC
+from sluice.core.access import MEMBER, PUBLIC
 from sluice.core.context import identity
 
 router = APIRouter(tags=["system"])

@@ -7,8 +7,8 @@ from pydantic import BaseModel, Field
 
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.policy import policy
-from sluice.core.access.catalog import SIGNED_IN
-from sluice.core.auth.service import MAX_TOKEN_DAYS, NewToken, TokenInfo
+from sluice.core.access import SIGNED_IN
+from sluice.core.auth import MAX_TOKEN_DAYS, NewToken, TokenInfo
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 

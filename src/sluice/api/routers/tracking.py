@@ -13,17 +13,18 @@ from starlette.concurrency import run_in_threadpool
 from sluice.api.compat.mlflow.artifacts import file_response, received_file
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.policy import policy
-from sluice.core.tracking.artifacts import join, safe_relpath
-from sluice.core.tracking.compare import RunComparison
-from sluice.core.tracking.models import (
+from sluice.core.tracking import (
     ArtifactEntry,
     Experiment,
     Metric,
     MetricPage,
     Run,
+    RunComparison,
     RunInput,
     RunPage,
     RunStatus,
+    join,
+    safe_relpath,
 )
 from sluice.errors import NotFound
 

@@ -7,8 +7,8 @@ from pydantic import BaseModel, Field
 
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.policy import policy
-from sluice.core.access.catalog import WORKSPACE_ADMIN
-from sluice.core.auth.service import UserInfo
+from sluice.core.access import WORKSPACE_ADMIN
+from sluice.core.auth import UserInfo
 from sluice.core.context import Role
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])

@@ -10,7 +10,7 @@ import typer
 
 from sluice.cli.main import JsonOpt, state
 from sluice.cli.output import kv, out, print_json, short, table
-from sluice.core.datasets.models import DatasetKind, DiffResult, VersionInfo
+from sluice.core.datasets import DatasetKind, DiffResult, VersionInfo
 
 app = typer.Typer(no_args_is_help=True)
 

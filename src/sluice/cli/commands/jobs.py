@@ -9,7 +9,7 @@ import typer
 from sluice.cli.main import JsonOpt, state
 from sluice.cli.output import kv, out, print_json, short, table
 from sluice.cli.progress import follow
-from sluice.core.jobs.models import JobState
+from sluice.core.jobs import JobState
 
 app = typer.Typer(no_args_is_help=True)
 

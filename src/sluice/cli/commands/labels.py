@@ -11,7 +11,7 @@ import typer
 
 from sluice.cli.main import JsonOpt, state
 from sluice.cli.output import kv, out, print_json, short, table
-from sluice.core.labels.models import (
+from sluice.core.labels import (
     QUEUE_ORDERS,
     Answer,
     AnswerError,
@@ -265,7 +265,7 @@ def _function_config(keywords: str | None, regex: str | None, sql: str | None,
 
         raise InvalidInput("give exactly one of --keywords, --regex, --sql, --examples, "
                            "--prompt", code="invalid_lf_config")
-    from sluice.core.labels.rules import config_from_rule
+    from sluice.core.labels import config_from_rule
 
     kind, value = given[0]
     return kind, config_from_rule(kind, value, threshold=threshold)

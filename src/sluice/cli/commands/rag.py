@@ -9,8 +9,8 @@ import typer
 
 from sluice.cli.main import JsonOpt, state
 from sluice.cli.output import kv, out, print_json, short, table
-from sluice.core.rag.models import AskResult
-from sluice.core.search.models import SearchMode
+from sluice.core.rag import AskResult
+from sluice.core.search import SearchMode
 
 traces_app = typer.Typer(no_args_is_help=True)
 

@@ -10,7 +10,7 @@ from rich.text import Text
 from sluice.cli.main import JsonOpt, state
 from sluice.cli.output import kv, out, print_json, short, table
 from sluice.cli.progress import follow, progress_bar
-from sluice.core.search.models import SearchHit, SearchMode, ViewInfo
+from sluice.core.search import SearchHit, SearchMode, ViewInfo
 
 app = typer.Typer(no_args_is_help=True)
 

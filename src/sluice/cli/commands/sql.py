@@ -10,7 +10,7 @@ import typer
 
 from sluice.cli.main import JsonOpt, state
 from sluice.cli.output import err, print_json, short, table
-from sluice.core.sql.export import to_bytes
+from sluice.core.sql import to_bytes
 
 
 def sql(

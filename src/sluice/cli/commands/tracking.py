@@ -10,7 +10,7 @@ import typer
 
 from sluice.cli.main import JsonOpt, state
 from sluice.cli.output import kv, out, print_json, short, table
-from sluice.core.tracking.models import Run
+from sluice.core.tracking import Run
 
 experiments_app = typer.Typer(no_args_is_help=True)
 runs_app = typer.Typer(no_args_is_help=True)

@@ -56,7 +56,7 @@ def file_uri(path: Path) -> str:
     return path.resolve().as_uri()
 
 
-def scan(
+def scan_paths(
     paths: list[str], *, include: list[str] | None = None, exclude: list[str] | None = None,
     recursive: bool = True,
 ) -> tuple[list[Root], list[FileEntry]]:

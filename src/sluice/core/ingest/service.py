@@ -13,7 +13,7 @@ from sluice.core.context import Ctx
 from sluice.core.datasets.models import DatasetKind
 from sluice.core.datasets.refs import parse_ref
 from sluice.core.ingest.documents import DocumentIngest
-from sluice.core.ingest.scan import FileEntry, Root, is_tabular, scan
+from sluice.core.ingest.scan import FileEntry, Root, is_tabular, scan_paths
 from sluice.core.ingest.tables import TableIngest
 from sluice.core.jobs.models import JobInfo
 from sluice.errors import Forbidden, InvalidInput, NotFound
@@ -141,8 +141,8 @@ class IngestService:
 
     def _entries(self, request: IngestRequest) -> tuple[list[Root], list[FileEntry]]:
         if request.paths:
-            return scan(request.paths, include=request.include or None,
-                        exclude=request.exclude or None, recursive=request.recursive)
+            return scan_paths(request.paths, include=request.include or None,
+                              exclude=request.exclude or None, recursive=request.recursive)
         roots = [Root(str(r["uri"]), bool(r.get("is_folder"))) for r in request.roots]
         entries = [FileEntry(uri=f.uri, root=f.root, rel=f.rel, size=f.size, mtime=f.mtime,
                              digest=f.digest) for f in request.files]

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from sluice.api.deps import PlatformDep
 from sluice.api.policy import policy
-from sluice.core.access.catalog import MEMBER, SIGNED_IN, WORKSPACE_ADMIN
+from sluice.core.access import MEMBER, SIGNED_IN, WORKSPACE_ADMIN
 from sluice.web.session import PROJECT_COOKIE, WebCtx, web_project
 from sluice.web.twin import twin
 

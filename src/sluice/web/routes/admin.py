@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from sluice.api.deps import PlatformDep
 from sluice.api.policy import policy
-from sluice.core.access.catalog import SIGNED_IN, WORKSPACE_ADMIN
+from sluice.core.access import SIGNED_IN, WORKSPACE_ADMIN
 from sluice.core.context import Role
 from sluice.web.session import WebCtx, web_project
 from sluice.web.templating import templates

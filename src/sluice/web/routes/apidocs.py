@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from sluice.api.policy import policy
-from sluice.core.access.catalog import SIGNED_IN
+from sluice.core.access import SIGNED_IN
 from sluice.web.session import WebCtx
 from sluice.web.twin import twin
 

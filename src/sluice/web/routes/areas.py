@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from sluice.areas.info import report
-from sluice.core.access.catalog import SIGNED_IN
+from sluice.core.access import SIGNED_IN
 from sluice.web.session import WebCtx
 from sluice.web.twin import twin
 

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from sluice.api.deps import PlatformDep, client_address
 from sluice.api.policy import policy
-from sluice.core.access.catalog import PUBLIC
+from sluice.core.access import PUBLIC
 from sluice.errors import RateLimited, Unauthorized
 from sluice.web.links import safe_redirect
 from sluice.web.session import COOKIE, check_same_origin

@@ -9,8 +9,8 @@ from fastapi.responses import RedirectResponse
 
 from sluice.api.deps import PlatformDep
 from sluice.api.policy import policy
-from sluice.core.access.catalog import PUBLIC
-from sluice.core.datasets.refs import DatasetRef
+from sluice.core.access import PUBLIC
+from sluice.core.datasets import DatasetRef
 from sluice.errors import NotFound
 from sluice.web.charts import quality_charts
 from sluice.web.session import WebCtx

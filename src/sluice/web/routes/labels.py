@@ -13,8 +13,7 @@ from markupsafe import escape
 
 from sluice.api.deps import PlatformDep
 from sluice.api.policy import policy
-from sluice.core.labels.models import CURVE_STRATEGIES, QUEUE_ORDERS, Answer, SchemaKind
-from sluice.core.labels.rules import config_from_rule
+from sluice.core.labels import CURVE_STRATEGIES, QUEUE_ORDERS, Answer, SchemaKind, config_from_rule
 from sluice.errors import SluiceError
 from sluice.web.charts import line_chart
 from sluice.web.session import WebCtx

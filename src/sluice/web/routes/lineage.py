@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from sluice.api.deps import PlatformDep
-from sluice.core.lineage.models import Direction
+from sluice.core.lineage import Direction
 from sluice.web.layout import layout
 from sluice.web.session import WebCtx
 from sluice.web.twin import twin

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from sluice.api.deps import PlatformDep
-from sluice.core.datasets.models import DatasetKind
-from sluice.core.datasets.refs import DatasetRef
+from sluice.core.datasets import DatasetKind, DatasetRef
 from sluice.errors import SluiceError
 from sluice.web.session import WebCtx
 from sluice.web.twin import twin

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from sluice.api.deps import PlatformDep
 from sluice.api.downloads import attachment
-from sluice.core.sql.export import MEDIA_TYPES, to_bytes
+from sluice.core.sql import MEDIA_TYPES, to_bytes
 from sluice.errors import SluiceError
 from sluice.web.session import WebCtx
 from sluice.web.twin import twin

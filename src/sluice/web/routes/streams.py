@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from sluice.api.deps import PlatformDep
-from sluice.core.jobs.models import JobState
-from sluice.core.streams.service import KIND_REDIS
+from sluice.core.jobs import JobState
+from sluice.core.streams import KIND_REDIS
 from sluice.web.session import WebCtx
 from sluice.web.twin import twin
 

@@ -13,7 +13,7 @@ from sluice.api.compat.mlflow.artifacts import file_response
 from sluice.api.deps import PlatformDep
 from sluice.api.downloads import attachment
 from sluice.core.context import Ctx
-from sluice.core.tracking.artifacts import join
+from sluice.core.tracking import join
 from sluice.errors import InvalidInput, SluiceError
 from sluice.platform import Platform
 from sluice.web.charts import line_chart

@@ -18,9 +18,7 @@ from starlette.exceptions import HTTPException
 from sluice.api.deps import PlatformDep
 from sluice.api.policy import policy
 from sluice.core.context import Ctx
-from sluice.core.ingest.parsers.registry import supported_extensions
-from sluice.core.ingest.scan import TABULAR
-from sluice.core.ingest.uploads import UploadService
+from sluice.core.ingest import TABULAR, UploadService, supported_extensions
 from sluice.errors import PayloadTooLarge
 from sluice.web.session import WebCtx
 from sluice.web.twin import twin

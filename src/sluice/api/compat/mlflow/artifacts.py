@@ -21,7 +21,7 @@ from sluice.api.body import stream_to_file
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.policy import policy
 from sluice.core.context import Ctx
-from sluice.core.tracking.artifacts import safe_relpath
+from sluice.core.tracking import safe_relpath
 from sluice.platform import Platform
 
 router = APIRouter(tags=["mlflow"])

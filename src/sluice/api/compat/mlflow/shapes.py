@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sluice.core.registry.models import ModelVersion, RegisteredModel
-from sluice.core.tracking.models import Experiment, LoggedModel, Metric, Run
+from sluice.core.registry import ModelVersion, RegisteredModel
+from sluice.core.tracking import Experiment, LoggedModel, Metric, Run
 
 KeyValues = list[dict[str, Any]]
 

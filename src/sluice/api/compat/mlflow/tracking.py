@@ -10,7 +10,7 @@ from sluice.api.compat.mlflow import shapes
 from sluice.api.compat.mlflow.fastjson import FastJsonRouter
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.policy import policy
-from sluice.core.tracking.models import Metric, RunInput
+from sluice.core.tracking import Metric, RunInput
 from sluice.errors import InvalidInput, NotFound
 
 router = FastJsonRouter(prefix="/api/2.0/mlflow", tags=["mlflow"])

@@ -30,7 +30,7 @@ def register(name: str, extensions: list[str]) -> Callable[[ParserFn], ParserFn]
 
 
 def supported_extensions() -> list[str]:
-    _load_builtins()
+    load_builtins()
     return sorted(_PARSERS)
 
 
@@ -41,7 +41,7 @@ def mime_type(name: str) -> str:
 
 def parse_file(path: str, extension: str, limits: Limits) -> ParsedDoc:
     """Parse one file; raises :class:`ParseFailure` with a stable code when it cannot."""
-    _load_builtins()
+    load_builtins()
     if os.path.getsize(path) == 0:
         raise ParseFailure("empty_file", "the file is empty (0 bytes)")
     entry = _PARSERS.get(extension.lower())
@@ -64,7 +64,9 @@ def parse_file(path: str, extension: str, limits: Limits) -> ParsedDoc:
     return doc
 
 
-def _load_builtins() -> None:
+def load_builtins() -> None:
+    """Import the built-in parsers (they register themselves); a parse worker does this
+    before it takes work."""
     from sluice.core.ingest.parsers import (  # noqa: F401
         email_parser,
         image,

@@ -15,7 +15,7 @@ import sys
 from multiprocessing.connection import Connection
 
 from sluice.core.ingest.parsers.base import Limits, ParsedDoc, ParseFailure
-from sluice.core.ingest.parsers.registry import parse_file
+from sluice.core.ingest.parsers.registry import load_builtins, parse_file
 
 _PR_SET_PDEATHSIG = 1
 
@@ -66,6 +66,7 @@ def main() -> None:
     _limit_memory(limits.memory_bytes)
     conn_in = Connection(int(sys.argv[1]), writable=False)
     conn_out = Connection(int(sys.argv[2]), readable=False)
+    load_builtins()  # imported before "ready": the parse timeout bounds parsing, not imports
     conn_out.send("ready")
     serve(conn_in, conn_out, limits)
 
