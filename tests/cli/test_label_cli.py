@@ -10,11 +10,17 @@ from tests.cli.test_cli import js, run
 def test_label_from_the_cli(tmp_path: Path) -> None:
     home = tmp_path / "home"
     data = tmp_path / "comments.csv"
-    data.write_text("text\ncheck out my channel\ngreat song\nsubscribe plz\n")
+    data.write_text("text,author\ncheck out my channel,al\ngreat song,bo\nsubscribe plz,cy\n")
     run(home, "ingest", str(data), "--dataset", "comments", "--json")
     schema = js(run(home, "label", "schema", "create", "comments", "spam",
                     "--classes", "ham,spam", "--json"))
     assert schema["column"] == "text" and schema["classes"] == ["ham", "spam"]
+    assert js(run(home, "label", "schema", "column", "comments", "spam", "--json")) == [
+        "text", "author"]
+    moved = run(home, "label", "schema", "column", "comments", "spam", "author").stdout
+    assert "comments:spam now labels author" in moved
+    assert js(run(home, "label", "schema", "column", "comments", "spam", "text",
+                  "--json"))["column"] == "text"
     queue = js(run(home, "label", "queue", "comments", "spam", "--json"))
     keys = [i["key"] for i in queue["items"]]
     assert queue["total"] == 3 and len(keys) == 3

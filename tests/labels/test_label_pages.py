@@ -37,6 +37,23 @@ def test_create_schema_in_the_page_and_annotate(http: Any, platform: Any) -> Non
     assert http.post("/label/notes/mood/undo").json()["row_key"] == key
 
 
+def test_the_schemas_page_shows_and_changes_the_text_column(http: Any, platform: Any) -> None:
+    ctx = platform.local_context()
+    platform.appends.append(ctx, "posts", [{"id": f"p{i}", "body": f"a longer post {i}"}
+                                           for i in range(3)])
+    platform.labels.create_schema(ctx, "posts", "spam", ["ham", "spam"])
+    twin = http.get("/label.json").json()
+    assert twin["schemas"][0]["column"] == "body"
+    assert twin["text_columns"] == {"posts": ["body", "id"]}
+    moved = http.post("/label/posts/spam/column", data={"column": "id"},
+                      follow_redirects=False)
+    assert moved.status_code == 303 and platform.labels.schemas(ctx)[0].column == "id"
+    page = http.get("/label").text
+    assert 'aria-label="text column of spam"' in page and "<option selected>id</option>" in page
+    bad = http.post("/label/posts/spam/column", data={"column": "nope"})
+    assert bad.status_code == 400 and "column_not_found" in bad.text
+
+
 def test_agreement_page_and_review(http: Any, platform: Any) -> None:
     from sluice.core.context import Role
 

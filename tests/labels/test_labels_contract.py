@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from sluice.core.labels.models import Answer, Span
-from sluice.errors import AlreadyExists, InvalidInput, NotFound
+from sluice.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 
 COMMENTS = ["check out my channel", "great song", "subscribe plz", "love this",
             "free money http://x", "best video ever"]
@@ -34,6 +34,30 @@ def test_schema_rules(client: Any, keys: list[str]) -> None:
     assert col.value.code == "column_not_found"
     with pytest.raises(NotFound):
         client.labels.queue("comments", "nope")
+
+
+def test_the_default_column_holds_the_texts_and_can_be_changed(client: Any) -> None:
+    """On ``id, author, comment`` the schema labels the comments, not the ids; a column
+    named ``text`` wins outright; a span schema with answers keeps its column."""
+    client.datasets.append("posts", [
+        {"id": f"p{i}", "author": f"user{i}", "comment": t} for i, t in enumerate(COMMENTS)])
+    schema = client.labels.create_schema("posts", "spam", ["ham", "spam"])
+    assert schema.column == "comment"
+    assert client.labels.text_columns("posts", "spam") == ["comment", "author", "id"]
+    assert client.labels.set_column("posts", "spam", "author").column == "author"
+    assert client.labels.schemas("posts")[0].column == "author"
+    with pytest.raises(InvalidInput) as bad:
+        client.labels.set_column("posts", "spam", "nope")
+    assert bad.value.code == "column_not_found"
+    client.datasets.append("short", [{"text": "a", "body": "a much longer body"}])
+    assert client.labels.create_schema("short", "s", ["a", "b"]).column == "text"
+    spans = client.labels.create_schema("posts", "urls", ["URL"], kind="spans")
+    key = client.labels.queue("posts", "urls", limit=1).items[0].key
+    client.labels.annotate("posts", "urls", key, spans=[Span(start=0, end=1, label="URL")])
+    with pytest.raises(Conflict) as moved:
+        client.labels.set_column("posts", "urls", "author")
+    assert moved.value.code == "spans_need_their_column"
+    assert client.labels.schemas("posts")[1].column == spans.column == "comment"
 
 
 def test_queue_answers_progress_and_undo(client: Any, keys: list[str]) -> None:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from sluice.core.search.evaluation import ndcg_at, recall_at, reciprocal_rank
+from sluice.core.search.evaluation import RetrievalReport, ndcg_at, recall_at, reciprocal_rank
 from sluice.errors import InvalidInput, NotFound
 from tests.cli.test_cli import js, run
 
@@ -60,6 +60,21 @@ def test_eval_input_errors(client, beir, tmp_path):
     with pytest.raises(InvalidInput) as err:
         client.evaluate_retrieval("tiny_chunks", {"q": "x"}, {"q": {"d1": 1}}, modes=["fuzzy"])
     assert err.value.code == "invalid_search_mode"
+
+
+def test_an_over_long_or_empty_query_does_not_abort_the_evaluation(door_client, beir):
+    """One query over search's length limit is cut and scored; an empty one scores 0;
+    both are named in the report and the other queries are scored as usual."""
+    door_client.eval_retrieval(beir, modes=["text"])
+    long = QUERIES["q1"] + " " + "tea " * 1000
+    job = door_client.evaluate_retrieval(
+        "tiny_chunks", {"q1": long, "q2": QUERIES["q2"], "q3": "  "}, QRELS,
+        modes=["text", "vector"])
+    report = RetrievalReport.model_validate(job.result)
+    assert job.state == "succeeded" and report.queries == 3
+    assert report.truncated == ["q1"] and report.skipped == ["q3"]
+    vector = {s.mode: s for s in report.scores}["vector"]
+    assert 0.6 < vector.ndcg_at_10 <= 2 / 3  # q1 and q2 found, q3 counted as 0
 
 
 def test_eval_cli(tmp_path, beir):

@@ -144,3 +144,22 @@ def test_learning_curve_page(page, live_server):  # noqa: F811
     page.wait_for_url("**/curve?strategy=diversity")
     assert page.locator("#curve-chart polyline[data-series=diversity]").count() == 1
     assert page.locator("#curve tbody tr").count() == 3  # 24 rows to learn from, 6 held out
+
+
+def test_change_a_schemas_text_column_in_the_page(page, live_server):  # noqa: F811
+    headers = {"Authorization": f"Bearer {live_server.token}"}
+    api = f"{live_server.url}/api/v1/datasets/colpick"
+    rows = [{"id": f"c{i}", "title": f"post {i}", "body": f"a much longer body of post {i}"}
+            for i in range(3)]
+    httpx.post(f"{api}/rows", json={"rows": rows}, headers=headers).raise_for_status()
+    made = httpx.post(f"{api}/labels", json={"name": "spam", "classes": ["ham", "spam"]},
+                      headers=headers)
+    assert made.json()["column"] == "body"
+    page.goto("/label")
+    row = "#schemas tr:has(a[href='/datasets/colpick'])"
+    page.select_option(f"{row} select[name=column]", "title")
+    page.click(f"{row} .column-form button")
+    page.wait_for_url("**/label")
+    assert page.locator(f"{row} select[name=column]").input_value() == "title"
+    schema = httpx.get(f"{api}/labels/spam", headers=headers).json()
+    assert schema["column"] == "title"

@@ -169,6 +169,19 @@ class LabelsAPI(ABC):
     def schemas(self, dataset: str) -> builtins.list[LabelSchema]: ...
 
     @abstractmethod
+    def set_column(self, dataset: str, schema: str, column: str) -> LabelSchema:
+        """Point ``schema`` at another text column of ``dataset``.
+
+        Raises:
+            InvalidInput: ``column_not_found``. Conflict: ``spans_need_their_column`` (a
+            span schema with answers keeps its column).
+        """
+
+    @abstractmethod
+    def text_columns(self, dataset: str, schema: str) -> builtins.list[str]:
+        """The columns ``schema`` could label, the default first."""
+
+    @abstractmethod
     def annotate(self, dataset: str, schema: str, key: str, *, label: str | None = None,
                  labels: builtins.list[str] | None = None,
                  spans: builtins.list[Span] | None = None, skip: bool = False,
@@ -276,6 +289,13 @@ class LocalLabels(LabelsAPI):
 
     def schemas(self, dataset: str) -> builtins.list[LabelSchema]:
         return self.service.schemas(self.ctx, dataset)
+
+    def set_column(self, dataset: str, schema: str, column: str) -> LabelSchema:
+        return self.service.set_column(self.ctx, dataset, schema, column)
+
+    def text_columns(self, dataset: str, schema: str) -> builtins.list[str]:
+        self.service.schema(self.ctx, dataset, schema)
+        return self.service.text_columns(self.ctx, dataset)
 
     def annotate(self, dataset: str, schema: str, key: str, *, label: str | None = None,
                  labels: builtins.list[str] | None = None,
@@ -390,6 +410,14 @@ class RemoteLabels(LabelsAPI):
 
     def schemas(self, dataset: str) -> builtins.list[LabelSchema]:
         return self.http.model(builtins.list[LabelSchema], "GET", self._base(dataset))
+
+    def set_column(self, dataset: str, schema: str, column: str) -> LabelSchema:
+        return self.http.model(LabelSchema, "PATCH", self._base(dataset, schema),
+                               json={"column": column})
+
+    def text_columns(self, dataset: str, schema: str) -> builtins.list[str]:
+        return self.http.model(builtins.list[str], "GET",
+                               self._base(dataset, schema) + "/text-columns")
 
     def annotate(self, dataset: str, schema: str, key: str, *, label: str | None = None,
                  labels: builtins.list[str] | None = None,

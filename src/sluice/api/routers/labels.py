@@ -38,9 +38,14 @@ class SchemaCreate(BaseModel):
     name: str
     classes: list[str]
     kind: SchemaKind = SchemaKind.SINGLE
-    column: str | None = Field(None, description="Text column; the first one by default.")
+    column: str | None = Field(None, description="Text column; by default one named text, "
+                                                 "else the one with the longest texts.")
     overlap: int = Field(1, description="People per item (2 or 3 for agreement).")
     instructions: str = ""
+
+
+class SchemaChange(BaseModel):
+    column: str = Field(description="The text column annotators read and functions vote on.")
 
 
 class SessionIn(BaseModel):
@@ -77,6 +82,20 @@ def list_schemas(dataset: str, ctx: CtxDep, platform: PlatformDep) -> list[Label
 @router.get("/{schema}")
 def get_schema(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep) -> LabelSchema:
     return platform.labels.schema(ctx, dataset, schema)
+
+
+@router.patch("/{schema}", openapi_extra=policy(permission="labels.write"))
+def change_schema(dataset: str, schema: str, body: SchemaChange, ctx: CtxDep,
+                  platform: PlatformDep) -> LabelSchema:
+    """Point the schema at another text column (a span schema with answers cannot move)."""
+    return platform.labels.set_column(ctx, dataset, schema, body.column)
+
+
+@router.get("/{schema}/text-columns")
+def text_columns(dataset: str, schema: str, ctx: CtxDep, platform: PlatformDep) -> list[str]:
+    """The columns the schema could label, the default first."""
+    platform.labels.schema(ctx, dataset, schema)
+    return platform.labels.text_columns(ctx, dataset)
 
 
 @router.get("/{schema}/queue")

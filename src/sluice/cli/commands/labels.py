@@ -33,7 +33,8 @@ def create_schema(
     classes: Annotated[str, typer.Option(help="Comma-separated classes, e.g. ham,spam.")],
     kind: Annotated[SchemaKind, typer.Option(help="single, multi or spans.")] =
         SchemaKind.SINGLE,
-    column: Annotated[str | None, typer.Option(help="Text column to show.")] = None,
+    column: Annotated[str | None, typer.Option(
+        help="Text column to show (default: one named text, else the longest texts).")] = None,
     overlap: Annotated[int, typer.Option(help="People per item.")] = 1,
     as_json: JsonOpt = False,
 ) -> None:
@@ -46,6 +47,29 @@ def create_schema(
         return print_json(schema)
     out.print(f"{dataset}:{schema.name} ({schema.kind}) on {schema.column}: "
               f"{', '.join(schema.classes)}")
+    return None
+
+
+@schema_app.command("column")
+def set_column(
+    dataset: DatasetArg, schema: SchemaArg,
+    column: Annotated[str | None, typer.Argument(
+        help="The text column to label; leave out to list the choices.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show or change the text column a schema labels."""
+    s = state(as_json)
+    labels = s.client().labels
+    if column is None:
+        choices = labels.text_columns(dataset, schema)
+        if s.json:
+            return print_json(choices)
+        out.print("text columns, the default first: " + (", ".join(choices) or "none"))
+        return None
+    changed = labels.set_column(dataset, schema, column)
+    if s.json:
+        return print_json(changed)
+    out.print(f"{dataset}:{changed.name} now labels {changed.column}")
     return None
 
 

@@ -166,7 +166,17 @@ def eval_retrieval(
           ["mode", "nDCG@10", "recall@100", "MRR", "ms/query"],
           [(r.mode, f"{r.ndcg_at_10:.4f}", f"{r.recall_at_100:.4f}", f"{r.mrr:.4f}",
             f"{r.mean_ms:.1f}") for r in report.scores])
+    if report.truncated:
+        out.print(f"{len(report.truncated)} over-long queries cut to the search limit: "
+                  + _some(report.truncated))
+    if report.skipped:
+        out.print(f"{len(report.skipped)} queries search refused, scored 0: "
+                  + _some(report.skipped))
     return None
+
+
+def _some(ids: list[str], shown: int = 10) -> str:
+    return ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
 
 
 @eval_app.command("rag")

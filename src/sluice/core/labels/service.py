@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from sluice.core.context import Ctx
+from sluice.core.datasets.columns import text_columns
 from sluice.core.labels import agreement as ag
 from sluice.core.labels.models import (
     CURVE_STRATEGIES,
@@ -33,7 +34,7 @@ from sluice.core.labels.models import (
     SourceKind,
     Span,
 )
-from sluice.errors import AlreadyExists, InvalidInput, NotFound
+from sluice.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from sluice.ids import new_id, utcnow
 from sluice.storage.metadata.schema import AnnotationRow, DatasetRow, LabelSchemaRow
 
@@ -83,7 +84,8 @@ class LabelService:
     def create_schema(self, ctx: Ctx, dataset: str, name: str, classes: list[str], *,
                       kind: SchemaKind = SchemaKind.SINGLE, column: str | None = None,
                       overlap: int = 1, instructions: str = "") -> LabelSchema:
-        """A label schema on a dataset's text column (the first string column by default).
+        """A label schema on a dataset's text column (by default one named ``text``, else
+        the string column with the longest texts).
 
         Raises:
             InvalidInput: bad classes, column or overlap. AlreadyExists: the name is taken.
@@ -108,6 +110,29 @@ class LabelService:
                                 code="label_schema_exists") from None
         self.audit.record(ctx, "labels.schema.create", f"{dataset}:{name}", classes=classes)
         return _schema(row, row_ds.name)
+
+    def set_column(self, ctx: Ctx, dataset: str, name: str, column: str) -> LabelSchema:
+        """Point a schema at another text column. A span schema with answers keeps its
+        column: the spans are offsets into that text.
+
+        Raises:
+            InvalidInput: ``column_not_found``. Conflict: ``spans_need_their_column``.
+        """
+        ctx.require("labels.write", "change label schemas")
+        column = self._text_column(ctx, dataset, column)
+        with self.db.session() as s:
+            row = self.schema_row(s, ctx, dataset, name)
+            if row.kind == SchemaKind.SPANS.value and column != row.column and s.execute(
+                    select(AnnotationRow.id).where(AnnotationRow.schema_id == row.id)
+                    .limit(1)).first():
+                raise Conflict(f"{dataset}:{name} has span answers on {row.column!r}; "
+                               "create a new schema for another column",
+                               code="spans_need_their_column")
+            previous, row.column = row.column, column
+            schema = _schema(row, dataset)
+        self.audit.record(ctx, "labels.schema.column", f"{dataset}:{name}", column=column,
+                          previous=previous)
+        return schema
 
     def schemas(self, ctx: Ctx, dataset: str | None = None) -> builtins.list[LabelSchema]:
         q = select(LabelSchemaRow, DatasetRow.name).join(DatasetRow).where(
@@ -482,10 +507,13 @@ class LabelService:
                            details={"dataset": dataset, "schema": name})
         return found  # type: ignore[no-any-return]
 
+    def text_columns(self, ctx: Ctx, dataset: str) -> builtins.list[str]:
+        """The columns a schema on ``dataset`` can label, the default first (``text``, else
+        the longest texts)."""
+        return text_columns(self.datasets.open(ctx, dataset))
+
     def _text_column(self, ctx: Ctx, dataset: str, column: str | None) -> str:
-        columns = self.datasets.schema(ctx, dataset)
-        texts = [c.name for c in columns if c.type in ("string", "large_string")
-                 and not c.name.startswith("_")]
+        texts = self.text_columns(ctx, dataset)
         if column is None:
             if not texts:
                 raise InvalidInput(f"{dataset} has no text column to label",
@@ -493,9 +521,9 @@ class LabelService:
             return texts[0]
         if column not in texts:
             raise InvalidInput(f"{dataset} has no text column {column!r}; text columns: "
-                               f"{', '.join(texts) or 'none'}", code="column_not_found")
+                               f"{', '.join(texts) or 'none'}", code="column_not_found",
+                               details={"column": column, "text_columns": texts})
         return column
-
 
 def _check_name(name: str) -> str:
     if not name or len(name) > 128 or not name.replace("_", "").replace("-", "").isalnum():

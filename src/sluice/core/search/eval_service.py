@@ -16,6 +16,7 @@ from sluice.core.search.evaluation import (
     RetrievalReport,
     RetrievalScores,
     check_eval_input,
+    fit_queries,
     mean,
     ndcg_at,
     normalize_answer,
@@ -23,6 +24,7 @@ from sluice.core.search.evaluation import (
     reciprocal_rank,
 )
 from sluice.core.search.models import SearchMode
+from sluice.core.search.service import MAX_QUERY_CHARS
 from sluice.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
 KIND_EVAL_RETRIEVAL = "eval.retrieval"
 DEPTH = 100
+QUERY_ERRORS = {"query_empty", "query_too_long"}  # one query's problem, not the evaluation's
 
 
 class EvalService:
@@ -54,37 +57,46 @@ class EvalService:
             "view": ds.name, "queries": queries, "qrels": qrels, "modes": modes})
 
     def run_retrieval(self, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-        queries: dict[str, str] = params["queries"]
+        """Score each mode. A query too long for search is cut to its limit and one search
+        refuses (empty) scores 0; both are listed in the report, never fatal."""
+        queries, truncated = fit_queries(params["queries"], MAX_QUERY_CHARS)
         qrels: Qrels = params["qrels"]
         modes: list[str] = params["modes"]
-        scores = []
+        scores, skipped = [], set[str]()
         total = len(queries) * len(modes)
         for m, mode in enumerate(modes):
-            scores.append(self._score(job, params["view"], mode, queries, qrels,
+            scores.append(self._score(job, params["view"], mode, queries, qrels, skipped,
                                       done=m * len(queries), total=total))
         view = self.views.get(job.ctx, params["view"])
         report = RetrievalReport(view=view.name, view_version=view.version or 0,
-                                 queries=len(queries), scores=scores)
+                                 queries=len(queries), scores=scores, truncated=truncated,
+                                 skipped=sorted(skipped))
         return report.model_dump()
 
     def _score(self, job: JobContext, view: str, mode: str, queries: dict[str, str],
-               qrels: Qrels, *, done: int, total: int) -> RetrievalScores:
+               qrels: Qrels, skipped: set[str], *, done: int,
+               total: int) -> RetrievalScores:
         ndcg = recall = mrr = 0.0
         started = time.perf_counter()
         for i, (qid, text) in enumerate(queries.items()):
             job.check_cancelled()
-            hits = self.search.search(job.ctx, view, text, mode=mode, k=DEPTH).hits
+            job.progress(done + i + 1, total, f"{mode}: {i + 1}/{len(queries)} queries")
+            try:
+                hits = self.search.search(job.ctx, view, text, mode=mode, k=DEPTH).hits
+            except InvalidInput as err:
+                if err.code not in QUERY_ERRORS:
+                    raise
+                skipped.add(qid)
+                continue
             ranked = list(dict.fromkeys(h.parent_key for h in hits))
             relevant = qrels.get(qid, {})
             ndcg += ndcg_at(ranked, relevant)
             recall += recall_at(ranked, relevant)
             mrr += reciprocal_rank(ranked, relevant)
-            job.progress(done + i + 1, total, f"{mode}: {i + 1}/{len(queries)} queries")
         n = len(queries)
         return RetrievalScores(mode=mode, ndcg_at_10=ndcg / n, recall_at_100=recall / n,
                                mrr=mrr / n, queries=n,
                                mean_ms=(time.perf_counter() - started) * 1000 / n)
-
 
 KIND_EVAL_RAG = "eval.rag"
 MAX_QA_ITEMS = 1000

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sluice.errors import InvalidInput, NotFound
 
@@ -35,10 +35,29 @@ class RetrievalReport(BaseModel):
     view_version: int
     queries: int
     scores: list[RetrievalScores]
+    truncated: list[str] = Field(default_factory=list, description=(
+        "Queries longer than search accepts, cut to its limit and scored."))
+    skipped: list[str] = Field(default_factory=list, description=(
+        "Queries search refused (empty); each scores 0 in every mode."))
 
     @property
     def best(self) -> RetrievalScores:
         return max(self.scores, key=lambda s: s.ndcg_at_10)
+
+
+def fit_queries(queries: dict[str, str], limit: int) -> tuple[dict[str, str], list[str]]:
+    """Each query cut to ``limit`` characters (at the last space when one is near the end),
+    and the ids of those that were cut."""
+    fitted = {qid: _cut(text, limit) for qid, text in queries.items()}
+    return fitted, [qid for qid, text in queries.items() if len(text) > limit]
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    space = head.rfind(" ")
+    return head[:space] if space > limit * 0.9 else head
 
 
 def find_beir(path: Path) -> Path:

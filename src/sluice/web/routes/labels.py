@@ -25,8 +25,11 @@ router = APIRouter(include_in_schema=False)
 
 @twin(router, "/label", "label_schemas.html")
 def schemas_page(request: Request, ctx: WebCtx, platform: PlatformDep) -> dict[str, Any]:
-    return {"title": "Labeling", "schemas": platform.labels.schemas(ctx),
-            "datasets": [d.name for d in platform.datasets.list(ctx)]}
+    schemas = platform.labels.schemas(ctx)
+    return {"title": "Labeling", "schemas": schemas,
+            "datasets": [d.name for d in platform.datasets.list(ctx)],
+            "text_columns": {d: platform.labels.text_columns(ctx, d)
+                             for d in sorted({x.dataset for x in schemas})}}
 
 
 @router.post("/label")
@@ -39,6 +42,13 @@ def create_schema(ctx: WebCtx, platform: PlatformDep, dataset: Annotated[str, Fo
                                   overlap=overlap)
     return RedirectResponse(f"/label/{quote(dataset, safe='')}/{quote(name, safe='')}",
                             status_code=303)
+
+
+@router.post("/label/{dataset}/{schema}/column", openapi_extra=policy(permission="labels.write"))
+def set_column(ctx: WebCtx, platform: PlatformDep, dataset: str, schema: str,
+               column: Annotated[str, Form()]) -> RedirectResponse:
+    platform.labels.set_column(ctx, dataset, schema, column)
+    return RedirectResponse("/label", status_code=303)
 
 
 @twin(router, "/label/{dataset}/{schema}", "annotate.html")
