@@ -1,6 +1,6 @@
 """Run every benchmark; results go to bench/results/*.json (see docs/benchmarks.md)."""
 
-from bench import active, ingest, labeling, labeling_agnews, sql, tracking
+from bench import active, ingest, labeling, labeling_agnews, labeling_imbalanced, sql, tracking
 
 if __name__ == "__main__":
     sql.main()
@@ -8,4 +8,5 @@ if __name__ == "__main__":
     tracking.main()
     labeling.main()
     labeling_agnews.main()
+    labeling_imbalanced.main()
     active.main()

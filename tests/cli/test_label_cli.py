@@ -83,6 +83,7 @@ def test_labeling_functions_from_the_cli(tmp_path: Path) -> None:
     assert len(js(run(home, "label", "lf", "list", "c", "spam", "--json"))) == 2
     model = run(home, "label", "model", "c", "spam").stdout
     assert "label model" in model and "majority vote" in model
+    assert "fitted with: unsupervised; class balance ham 50.0%, spam 50.0%" in model
     exported = run(home, "label", "model", "c", "spam", "--export").stdout.splitlines()
     assert exported[0] == "key,label,confidence,votes" and len(exported) == 5
     committed = js(run(home, "label", "commit", "c", "spam", "--weak", "--json"))

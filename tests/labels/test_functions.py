@@ -112,6 +112,9 @@ def test_label_model_report_and_labels(client: Any, ready: list[str]) -> None:
     report = labels.label_model("yt", "spam", include_labels=True)
     assert report.rows == 7 and report.labeled_by_people == 4
     assert report.label_model_accuracy == 1.0 and report.majority_vote_accuracy == 1.0
+    # four people's labels are too few to choose a setting by: the unsupervised model
+    assert report.setting == "unsupervised" and report.class_balance == {"ham": 0.5,
+                                                                         "spam": 0.5}
     assert set(report.functions) == {"kw", "song"}
     by_key = {x.key: x for x in report.labels}
     assert by_key[ready[2]].label == "spam" and by_key[ready[1]].label == "ham"

@@ -95,6 +95,7 @@ def test_functions_page_creates_and_analyses(http: Any, platform: Any) -> None:
     assert twin["stats"]["shouty"]["coverage"] == 0.75
     page = http.get("/label/notes/mood/functions").text
     assert 'data-function="shouty"' in page and "75.0%" in page
+    assert "Fitted without people&#39;s labels · class balance calm 50.0%, angry 50.0%" in page
     bad = http.post("/label/notes/mood/functions", data={
         "name": "broken", "kind": "regex", "label": "angry", "rule": "(unclosed"})
     assert bad.status_code == 400 and "invalid regular expression" in bad.text

@@ -87,3 +87,63 @@ def test_youtube_spam_at_least_as_good_as_majority_vote() -> None:
     lm = np.mean([_accuracy(model.predict_proba(test_votes), y, s) for s in range(10)])
     mv = np.mean([_accuracy(majority_counts(test_votes, 2), y, s) for s in range(10)])
     assert lm >= mv and lm > 0.86, (lm, mv)
+
+
+def _youtube_votes() -> tuple[np.ndarray, np.ndarray]:
+    import pandas as pd
+
+    frame = pd.concat([pd.read_csv(f) for f in
+                       sorted(shared_data("youtube_spam").glob("Youtube0*.csv"))])
+    functions = list(_youtube_functions().values())
+    votes = np.array([[f(t) for f in functions] for t in frame.CONTENT])  # type: ignore[operator]
+    return votes, frame.label.to_numpy()
+
+
+def _people(votes: np.ndarray, y: np.ndarray, spam_share: float | None, people: int,
+            seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A subsample with ``spam_share`` spam, and ``people`` rows whose class people gave."""
+    rng = np.random.default_rng(seed)
+    ham, spam = np.flatnonzero(y == HAM), np.flatnonzero(y == SPAM)
+    if spam_share is not None:
+        spam = rng.choice(spam, int(len(ham) * spam_share / (1 - spam_share)), replace=False)
+    rows = rng.permutation(np.concatenate([ham, spam]))
+    gold = np.full(len(rows), -1)
+    shown = rng.choice(len(rows), people, replace=False)
+    gold[shown] = y[rows][shown]
+    return votes[rows], y[rows], gold
+
+
+def test_peoples_labels_fix_the_label_model_on_imbalanced_data() -> None:
+    """A held-back-style set: 13% spam, 400 rows labeled by people. Unsupervised, equal
+    priors push the rows the rules miss toward spam; with people's labels the model learns
+    the balance and beats majority vote on the rows nobody labeled."""
+    from sluice.core.labels.semisupervised import UNSUPERVISED, fit_label_model
+
+    votes, y = _youtube_votes()
+    for seed in range(3):
+        v, truth, gold = _people(votes, y, 0.13, 400, seed)
+        rest = gold < 0
+        fitted = fit_label_model(v, gold, 2)
+        assert fitted.setting != UNSUPERVISED and fitted.people == 400
+        assert fitted.model.class_balance_()[SPAM] < 0.2
+        new = _accuracy(fitted.model.predict_proba(v[rest]), truth[rest])
+        mv = np.mean([_accuracy(majority_counts(v[rest], 2), truth[rest], s)
+                      for s in range(10)])
+        old = _accuracy(LabelModel(2).fit(v).predict_proba(v[rest]), truth[rest])
+        assert new > 0.9 and new > mv + 0.05 and new > old + 0.15, (new, mv, old)
+        assert fitted.accuracy is not None and abs(fitted.accuracy - new) < 0.05
+
+
+def test_balanced_data_and_no_people_keep_the_unsupervised_model() -> None:
+    from sluice.core.labels.semisupervised import UNSUPERVISED, fit_label_model
+
+    votes, y = _youtube_votes()
+    v, truth, gold = _people(votes, y, None, 200, seed=0)
+    fitted = fit_label_model(v, gold, 2)
+    assert fitted.setting == UNSUPERVISED  # people's small sample would only add noise
+    rest = gold < 0
+    assert _accuracy(fitted.model.predict_proba(v[rest]), truth[rest]) > 0.85
+    none = fit_label_model(v, np.full(len(v), -1), 2)
+    assert none.setting == UNSUPERVISED and none.accuracy is None and none.people == 0
+    assert np.allclose(none.model.predict_proba(v), LabelModel(2).fit(v).predict_proba(v))
+

@@ -371,11 +371,14 @@ def label_model(dataset: DatasetArg, schema: SchemaArg,
         writer.writerows((x.key, x.label, f"{x.confidence:.4f}", x.votes)
                          for x in report.labels or [])
         return None
-    table("Estimated accuracy (no gold labels used)", ["function", "accuracy"],
+    table("Estimated accuracy", ["function", "accuracy"],
           [(name, _pct(acc)) for name, acc in report.functions.items()])
+    fold = "" if report.setting == "unsupervised" else ", out of fold"
     out.print(f"on {report.labeled_by_people} rows people labeled: label model "
-              f"{_pct(report.label_model_accuracy)}, majority vote "
+              f"{_pct(report.label_model_accuracy)}{fold}, majority vote "
               f"{_pct(report.majority_vote_accuracy)} (ties broken at random)")
+    out.print(f"fitted with: {report.setting}; class balance "
+              + ", ".join(f"{c} {_pct(b)}" for c, b in report.class_balance.items()))
     return None
 
 

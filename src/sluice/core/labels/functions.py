@@ -290,30 +290,36 @@ class LabelingFunctions:
 
     def label_model(self, ctx: Ctx, dataset: str, schema: str, *,
                     include_labels: bool = False) -> LabelModelReport:
-        """Fit the label model on the functions' votes; compare it with majority vote on
-        the rows people labeled; optionally return every row's probabilistic label."""
-        from sluice.core.labels.labelmodel import LabelModel, majority_counts
+        """Fit the label model on the functions' votes, and on people's labels where they
+        help (``semisupervised.py``); compare it with majority vote on the rows people
+        labeled; optionally return every row's probabilistic label."""
+        from sluice.core.labels.labelmodel import majority_counts, tie_accuracy
+        from sluice.core.labels.semisupervised import fit_label_model
 
         found = self.labels.schema(ctx, dataset, schema)
         keys, names, votes = self.matrix(ctx, dataset, schema)
         if not names:
             raise InvalidInput("no labeling functions yet: create and apply some first",
                                code="no_labeling_functions")
-        model = LabelModel(len(found.classes)).fit(votes)
-        probs = model.predict_proba(votes)
-        gold = self.labels.resolved_labels(ctx, dataset, schema)
-        rows = [i for i, k in enumerate(keys) if gold.get(k) in found.classes]
-        truth = np.array([found.classes.index(gold[keys[i]]) for i in rows], dtype=np.int64)
+        people = self.labels.resolved_labels(ctx, dataset, schema)
+        gold = np.array([found.classes.index(people[k]) if people.get(k) in found.classes
+                         else -1 for k in keys], dtype=np.int64)
+        rows = np.flatnonzero(gold >= 0)
+        fitted = fit_label_model(votes, gold, len(found.classes))
+        probs = fitted.model.predict_proba(votes)
         fired = (votes != -1).sum(axis=1)
+        balance = fitted.model.class_balance_()
         report = LabelModelReport(
             schema_name=found.name, rows=len(keys), labeled_by_people=len(rows),
             functions={n: (None if np.isnan(a) else float(a))
-                       for n, a in zip(names, model.accuracies(votes), strict=True)},
-            label_model_accuracy=_tie_accuracy(probs[rows], truth) if rows else None,
-            majority_vote_accuracy=_tie_accuracy(majority_counts(votes[rows],
-                                                                 len(found.classes)), truth)
-            if rows else None,
-            coverage=float((fired > 0).mean()) if len(keys) else 0.0)
+                       for n, a in zip(names, fitted.model.accuracies(votes), strict=True)},
+            label_model_accuracy=fitted.accuracy,
+            majority_vote_accuracy=tie_accuracy(majority_counts(votes[rows],
+                                                                len(found.classes)),
+                                                gold[rows]) if len(rows) else None,
+            coverage=float((fired > 0).mean()) if len(keys) else 0.0,
+            setting=fitted.setting.name,
+            class_balance={c: float(b) for c, b in zip(found.classes, balance, strict=True)})
         if include_labels:
             best = probs.argmax(axis=1)
             report.labels = [ProbabilisticLabel(key=k, label=found.classes[int(best[i])],
@@ -332,13 +338,6 @@ class LabelingFunctions:
             raise NotFound(f"{schema} has no labeling function {name!r}",
                            code="lf_not_found", details={"name": name})
         return row  # type: ignore[no-any-return]
-
-
-def _tie_accuracy(scores: np.ndarray, truth: np.ndarray) -> float:
-    """Accuracy with ties broken at random (fixed seed), as Snorkel scores label models."""
-    jitter = np.random.default_rng(0).random(scores.shape) * 1e-9
-    tied = np.isclose(scores, scores.max(axis=1, keepdims=True))
-    return float(((scores + jitter * tied).argmax(axis=1) == truth).mean())
 
 
 def _lf(row: LabelingFunctionRow) -> LabelingFunction:

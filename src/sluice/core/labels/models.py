@@ -181,10 +181,16 @@ class LabelModelReport(BaseModel):
     functions: dict[str, float | None] = Field(
         default_factory=dict, description="Each function's estimated accuracy (no gold).")
     labeled_by_people: int
-    label_model_accuracy: float | None = Field(None, description="On people's labels, "
-                                                                 "ties broken at random.")
+    label_model_accuracy: float | None = Field(None, description=(
+        "On people's labels, ties broken at random; out of fold (3 folds) when the model "
+        "was fitted with people's labels."))
     majority_vote_accuracy: float | None = None
     coverage: float
+    setting: str = Field("unsupervised", description=(
+        "How people's labels were used: chosen out of fold, the unsupervised model unless "
+        "another setting beats it."))
+    class_balance: dict[str, float] = Field(default_factory=dict, description=(
+        "The prior over classes the model used."))
     labels: list[ProbabilisticLabel] | None = None
 
 
