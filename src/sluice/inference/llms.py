@@ -14,6 +14,7 @@ deadline, the caller's ``cancel`` event and :func:`stop_all_generations` (server
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import queue
 import shutil
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sluice.errors import ExternalService, InvalidInput, NotFound, Timeout, Unavailable
 from sluice.inference.openai_http import OpenAIHttp
 from sluice.inference.registry import Registry
-from sluice.inference.runtime import configure_torch, quiet_hub
+from sluice.inference.runtime import configure_torch, half_dtype, quiet_hub, resolve_device
 
 if TYPE_CHECKING:
     from sluice.settings import Settings
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
 Messages = list[dict[str, str]]
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_NAME = "smollm2-135m-instruct-q4_1"
+_PROBES = ["What is the capital of France?", "Write a haiku about rain.",
+           "Summarise: the meeting moved to Tuesday at noon."]
+log = logging.getLogger("sluice.inference")
 
 
 @dataclass
@@ -90,7 +94,7 @@ def get_llm(settings: Settings, name: str | None = None) -> LLM:
     """The configured generator, loaded once per process."""
     return LLMS.get(name or settings.llm, settings,
                     (settings.openai_base_url, settings.openai_chat_model,
-                     str(settings.resolved_model_cache)))
+                     str(settings.resolved_model_cache), settings.device))
 
 
 def gguf_folder() -> Path:
@@ -117,6 +121,10 @@ class SmolLM2:
         configure_torch(settings.torch_threads)
         self.timeout = settings.llm_timeout_seconds
         self.model, self.tokenizer = _load_cached(settings.resolved_model_cache / CACHE_NAME)
+        self.device = resolve_device(settings.device)
+        if self.device != "cpu":
+            self.model.to(self.device)
+            self._try_half()
         self.context = min(settings.llm_context_tokens,
                            int(getattr(self.model.config, "max_position_embeddings", 2048)))
         self._lock = threading.Lock()
@@ -135,7 +143,24 @@ class SmolLM2:
         tokens = int(encoded["input_ids"].shape[1])
         if tokens + max_tokens > self.context:
             raise prompt_too_long(tokens, max_tokens, self.context)
-        return encoded
+        return encoded.to(self.device)
+
+    def _try_half(self) -> None:
+        """16 bits on a GPU where the next-token choices on a few prompts stay the same."""
+        import torch
+
+        dtype = half_dtype(self.device)
+        if dtype is None:
+            return
+        probes = [self.encode([{"role": "user", "content": q}], 1) for q in _PROBES]
+        with torch.inference_mode():
+            before = [int(self.model(**p).logits[0, -1].argmax()) for p in probes]
+            self.model.to(dtype)
+            after = [int(self.model(**p).logits[0, -1].argmax()) for p in probes]
+        if before != after:
+            log.warning("the LLM in %s chooses other tokens than in float32; using float32",
+                        dtype)
+            self.model.to(torch.float32)
 
     def stream(self, messages: Messages, *, max_tokens: int, usage: Usage,
                cancel: threading.Event | None = None) -> Iterator[str]:

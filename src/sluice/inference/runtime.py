@@ -1,4 +1,4 @@
-"""Process-wide settings for the torch runtime (threads), applied once."""
+"""Process-wide settings for the torch runtime: threads (applied once) and the device."""
 
 from __future__ import annotations
 
@@ -47,3 +47,35 @@ def cpu_has_bf16() -> bool:
     except OSError:
         return False
     return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_device(wanted: str) -> str:
+    """The torch device for ``wanted`` (``SLUICE_DEVICE``): ``auto`` is CUDA when torch
+    sees a GPU, else the CPU; ``cuda`` without a GPU is an error, not a silent fallback.
+
+    Raises:
+        Unavailable: ``device_unavailable``.
+    """
+    if wanted == "cpu":
+        return "cpu"
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if wanted == "cuda":
+        from sluice.errors import Unavailable
+
+        raise Unavailable("SLUICE_DEVICE is cuda but torch sees no GPU (a CPU build of "
+                          "torch, or no driver); set SLUICE_DEVICE=auto or cpu",
+                          code="device_unavailable")
+    return "cpu"
+
+
+def half_dtype(device: str) -> object | None:
+    """The 16-bit dtype worth trying on ``device``: bfloat16 where it is native (CUDA
+    with bf16, a CPU with AVX512-BF16 or AMX), float16 on other GPUs, else None."""
+    import torch
+
+    if device == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.bfloat16 if cpu_has_bf16() else None
