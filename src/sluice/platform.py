@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from sluice import areas
+from sluice.core.access.recent import RecentCallers
 from sluice.core.access.service import AccessService
 from sluice.core.audit.service import AuditLog
 from sluice.core.context import Ctx, Principal
@@ -119,6 +120,11 @@ class Platform:
 
         return ModelBudget(self.settings.model_seconds_per_minute,
                            self.settings.model_requests_per_minute)
+
+    @cached_property
+    def recent_callers(self) -> RecentCallers:
+        """API callers admitted a moment ago (``sluice.core.access.recent``)."""
+        return RecentCallers(self.settings.auth_cache_seconds)
 
     @service
     def auth(self) -> AuthService:

@@ -198,6 +198,13 @@ class Settings(BaseSettings):
     openai_chat_model: str = Field(
         "smollm2", description="Chat model name sent to openai_base_url."
     )
+    auth_cache_seconds: float = Field(
+        2.0, ge=0, le=60,
+        description="How long a server remembers an admitted API token and project, so "
+        "repeat requests skip the database; a change to tokens, users, members, roles or "
+        "projects clears it in the process that makes it, others see it within this "
+        "time. 0 looks up every request.",
+    )
     session_hours: float = Field(
         12.0, gt=0,
         description="Web UI session lifetime; a session also ends with the token it was "

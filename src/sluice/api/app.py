@@ -13,9 +13,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
 from sluice import __version__, areas
-from sluice.api.deps import authenticate_request
+from sluice.api.deps import authenticate_request, bearer_of, recall_api, resolve_api
 from sluice.api.errors import install_error_handlers
-from sluice.api.middleware import Admit, Authenticate, BodyLimits, CatchAll, SecurityHeaders
+from sluice.api.middleware import (
+    Admit,
+    Authenticate,
+    BodyLimits,
+    CatchAll,
+    Recall,
+    Resolve,
+    SecurityHeaders,
+)
 from sluice.api.policy import Policies, declare_defaults, route_policies
 from sluice.core.access import admit
 from sluice.core.context import Ctx, Principal
@@ -64,7 +72,8 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
 
     app.add_middleware(Authenticate, api=authenticate_request, web=authenticate_web,
                        refuse=refused_page, public=frozenset({"/login", "/logout"}),
-                       policies=policies, admit=_admitter(platform))
+                       policies=policies, admit=_admitter(platform),
+                       recall=_recaller(platform), resolve=_resolver(platform))
     app.add_middleware(CatchAll)
     app.add_middleware(SecurityHeaders)
     return app
@@ -97,6 +106,22 @@ def _admitter(platform: Platform) -> Admit:
                      f"call {request.method} {request.url.path}")
 
     return admit_body_request
+
+
+def _recaller(platform: Platform) -> Recall:
+    def recall_body_request(request: Request, need: str | None) -> Ctx | None:
+        return recall_api(platform, request, bearer_of(request.headers.get("authorization")),
+                          request.headers.get("x-sluice-project"), need)
+
+    return recall_body_request
+
+
+def _resolver(platform: Platform) -> Resolve:
+    def resolve_body_request(request: Request, need: str | None) -> Ctx:
+        return resolve_api(platform, request, bearer_of(request.headers.get("authorization")),
+                           request.headers.get("x-sluice-project"), need, None)
+
+    return resolve_body_request
 
 
 def _routes(routers: list[APIRouter]) -> Iterator[BaseRoute]:

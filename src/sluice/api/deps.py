@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sluice.api.middleware import CTX, PRINCIPAL
 from sluice.api.policy import permission_of
-from sluice.core.access import admit
+from sluice.core.access import admit, admit_in, generation, needs_project
 from sluice.core.context import Ctx, Principal
 from sluice.platform import Platform
 
@@ -51,27 +51,62 @@ async def get_ctx(
     """Every /api route depends on this: no valid API token, no answer (web session
     secrets are refused here; they work only in the web UI), and no answer without the
     permission the route declares in the project asked for. Requests with a body were
-    checked before it was read (``sluice.api.middleware.Authenticate``)."""
+    checked before it was read (``sluice.api.middleware.Authenticate``). A caller admitted
+    a moment ago is answered from memory (``sluice.core.access.recent``)."""
     admitted: Ctx | None = request.scope.get(CTX)
     if admitted is not None:
         return admitted
     found: Principal | None = request.scope.get(PRINCIPAL)
+    need = need_of(request)
+    if found is None:
+        quick = recall_api(platform, request, token, x_sluice_project, need)
+        if quick is not None:
+            return quick
+    return await run_in_threadpool(  # one trip to a worker thread for the lookups
+        resolve_api, platform, request, token, x_sluice_project, need, found)
 
-    def resolve() -> Ctx:  # one trip to a worker thread for the lookups
-        principal = found or platform.auth.authenticate(token, client=client_address(request))
-        return admit_request(platform, request, principal, x_sluice_project)
 
-    return await run_in_threadpool(resolve)
+def need_of(request: Request) -> str | None:
+    route = request.scope.get("route")
+    return permission_of(route) if route is not None else None
+
+
+def _action(request: Request) -> str:
+    route = request.scope.get("route")
+    return f"call {request.method} {getattr(route, 'path', request.url.path)}"
+
+
+def recall_api(platform: Platform, request: Request, token: str | None,
+               project: str | None, need: str | None) -> Ctx | None:
+    """The context of a caller admitted a moment ago, without a query; None to look up."""
+    hit = platform.recent_callers.lookup(token, project or None) if token else None
+    if hit is None or (hit.ctx is None and needs_project(need)):
+        return None
+    client = client_address(request)
+    if client is not None:
+        platform.auth.failed_logins.check(client)  # a locked-out address stays locked out
+    ctx = hit.ctx
+    return admit_in(hit.principal, need, _action(request), lambda: ctx)  # type: ignore[arg-type,return-value]
+
+
+def resolve_api(platform: Platform, request: Request, token: str | None,
+                project: str | None, need: str | None, found: Principal | None) -> Ctx:
+    """The caller's context, looked up (and remembered for ``recall_api``)."""
+    seen = generation()
+    principal = found or platform.auth.authenticate(token, client=client_address(request))
+    ctx = admit(platform.projects, principal, project or None, need, _action(request))
+    if found is None and token:
+        platform.recent_callers.remember(token, project or None, principal,
+                                         ctx if needs_project(need) else None, seen)
+    return ctx
 
 
 def admit_request(platform: Platform, request: Request, principal: Principal,
                   project: str | None) -> Ctx:
     """The scope of ``request``: ``principal`` in ``project``, checked against what the
     matched route declares (``sluice.api.policy``)."""
-    route = request.scope.get("route")
-    need = permission_of(route) if route is not None else None
-    action = f"call {request.method} {getattr(route, 'path', request.url.path)}"
-    return admit(platform.projects, principal, project or None, need, action)
+    return admit(platform.projects, principal, project or None, need_of(request),
+                 _action(request))
 
 
 def authenticate_request(request: Request) -> Principal:

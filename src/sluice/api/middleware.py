@@ -31,6 +31,8 @@ log = logging.getLogger("sluice.api")
 Check = Callable[[Request], Any]  # the principal behind a request, or a SluiceError
 Refuse = Callable[[Request, SluiceError], Any]  # a web page's answer to a failed login
 Admit = Callable[[Request, Any, "str | None", bool], Any]  # (request, principal, need, api)
+Recall = Callable[[Request, "str | None"], Any]  # an API caller's context from memory, or None
+Resolve = Callable[[Request, "str | None"], Any]  # an API caller's context, looked up
 API_PREFIXES = ("/api/", "/v1/")
 PRINCIPAL = "sluice.principal"  # the scope keys Authenticate fills
 CTX = "sluice.ctx"
@@ -117,10 +119,12 @@ class Authenticate(_HttpMiddleware):
     again."""
 
     def __init__(self, app: ASGIApp, *, api: Check, web: Check, refuse: Refuse,
-                 public: frozenset[str], policies: Policies, admit: Admit) -> None:
+                 public: frozenset[str], policies: Policies, admit: Admit,
+                 recall: Recall, resolve: Resolve) -> None:
         super().__init__(app)
         self.api, self.web, self.refuse, self.public = api, web, refuse, public
         self.policies, self.admit = policies, admit
+        self.recall, self.resolve = recall, resolve
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]
@@ -132,13 +136,22 @@ class Authenticate(_HttpMiddleware):
         declared = self.policies.match(path, scope["method"])
 
         def check() -> None:
+            if api and declared is not None:
+                scope[CTX] = self.resolve(request, declared.permission)
+                scope[PRINCIPAL] = scope[CTX].actor
+                return
             principal = (self.api if api else self.web)(request)
             if declared is not None:  # no route: its 404 or 405 comes later
                 scope[CTX] = self.admit(request, principal, declared.permission, api)
             scope[PRINCIPAL] = principal
 
         try:
-            await run_in_threadpool(check)
+            recalled = self.recall(request, declared.permission) \
+                if api and declared is not None else None
+            if recalled is not None:  # admitted a moment ago: no thread, no query
+                scope[CTX], scope[PRINCIPAL] = recalled, recalled.actor
+            else:
+                await run_in_threadpool(check)
         except SluiceError as exc:
             page = None if api else self.refuse(request, exc)
             if page is None:

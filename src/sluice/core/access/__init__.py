@@ -14,7 +14,12 @@ if TYPE_CHECKING:
         SIGNED_IN as SIGNED_IN,
         WORKSPACE_ADMIN as WORKSPACE_ADMIN,
     )
-    from sluice.core.access.gate import admit as admit
+    from sluice.core.access.gate import (
+        admit as admit,
+        admit_in as admit_in,
+        needs_project as needs_project,
+    )
+    from sluice.core.access.recent import generation as generation
     from sluice.core.access.service import (
         MemberInfo as MemberInfo,
         PermissionInfo as PermissionInfo,
