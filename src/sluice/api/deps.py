@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from sluice.api.middleware import CTX, PRINCIPAL
 from sluice.api.policy import permission_of
 from sluice.core.access import admit, admit_in, generation, needs_project
-from sluice.core.context import Ctx, Principal
+from sluice.core.context import Ctx, Principal, workspace_ctx
 from sluice.platform import Platform
 
 
@@ -85,8 +85,10 @@ def recall_api(platform: Platform, request: Request, token: str | None,
     client = client_address(request)
     if client is not None:
         platform.auth.failed_logins.check(client)  # a locked-out address stays locked out
+    if hit.ctx is None:
+        return workspace_ctx(hit.principal) if need is not None else None
     ctx = hit.ctx
-    return admit_in(hit.principal, need, _action(request), lambda: ctx)  # type: ignore[arg-type,return-value]
+    return admit_in(hit.principal, need, _action(request), lambda: ctx)
 
 
 def resolve_api(platform: Platform, request: Request, token: str | None,

@@ -7,6 +7,8 @@ import lance
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sluice.errors import InvalidInput
+
 SAMPLE_ROWS = 500
 
 
@@ -22,6 +24,24 @@ def text_columns(ds: lance.LanceDataset) -> list[str]:
     sample = ds.to_table(columns=names, limit=SAMPLE_ROWS)
     length = {name: _mean_length(sample.column(name)) for name in names}
     return sorted(names, key=lambda name: (name.lower() != "text", -length[name]))
+
+
+def choose_text_column(ds: lance.LanceDataset, dataset: str, column: str | None) -> str:
+    """``column`` if it is one of ``text_columns``, else (None) the likeliest of them.
+
+    Raises:
+        InvalidInput: ``no_text_column``, ``column_not_found``.
+    """
+    texts = text_columns(ds)
+    if column is None:
+        if not texts:
+            raise InvalidInput(f"{dataset} has no text column to label", code="no_text_column")
+        return texts[0]
+    if column not in texts:
+        raise InvalidInput(f"{dataset} has no text column {column!r}; text columns: "
+                           f"{', '.join(texts) or 'none'}", code="column_not_found",
+                           details={"column": column, "text_columns": texts})
+    return column
 
 
 def _mean_length(column: pa.ChunkedArray) -> float:

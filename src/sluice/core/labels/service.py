@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from sluice.core.context import Ctx
-from sluice.core.datasets.columns import text_columns
+from sluice.core.datasets.columns import choose_text_column, text_columns
 from sluice.core.labels import agreement as ag
 from sluice.core.labels.models import (
     CURVE_STRATEGIES,
@@ -95,7 +95,7 @@ class LabelService:
         if not 1 <= overlap <= 10:
             raise InvalidInput("overlap must be 1..10 annotators per item",
                                code="invalid_overlap")
-        column = self._text_column(ctx, dataset, column)
+        column = choose_text_column(self.datasets.open(ctx, dataset), dataset, column)
         row_ds, _ = self.datasets.resolve(ctx, dataset)
         row = LabelSchemaRow(id=new_id(), project_id=ctx.project_id, dataset_id=row_ds.id,
                              name=_check_name(name), kind=SchemaKind(kind).value, column=column,
@@ -119,7 +119,7 @@ class LabelService:
             InvalidInput: ``column_not_found``. Conflict: ``spans_need_their_column``.
         """
         ctx.require("labels.write", "change label schemas")
-        column = self._text_column(ctx, dataset, column)
+        column = choose_text_column(self.datasets.open(ctx, dataset), dataset, column)
         with self.db.session() as s:
             row = self.schema_row(s, ctx, dataset, name)
             if row.kind == SchemaKind.SPANS.value and column != row.column and s.execute(
@@ -512,18 +512,6 @@ class LabelService:
         the longest texts)."""
         return text_columns(self.datasets.open(ctx, dataset))
 
-    def _text_column(self, ctx: Ctx, dataset: str, column: str | None) -> str:
-        texts = self.text_columns(ctx, dataset)
-        if column is None:
-            if not texts:
-                raise InvalidInput(f"{dataset} has no text column to label",
-                                   code="no_text_column")
-            return texts[0]
-        if column not in texts:
-            raise InvalidInput(f"{dataset} has no text column {column!r}; text columns: "
-                               f"{', '.join(texts) or 'none'}", code="column_not_found",
-                               details={"column": column, "text_columns": texts})
-        return column
 
 def _check_name(name: str) -> str:
     if not name or len(name) > 128 or not name.replace("_", "").replace("-", "").isalnum():
