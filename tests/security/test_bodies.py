@@ -4,6 +4,7 @@ error is a JSON 500 on a connection that stays usable."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -197,3 +198,38 @@ def test_a_web_post_without_a_session_is_refused_unread(anon: Any) -> None:
                          headers={"content-type": "application/x-www-form-urlencoded"})
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
     assert read == []
+
+
+def test_the_depth_check_skips_only_bodies_too_small_to_be_deep() -> None:
+    from sluice.api.jsondepth import check_json_depth
+    from sluice.errors import InvalidInput
+
+    check_json_depth(b'{"a": [1, {"b": 2}]}', 3)  # 3 openers: cannot nest past 3
+    with pytest.raises(InvalidInput) as err:
+        check_json_depth(b'{"a": [1, {"b": [2]}]}', 3)  # 4 openers, 4 deep: scanned
+    assert err.value.code == "json_too_deep"
+    check_json_depth(b'[' + b'[1],' * 50 + b'[2]]', 3)  # many openers, 2 deep
+    with pytest.raises(InvalidInput):
+        check_json_depth('{"a": 1}'.encode("utf-16"), 3)  # encoding still checked
+
+
+def test_route_policies_are_remembered_per_path_and_method() -> None:
+    from sluice.api.policy import Policies, RoutePolicy
+
+    built: list[int] = []
+    entry = RoutePolicy(re.compile(r"^/api/v1/runs/(?P<id>[^/]+)$"), frozenset({"POST"}),
+                        None, False, "runs.write")
+
+    def build() -> list[RoutePolicy]:
+        built.append(1)
+        return [entry]
+
+    policies = Policies(build)
+    assert policies.match("/api/v1/runs/a", "POST") is entry
+    assert policies.match("/api/v1/runs/a", "POST") is entry
+    assert policies.match("/api/v1/runs/a", "PUT") is None
+    assert policies.match("/elsewhere", "POST") is None
+    assert built == [1]
+    for i in range(Policies.REMEMBERED + 5):  # a client walking many ids stays bounded
+        assert policies.match(f"/api/v1/runs/{i}", "POST") is entry
+    assert len(policies._seen) <= Policies.REMEMBERED

@@ -79,9 +79,21 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
     return app
 
 
+# Compatibility APIs whose clients send one small request per value (the mlflow client
+# logs each metric alone): routes are matched in order, so these go first. Their paths
+# never overlap Sluice's own /api/v1 ones, so the order changes no match.
+HOT_PREFIXES = ("/api/2.0/", "/ajax-api/2.0/")
+
+
 def api_routers() -> list[APIRouter]:
-    """The REST routers of every area, in area order."""
-    return area_routers("api")
+    """The REST routers of every area, in area order, the compatibility ones first."""
+    found = area_routers("api")
+    return sorted(found, key=lambda r: not _hot(r))
+
+
+def _hot(router: APIRouter) -> bool:
+    paths = [getattr(route, "path", "") for route in router.routes]
+    return bool(paths) and all(p.startswith(HOT_PREFIXES) for p in paths)
 
 
 def area_routers(part: str) -> list[APIRouter]:

@@ -86,6 +86,8 @@ def check_json_depth(raw: bytes, limit: int) -> None:
     deeper than ``limit`` (``json_too_deep``)."""
     if raw and json.detect_encoding(raw) not in ("utf-8", "utf-8-sig"):
         raise InvalidInput("JSON bodies must be UTF-8", code="invalid_json_encoding")
+    if raw.count(b"{") + raw.count(b"[") <= limit:
+        return  # cannot nest deeper than it has openers (the common small body)
     depth = json_depth(raw)
     if depth > limit:
         raise InvalidInput(f"the JSON body nests {depth} levels deep; the limit is {limit} "

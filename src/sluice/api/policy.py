@@ -74,13 +74,30 @@ class RoutePolicy:
 
 
 class Policies:
-    """The declared routes, looked up by path and method (built on first use)."""
+    """The declared routes, looked up by path and method (built on first use; the
+    answers for the last ``REMEMBERED`` distinct paths are kept, since a client calls
+    the same few paths over and over)."""
+
+    REMEMBERED = 4096
 
     def __init__(self, build: Callable[[], list[RoutePolicy]]) -> None:
         self._build = build
         self._table: list[RoutePolicy] | None = None
+        self._seen: dict[tuple[str, str], RoutePolicy | None] = {}
 
     def match(self, path: str, method: str) -> RoutePolicy | None:
+        key = (path, method)
+        try:
+            return self._seen[key]
+        except KeyError:
+            pass
+        found = self._lookup(path, method)
+        if len(self._seen) >= self.REMEMBERED:
+            self._seen.clear()
+        self._seen[key] = found
+        return found
+
+    def _lookup(self, path: str, method: str) -> RoutePolicy | None:
         if self._table is None:
             self._table = self._build()
         for entry in self._table:

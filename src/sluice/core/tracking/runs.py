@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import uuid
@@ -76,9 +77,9 @@ class Runs:
                          parent_id=parent_id)
             s.add(row)
             s.flush()
-            _write_tags(s, row, tags)
+            _write_tags(s, row, tags, new=True)
             emit(s, ctx, RunStarted(run_id=row.id, experiment_id=str(exp.id), name=row.name))
-            return load_runs(s, [row])[0]
+            return runs_of(rows=[row], tags={row.id: {k: str(v) for k, v in tags.items()}})[0]
 
     def get(self, ctx: Ctx, run_id: str) -> Run:
         with self.db.reader() as s:
@@ -136,11 +137,12 @@ class Runs:
         for attempt in range(3):
             try:
                 with self.db.session() as s:
-                    row = self._row(s, ctx, run_id)
+                    if tags:
+                        _write_tags(s, self._row(s, ctx, run_id), tags)
+                    else:
+                        self._check(s, ctx, run_id)
                     if params:
                         _write_params(s, run_id, params)
-                    if tags:
-                        _write_tags(s, row, tags)
                     if metrics:
                         _write_metrics(s, run_id, metrics)
                 return
@@ -154,7 +156,7 @@ class Runs:
     def delete_tag(self, ctx: Ctx, run_id: str, key: str) -> None:
         ctx.require("runs.write", "change runs")
         with self.db.session() as s:
-            self._row(s, ctx, run_id)
+            self._check(s, ctx, run_id)
             s.execute(delete(RunTagRow).where(RunTagRow.run_id == run_id, RunTagRow.key == key))
 
     def history(self, ctx: Ctx, run_id: str, key: str, *, max_results: int = MAX_HISTORY_PAGE,
@@ -174,7 +176,7 @@ class Runs:
         limit = max(1, min(max_results, MAX_HISTORY_PAGE))
         offset = decode_token(page_token)
         with self.db.reader() as s:
-            self._row(s, ctx, run_id, active=False)
+            self._check(s, ctx, run_id, active=False)
             rows = s.execute(
                 select(MetricRow.value, MetricRow.step, MetricRow.timestamp, MetricRow.model_id)
                 .where(MetricRow.run_id == run_id, MetricRow.key == key)
@@ -200,7 +202,7 @@ class Runs:
     def log_outputs(self, ctx: Ctx, run_id: str, model_ids: Iterable[tuple[str, int]]) -> None:
         ctx.require("runs.write", "log to runs")
         with self.db.session() as s:
-            self._row(s, ctx, run_id)
+            self._check(s, ctx, run_id)
             for model_id, step in model_ids:
                 s.merge(RunOutputRow(run_id=run_id, model_id=model_id, step=step))
 
@@ -209,9 +211,21 @@ class Runs:
                           .where(RunRow.id == str(run_id))).first()
         if found is None or found[1] != ctx.project_id or (
                 active and found[0].lifecycle_stage != "active"):
-            raise NotFound(f"no run {run_id!r} in project {ctx.project!r}",
-                           code="run_not_found", details={"run": run_id})
+            raise _no_run(ctx, run_id)
         return found[0]  # type: ignore[no-any-return]
+
+    def _check(self, s: Session, ctx: Ctx, run_id: str, *, active: bool = True) -> None:
+        """What ``_row`` checks, without loading the run (the log calls' hot path)."""
+        found = s.execute(select(RunRow.lifecycle_stage, ExperimentRow.project_id)
+                          .join(ExperimentRow).where(RunRow.id == str(run_id))).first()
+        if found is None or found[1] != ctx.project_id or (
+                active and found[0] != "active"):
+            raise _no_run(ctx, run_id)
+
+
+def _no_run(ctx: Ctx, run_id: str) -> NotFound:
+    return NotFound(f"no run {run_id!r} in project {ctx.project!r}",
+                    code="run_not_found", details={"run": run_id})
 
 
 def load_runs(s: Session, rows: Sequence[RunRow]) -> list[Run]:
@@ -243,11 +257,24 @@ def load_runs(s: Session, rows: Sequence[RunRow]) -> list[Run]:
         for run_id, model_id in s.execute(select(ro.run_id, ro.model_id)
                                           .where(ro.run_id.in_(chunk))):
             outputs[run_id].append(model_id)
+    return runs_of(rows, params, tags, metrics, inputs, outputs)
+
+
+def runs_of(rows: Sequence[RunRow], params: dict[str, dict[str, str]] | None = None,
+            tags: dict[str, dict[str, str]] | None = None,
+            metrics: dict[str, dict[str, Metric]] | None = None,
+            inputs: dict[str, list[RunInput]] | None = None,
+            outputs: dict[str, list[str]] | None = None) -> list[Run]:
+    """Runs from their rows and what is known of their values (missing: none)."""
+    def of(found: dict[str, Any] | None, run_id: str, empty: Any) -> Any:
+        return found.get(run_id, empty) if found is not None else empty
+
     return [Run(id=r.id, experiment_id=str(r.experiment_id), name=r.name,
                 status=RunStatus(r.status), lifecycle_stage=r.lifecycle_stage, user=r.user,
                 start_ms=r.start_ms, end_ms=r.end_ms, parent_id=r.parent_id,
-                params=params[r.id], metrics=metrics[r.id], tags=tags[r.id],
-                inputs=inputs[r.id], outputs=outputs[r.id],
+                params=of(params, r.id, {}), metrics=of(metrics, r.id, {}),
+                tags=of(tags, r.id, {}), inputs=of(inputs, r.id, []),
+                outputs=of(outputs, r.id, []),
                 artifact_uri=f"mlflow-artifacts:/{r.experiment_id}/{r.id}/artifacts")
             for r in rows]
 
@@ -272,9 +299,11 @@ def _write_params(s: Session, run_id: str, params: dict[str, str]) -> None:
         s.execute(insert(RunParamRow), new)
 
 
-def _write_tags(s: Session, run: RunRow, tags: dict[str, str]) -> None:
-    keys = list(tags)
-    s.execute(delete(RunTagRow).where(RunTagRow.run_id == run.id, RunTagRow.key.in_(keys)))
+def _write_tags(s: Session, run: RunRow, tags: dict[str, str], *, new: bool = False) -> None:
+    """Set ``tags`` on ``run`` (replacing values; a ``new`` run has none to replace)."""
+    if not new:
+        s.execute(delete(RunTagRow).where(RunTagRow.run_id == run.id,
+                                          RunTagRow.key.in_(list(tags))))
     s.execute(insert(RunTagRow), [{"run_id": run.id, "key": k, "value": str(v)}
                                   for k, v in tags.items()])
     if RUN_NAME_TAG in tags:
@@ -313,17 +342,21 @@ def _link_to_model(s: Session, row: dict[str, Any]) -> bool:
 
 def _upsert_latest(s: Session, rows: list[dict[str, Any]]) -> None:
     """Keep the newer value per key, safely against concurrent writers (ON CONFLICT)."""
-    dialect = s.get_bind().dialect.name
+    s.execute(_latest_upsert(s.get_bind().dialect.name), rows)
+
+
+@functools.cache
+def _latest_upsert(dialect: str) -> Any:
+    """The upsert statement, built once per dialect (it is the same on every call)."""
     mod: Any = postgresql if dialect == "postgresql" else sqlite
     stmt = mod.insert(LatestMetricRow)
     ex = stmt.excluded
     table = LatestMetricRow.__table__.c
     newer = (ex.step > table.step) | ((ex.step == table.step)
                                       & (ex.timestamp >= table.timestamp))
-    s.execute(stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=["run_id", "key"],
-        set_={"value": ex.value, "step": ex.step, "timestamp": ex.timestamp}, where=newer),
-        rows)
+        set_={"value": ex.value, "step": ex.step, "timestamp": ex.timestamp}, where=newer)
 
 
 def _check_batch(metrics: Sequence[Metric], params: dict[str, str],
