@@ -53,8 +53,16 @@ lint:  ## ruff and the layering contracts
 typecheck:  ## mypy over the package
 	$(BIN)/mypy
 
-bench: dev-install  ## benchmarks against the tools users would otherwise pick
-	$(BIN)/python -m bench.run_all
+$(VENV)/.bench-installed: $(VENV)/.dev-installed
+	$(PIP) -e '.[dev,bench]'
+	# Snorkel's LabelModel is an anchor; its declared pins would replace the torch wheel.
+	$(PIP) --no-deps snorkel==0.10.0 munkres==1.1.4
+	@command -v wrk >/dev/null || apt-get install -y -q wrk || sudo apt-get install -y -q wrk
+	@touch $@
+
+bench: $(VENV)/.bench-installed  ## every benchmark (QUICK=1: a few minutes); tables: docs/benchmarks.md
+	$(BIN)/python -m bench.run_all $(if $(QUICK),--quick)
+	$(if $(QUICK),,$(BIN)/python -m bench.report)
 
 clean:  ## remove the virtual environment and caches (keeps .sluice)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

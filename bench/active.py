@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.common import save, shared
+from bench.common import quick, save, shared
 
-SEEDS = int(os.environ.get("BENCH_SEEDS", "20"))
+SEEDS = int(os.environ.get("BENCH_SEEDS", "4" if quick() else "20"))
 BATCH = int(os.environ.get("BENCH_BATCH", "10"))
 
 

@@ -76,6 +76,8 @@ def main() -> None:
                               for k, (f, _) in fitted.items()},
         "accuracy_covered_rows": {k: round(accuracy(f(votes[covered]), gold[covered]), 4)
                                   for k, (f, _) in fitted.items()},
+        "accuracy_uncovered_rows": {k: round(accuracy(f(votes[~covered]), gold[~covered]), 4)
+                                    for k, (f, _) in fitted.items()},
         "fit_seconds": {k: round(t, 3) for k, (_, t) in fitted.items()}}
     save("labeling_agnews", result)
 

@@ -4,7 +4,7 @@ route as Sluice's are), measured with ``wrk`` (``apt install wrk``) in the same 
 concurrency 8 and 1. Goal: Sluice at >= 50% of the trivial app's requests/s at both.
 Medians of three 10-second runs, with min and max.
 
-    python -m bench.request_path
+    python -m bench.request_path [--quick]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.common import save
+from bench.common import quick, save
 from bench.tracking import free_port, sluice_server, wait_healthy
 
 TRIVIAL = textwrap.dedent('''
@@ -34,7 +34,7 @@ TRIVIAL = textwrap.dedent('''
         return {"ok": True}
 ''')
 RUNS = 3
-SECONDS = 10
+SECONDS = 3 if quick() else 10
 
 
 @contextmanager
@@ -85,7 +85,8 @@ def main() -> dict[str, Any]:
             result["cases"][f"c{connections}"] = {
                 "sluice GET /api/v1/whoami": ours, "trivial FastAPI GET": anchor,
                 "ratio": ours["rps"]["median"] / anchor["rps"]["median"]}
-    save("request_path", result)
+    save("request_path", result, settings={"wrk_threads": 1, "seconds": SECONDS,
+                                            "server": "uvicorn, one process"})
     return result
 
 
