@@ -138,7 +138,8 @@ class Settings(BaseSettings):
     device: Literal["auto", "cpu", "cuda"] = Field(
         "auto",
         description="Where the bundled embedder and LLM run: 'auto' picks CUDA when torch "
-        "sees a GPU, else the CPU; 'cuda' without a GPU is an error (device_unavailable).",
+        "sees a GPU, else the CPU; 'cuda' without a GPU is an error (device_unavailable). "
+        "'sluice hardware' shows what it resolved to.",
     )
     torch_threads: int = Field(
         0, ge=0, description="CPU threads for embedding and generation; 0 picks half the cores."

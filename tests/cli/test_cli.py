@@ -112,6 +112,14 @@ def test_remote_cli_against_a_live_server(live_server, files, tmp_path):
     assert denied.returncode == 5 and js(denied)["error"]["code"] == "token_invalid"
 
 
+def test_hardware_says_where_models_run(home):
+    report = js(run(home, "hardware", "--json", env_extra={"SLUICE_DEVICE": "cpu"}))
+    assert report["cpu"]["cores"] == os.cpu_count()
+    assert report["device"] | {"wanted": "cpu", "resolved": "cpu"} == report["device"]
+    text = run(home, "hardware", env_extra={"SLUICE_DEVICE": "cpu"}).stdout
+    assert report["cpu"]["model"] in text and "SLUICE_DEVICE=cpu" in text
+
+
 def test_help_lists_every_command(home):
     text = run(home, "--help").stdout
     for command in ("up", "ingest", "sql", "quality", "datasets", "jobs", "tokens", "streams"):

@@ -21,12 +21,14 @@ def llm(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def test_a_huge_prompt_is_refused_before_generation(as_role: Any) -> None:
-    started = time.monotonic()
-    response = as_role("viewer").post("/v1/chat/completions", json={
-        "messages": [{"role": "user", "content": "hi " * 200_000}], "max_tokens": 5})
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "prompt_too_long"
-    assert time.monotonic() - started < 30
+    viewer = as_role("viewer")
+    huge = {"messages": [{"role": "user", "content": "hi " * 200_000}], "max_tokens": 5}
+    for _ in range(2):  # the first call also loads the model (slow on a busy machine)
+        started = time.monotonic()
+        response = viewer.post("/v1/chat/completions", json=huge)
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "prompt_too_long"
+    assert time.monotonic() - started < 10  # refused, not generated
 
 
 def test_a_prompt_just_past_the_context_is_counted_and_refused(as_role: Any) -> None:

@@ -82,6 +82,13 @@ def test_the_nav_comes_from_the_areas_and_the_areas_page_links_to_them(page):
     assert page.locator("header nav a.on").inner_text() == "Label"
 
 
+def test_the_hardware_page_is_one_click_from_every_page(page):
+    page.click("footer a[href='/hardware']")
+    page.wait_for_url("**/hardware")
+    assert "SLUICE_DEVICE=" in page.inner_text("#device")
+    assert page.locator("#machine tr").count() >= 6
+
+
 def test_sql_errors_are_shown(page):
     page.goto("/sql")
     page.fill("textarea[name=q]", "DELETE FROM orders")

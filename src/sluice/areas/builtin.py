@@ -25,10 +25,13 @@ V, E = Role.VIEWER, Role.EDITOR
 
 
 BUILTIN: tuple[Area, ...] = (
-    Area("system", "Health, the signed-in user, the API reference and the areas themselves.",
-         api=(API + "system", API + "areas"), web=(WEB + "auth", WEB + "apidocs", WEB + "areas"),
-         cli=(CLI + "up:add_commands", CLI + "areas:add_commands"),
-         sdk=(_sdk("areas", "sluice.sdk.areas:LocalAreas", "sluice.sdk.areas:RemoteAreas"),)),
+    Area("system", "Health, the signed-in user, the API reference, the hardware models run "
+                   "on and the areas themselves.",
+         api=(API + "system", API + "areas"),
+         web=(WEB + "auth", WEB + "apidocs", WEB + "areas", WEB + "hardware"),
+         cli=(CLI + "up:add_commands", CLI + "areas:add_commands", CLI + "hardware:add_commands"),
+         sdk=(_sdk("areas", "sluice.sdk.areas:LocalAreas", "sluice.sdk.areas:RemoteAreas"),
+              _sdk("system", "sluice.sdk.system:LocalSystem", "sluice.sdk.system:RemoteSystem"))),
     Area("datasets", "Versioned tables and document sets: rows, versions, diffs, restore.",
          api=(API + "datasets",), web=(WEB + "datasets",),
          nav=(NavEntry("Datasets", "/datasets", order=10),),

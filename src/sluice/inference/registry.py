@@ -37,6 +37,11 @@ class Registry(Generic[T]):
                                f"{', '.join(self.names())}",
                                code=f"unknown_{self.what.lower()}")
 
+    def loaded(self) -> list[tuple[str, T]]:
+        """The providers built so far in this process, with their names."""
+        with self._lock:
+            return [(str(key[0]), provider) for key, provider in self._loaded.items()]
+
     def get(self, name: str, settings: Settings, key: tuple[Hashable, ...]) -> T:
         """The provider ``name``, built once per ``key`` (the settings it depends on)."""
         self.check(name)

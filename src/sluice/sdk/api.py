@@ -44,6 +44,7 @@ from sluice.sdk.access import MembersAPI, ProjectsAPI, RolesAPI
 from sluice.sdk.areas import AreasAPI
 from sluice.sdk.labels import LabelsAPI
 from sluice.sdk.lineage import EventsAPI, LineageAPI
+from sluice.sdk.system import SystemAPI
 from sluice.sdk.tracking import ActiveRun, ExperimentsAPI, ModelsAPI, RunsAPI, start_run
 
 if TYPE_CHECKING:
@@ -311,6 +312,7 @@ class Client(ABC):
     models: ModelsAPI
     labels: LabelsAPI
     areas: AreasAPI
+    system: SystemAPI
     lineage: LineageAPI
     events: EventsAPI
     projects: ProjectsAPI
