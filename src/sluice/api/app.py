@@ -24,7 +24,9 @@ from sluice.api.middleware import (
     Resolve,
     SecurityHeaders,
 )
+from sluice.api.openapi import declare_callers
 from sluice.api.policy import Policies, declare_defaults, route_policies
+from sluice.api.routing import skip_by_path
 from sluice.core.access import admit
 from sluice.core.context import Ctx, Principal
 from sluice.platform import Platform
@@ -76,6 +78,8 @@ def create_app(platform: Platform, *, background: bool = True) -> FastAPI:
                        recall=_recaller(platform), resolve=_resolver(platform))
     app.add_middleware(CatchAll)
     app.add_middleware(SecurityHeaders)
+    declare_callers(app, lambda: _routes([*api, *web]))
+    skip_by_path([*api, *web])
     return app
 
 
