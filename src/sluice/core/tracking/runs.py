@@ -96,7 +96,11 @@ class Runs:
             return compare(load_runs(s, [self._row(s, ctx, i) for i in ids]))
 
     def update(self, ctx: Ctx, run_id: str, *, status: str | None = None,
-               end_ms: int | None = None, name: str | None = None) -> Run:
+               end_ms: int | None = None, name: str | None = None,
+               values: bool = True) -> Run:
+        """Change a run's status, end time or name. ``values=False`` answers the run's
+        info without its params, metrics and tags (what MLflow's update-run returns),
+        which saves three queries per call."""
         ctx.require("runs.write", "change runs")
         with self.db.session() as s:
             row = self._row(s, ctx, run_id)
@@ -110,8 +114,10 @@ class Runs:
             if name:
                 row.name = name[:256]
                 _write_tags(s, row, {RUN_NAME_TAG: row.name})
-            run = load_runs(s, [row])[0]
-            if row.status in ENDED and was not in ENDED:
+            finished = row.status in ENDED and was not in ENDED
+            run = load_runs(s, [row])[0] if values else \
+                runs_of([row], inputs=_inputs(s, [row.id]) if finished else None)[0]
+            if finished:
                 emit(s, ctx, RunFinished(run_id=run.id, name=run.name, status=str(run.status),
                                          inputs=[RunSource(name=i.name, source=i.source)
                                                  for i in run.inputs]))
@@ -237,7 +243,7 @@ def load_runs(s: Session, rows: Sequence[RunRow]) -> list[Run]:
     metrics: dict[str, dict[str, Metric]] = {i: {} for i in ids}
     inputs: dict[str, list[RunInput]] = {i: [] for i in ids}
     outputs: dict[str, list[str]] = {i: [] for i in ids}
-    p, t, lm, ri, ro = (RunParamRow, RunTagRow, LatestMetricRow, RunInputRow, RunOutputRow)
+    p, t, lm, ro = RunParamRow, RunTagRow, LatestMetricRow, RunOutputRow
     for chunk in _chunks(ids, 500):
         for run_id, key, value in s.execute(select(p.run_id, p.key, p.value)
                                             .where(p.run_id.in_(chunk))):
@@ -250,14 +256,25 @@ def load_runs(s: Session, rows: Sequence[RunRow]) -> list[Run]:
                 .where(lm.run_id.in_(chunk))):
             metrics[run_id][key] = Metric(key=key, value=nan_if_null(number), step=step,
                                           timestamp=stamp)
-        for i in s.scalars(select(ri).where(ri.run_id.in_(chunk))):
-            inputs[i.run_id].append(RunInput(name=i.name, digest=i.digest,
-                                             source_type=i.source_type, source=i.source,
-                                             context=i.context, details=i.details))
+        for run_id, found in _inputs(s, chunk).items():
+            inputs[run_id] += found
         for run_id, model_id in s.execute(select(ro.run_id, ro.model_id)
                                           .where(ro.run_id.in_(chunk))):
             outputs[run_id].append(model_id)
     return runs_of(rows, params, tags, metrics, inputs, outputs)
+
+
+def _inputs(s: Session, run_ids: Sequence[str]) -> dict[str, list[RunInput]]:
+    """The datasets each run read, by run (runs that read none are left out)."""
+    i = RunInputRow
+    found: dict[str, list[RunInput]] = {}
+    for run_id, name, digest, source_type, source, context, details in s.execute(
+            select(i.run_id, i.name, i.digest, i.source_type, i.source, i.context, i.details)
+            .where(i.run_id.in_(run_ids))):
+        found.setdefault(run_id, []).append(RunInput(
+            name=name, digest=digest, source_type=source_type, source=source,
+            context=context, details=details))
+    return found
 
 
 def runs_of(rows: Sequence[RunRow], params: dict[str, dict[str, str]] | None = None,

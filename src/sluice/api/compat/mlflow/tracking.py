@@ -109,7 +109,8 @@ def get_run(ctx: CtxDep, platform: PlatformDep, run_id: str | None = None,
 @router.post("/runs/update")
 def update_run(body: Payload, ctx: CtxDep, platform: PlatformDep) -> dict[str, Any]:
     run = platform.tracking.runs.update(ctx, run_id_of(body), status=body.get("status"),
-                                        end_ms=body.get("end_time"), name=body.get("run_name"))
+                                        end_ms=body.get("end_time"), name=body.get("run_name"),
+                                        values=False)
     return {"run_info": shapes.run_info(run)}
 
 
