@@ -88,22 +88,23 @@ class _Frame:
         return TOP + self.h - (v - self.yr[0]) / (self.yr[1] - self.yr[0]) * self.h
 
 
+def _grid(x1: float, y1: float, x2: float, y2: float, at: tuple[float, float, str],
+          label: str) -> list[str]:
+    """One grid line and its tick label (``at``: x, y and anchor of the label)."""
+    return [f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#ddd"/>',
+            f'<text x="{at[0]:.1f}" y="{at[1]:.1f}" text-anchor="{at[2]}" {FONT}>{label}</text>']
+
+
 def _axes(frame: _Frame) -> list[str]:
     out = [f'<rect x="{LEFT}" y="{TOP}" width="{frame.w}" height="{frame.h}" fill="none" '
            'stroke="#444"/>']
     bottom = TOP + frame.h
     for t in _x_ticks(*frame.xr):
         px = frame.x(t)
-        out.append(f'<line x1="{px:.1f}" y1="{TOP}" x2="{px:.1f}" y2="{bottom}" '
-                   'stroke="#ddd"/>')
-        out.append(f'<text x="{px:.1f}" y="{bottom + 16}" text-anchor="middle" {FONT}>'
-                   f'{t:.2f}</text>')
+        out += _grid(px, TOP, px, bottom, (px, bottom + 16, "middle"), f"{t:.2f}")
     for t in _y_ticks(*frame.yr):
         py = frame.y(t)
-        out.append(f'<line x1="{LEFT}" y1="{py:.1f}" x2="{LEFT + frame.w}" y2="{py:.1f}" '
-                   'stroke="#ddd"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{py + 4:.1f}" text-anchor="end" {FONT}>'
-                   f'{_label(t)}</text>')
+        out += _grid(LEFT, py, LEFT + frame.w, py, (LEFT - 6, py + 4, "end"), _label(t))
     mid_x, mid_y = LEFT + frame.w / 2, TOP + frame.h / 2
     out.append(f'<text x="{mid_x:.1f}" y="{HEIGHT - 14}" text-anchor="middle" {FONT}>'
                'recall@10</text>')

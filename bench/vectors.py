@@ -332,7 +332,14 @@ class SluiceService(Engine):
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-class FaissHnsw(Engine):
+class _Faiss(Engine):
+    faiss: Any  # the index, built by the subclass
+
+    def batch(self, q: np.ndarray) -> Any:
+        return self.faiss.search(q, K)[1]
+
+
+class FaissHnsw(_Faiss):
     path = "faiss.IndexHNSWFlat.search(queries, 10)"
     threads = "faiss.omp_set_num_threads (2 batch, 1 single)"
 
@@ -347,11 +354,8 @@ class FaissHnsw(Engine):
     def apply(self, settings: Settings) -> None:
         self.faiss.hnsw.efSearch = settings["ef_search"]
 
-    def batch(self, q: np.ndarray) -> Any:
-        return self.faiss.search(q, K)[1]
 
-
-class FaissFlat(Engine):
+class FaissFlat(_Faiss):
     path = "faiss.IndexFlatIP.search(queries, 10) (exact)"
     index = "IndexFlatIP, float32"
     threads = "faiss.omp_set_num_threads and threadpoolctl (2 batch, 1 single)"
@@ -361,9 +365,6 @@ class FaissFlat(Engine):
 
         self.faiss = faiss.IndexFlatIP(self.x.shape[1])
         self.faiss.add(self.x)
-
-    def batch(self, q: np.ndarray) -> Any:
-        return self.faiss.search(q, K)[1]
 
 
 class NumpyBrute(Engine):
