@@ -16,7 +16,8 @@ import time
 from bench.common import ROOT
 
 BENCHMARKS = ("labeling", "labeling_agnews", "labeling_imbalanced", "active", "sql",
-              "ingest", "retrieval", "embedding", "vectors", "tracking", "request_path")
+              "ingest", "retrieval", "embedding", "embedding_variants", "vectors", "tracking",
+              "request_path")
 
 
 def selected() -> list[str]:
