@@ -65,12 +65,20 @@ def test_quality_restore_and_jobs_from_the_browser_forms(web, platform, ctx):
     page = web.get("/datasets/tickets.json").json()
     assert page["quality"]["report"]["row_count"] == 40
     assert page["charts"]["nulls"]
-    assert "Quality of @2" in web.get("/datasets/tickets").text
+    html = web.get("/datasets/tickets").text
+    assert "Quality of @2" in html
+    assert 'data-confirm="Make v1 the latest version of tickets?' in html  # asked first
     restored = web.post("/datasets/tickets/restore", data={"version": 1}, headers=headers,
                         follow_redirects=False)
     assert restored.status_code == 303
     assert platform.datasets.version(ctx, "tickets").operation == "restore"
     assert any(j["id"] == job_id for j in web.get("/jobs.json").json()["jobs"])
+
+
+def test_the_favicon_needs_no_login(anon):
+    icon = anon.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+    assert icon.text.startswith("<svg") and "<script" not in icon.text
 
 
 def test_cross_site_posts_are_refused(web):

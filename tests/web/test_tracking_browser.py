@@ -73,6 +73,12 @@ def test_promote_a_version_and_read_its_card(page, logged):  # noqa: F811
     page.wait_for_selector("#versions")
     row = page.locator("#versions tr[data-version='2']")
     row.locator("select[name=alias]").select_option("production")
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    row.locator("button[data-promote]").click()  # dismissed: nothing changes
+    page.wait_for_timeout(300)
+    assert asked and "v2" in asked[0] and page.locator("[data-alias=production]").count() == 0
+    page.once("dialog", lambda d: d.accept())
     row.locator("button[data-promote]").click()
     page.wait_for_selector("[data-alias=production]")
     assert "v2" in page.inner_text("[data-alias=production]")

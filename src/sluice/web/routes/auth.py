@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from sluice.api.deps import PlatformDep, client_address
 from sluice.api.policy import policy
@@ -13,10 +13,18 @@ from sluice.core.access import PUBLIC
 from sluice.errors import RateLimited, Unauthorized
 from sluice.web.links import safe_redirect
 from sluice.web.session import COOKIE, check_same_origin
-from sluice.web.templating import templates
+from sluice.web.templating import HERE, templates
 
 router = APIRouter(include_in_schema=False)
 FORM_BYTES = 16 * 1024  # a token and a path: anything bigger is refused before it is read
+
+
+@router.get("/favicon.ico", response_class=FileResponse,
+            openapi_extra=policy(permission=PUBLIC))
+def favicon() -> FileResponse:
+    """The icon browsers ask for on their own (an SVG; no data, no login)."""
+    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/login", response_class=HTMLResponse, openapi_extra=policy(permission=PUBLIC))
