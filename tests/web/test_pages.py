@@ -62,6 +62,7 @@ def test_quality_restore_and_jobs_from_the_browser_forms(web, platform, ctx):
     platform.jobs.wait(ctx, job_id, timeout=60)
     job = web.get(f"/jobs/{job_id}.json").json()
     assert job["job"]["state"] == "succeeded"
+    assert 'data-percent="100.0"' in web.get(f"/jobs/{job_id}").text  # done is 100%
     page = web.get("/datasets/tickets.json").json()
     assert page["quality"]["report"]["row_count"] == 40
     assert page["charts"]["nulls"]
@@ -153,3 +154,19 @@ def test_users_are_managed_on_the_tokens_page(web, platform):
     page = web.post("/tokens", data={"name": "ana-key", "user": "ana"}, headers=headers)
     secret = page.text.split('id="new-token-secret">')[1].split("<")[0]
     assert platform.auth.authenticate(secret).name == "ana"
+
+
+def test_a_succeeded_job_is_100_percent_whatever_its_counters_said() -> None:
+    from types import SimpleNamespace
+
+    from sluice.core.jobs.models import JobState
+    from sluice.web.templating import done_percent
+
+    def job(state: JobState, done: int, total: int) -> SimpleNamespace:
+        return SimpleNamespace(state=state, progress_done=done, progress_total=total)
+
+    assert done_percent(job(JobState.SUCCEEDED, 1, 2)) == 100.0
+    assert done_percent(job(JobState.RUNNING, 1, 4)) == 25.0
+    assert done_percent(job(JobState.RUNNING, 0, 0)) is None
+    assert done_percent(job(JobState.FAILED, 0, 0)) is None
+    assert done_percent(job(JobState.FAILED, 1, 2)) == 50.0  # how far it got

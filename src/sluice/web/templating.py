@@ -58,6 +58,16 @@ def percent(value: Any) -> str:
     return "" if value is None else f"{float(value) * 100:.1f}%"
 
 
+def done_percent(job: Any) -> float | None:
+    """How far a job is, 0-100: 100 once it succeeded (whatever its counters said last),
+    else what its counters say; None when it counts nothing."""
+    if str(job.state) == "succeeded":
+        return 100.0
+    if job.progress_total:
+        return round(100.0 * float(job.progress_done) / float(job.progress_total), 1)
+    return None
+
+
 def highlight(text: Any, spans: Any) -> Markup:
     """``text`` escaped, with each (start, end) span wrapped in <mark>."""
     text = "" if text is None else str(text)
@@ -98,5 +108,6 @@ def number(value: Any) -> str:
 
 templates.env.filters.update(bytes=human_bytes, when=when, cell=cell, percent=percent,
                              highlight=highlight, markdown=markdown, millis=millis,
-                             number=number, safe_path=internal_path)
+                             number=number, safe_path=internal_path,
+                             done_percent=done_percent)
 templates.env.globals["link"] = link
