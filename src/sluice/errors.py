@@ -103,6 +103,13 @@ class PayloadTooLarge(InvalidInput):
     http_status = 413
 
 
+class MethodNotAllowed(InvalidInput):
+    """The route exists, but not with this HTTP method."""
+
+    default_code = "method_not_allowed"
+    http_status = 405
+
+
 class Unprocessable(InvalidInput):
     """The request is well formed but contradicts what it refers to (an idempotency key
     sent again with another body)."""

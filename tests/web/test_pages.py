@@ -170,3 +170,15 @@ def test_a_succeeded_job_is_100_percent_whatever_its_counters_said() -> None:
     assert done_percent(job(JobState.RUNNING, 0, 0)) is None
     assert done_percent(job(JobState.FAILED, 0, 0)) is None
     assert done_percent(job(JobState.FAILED, 1, 2)) == 50.0  # how far it got
+
+
+def test_compare_with_nothing_chosen_says_what_to_do(web):
+    page = web.get("/compare")
+    assert page.status_code == 400 and "choose 2 to" in page.text
+    assert "Field required" not in page.text
+    assert web.get("/compare.json").json()["error"]["code"] == "invalid_compare"
+
+
+def test_a_wrong_method_page_says_405(web):
+    page = web.get("/users")  # the route takes POST only
+    assert page.status_code == 405 and "HTTP 405" in page.text and "method_not_allowed" in page.text

@@ -9,13 +9,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sluice.errors import InvalidInput, NotFound, SluiceError
+from sluice.errors import InvalidInput, MethodNotAllowed, NotFound, SluiceError
 
 log = logging.getLogger("sluice.api")
 
 _STATUS_ERRORS = {
     404: (NotFound, "route_not_found", "no such route; see /docs for the API"),
-    405: (InvalidInput, "method_not_allowed", "this route does not accept that method"),
+    405: (MethodNotAllowed, "method_not_allowed", "this route does not accept that method; "
+                                                  "see /docs for what it does accept"),
 }
 
 

@@ -90,7 +90,8 @@ class Runs:
         differ and each run's latest metrics."""
         ids = list(dict.fromkeys(run_ids))
         if not 2 <= len(ids) <= MAX_COMPARE:
-            raise InvalidInput(f"compare 2..{MAX_COMPARE} different runs",
+            raise InvalidInput(f"choose 2 to {MAX_COMPARE} different runs to compare (got "
+                               f"{len(ids)}); tick them on an experiment's runs page",
                                code="invalid_compare")
         with self.db.reader() as s:
             return compare(load_runs(s, [self._row(s, ctx, i) for i in ids]))

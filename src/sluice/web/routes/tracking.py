@@ -87,9 +87,9 @@ def run_file(run_id: str, path: str, ctx: WebCtx, platform: PlatformDep) -> Resp
 
 @twin(router, "/compare", "compare.html")
 def compare_page(request: Request, ctx: WebCtx, platform: PlatformDep,
-                 ids: Annotated[list[str], Query()]) -> dict[str, Any]:
+                 ids: Annotated[list[str] | None, Query()] = None) -> dict[str, Any]:
     """Runs side by side: overlaid metric curves and the params that differ."""
-    result = platform.tracking.runs.compare(ctx, ids)
+    result = platform.tracking.runs.compare(ctx, ids or [])
     names = {r.id: f"{r.name} ({r.id[:6]})" for r in result.runs}
     charts = {key: line_chart({names[r.id]: _history(platform, ctx, r.id, key)
                                for r in result.runs if result.metrics[key][r.id] is not None})
