@@ -219,3 +219,12 @@ def test_one_line_rules_parse_the_same_for_the_cli_and_the_web() -> None:
         assert bad.value.code in ("invalid_lf_config", "invalid_lf_kind")
     with pytest.raises(InvalidInput):
         config_from_rule("similarity", "k1", threshold=1.5)
+
+
+def test_creating_and_deleting_a_function_is_audited(client: Any, ready: list[str]) -> None:
+    client.labels.create_function("yt", "spam", "kw_free", "keyword", label="spam",
+                                  config={"keywords": ["free"]})
+    client.labels.delete_function("yt", "spam", "kw_free")
+    actions = [(e.action, e.target) for e in client.audit(limit=20)]
+    assert ("labels.function.create", "yt:spam:kw_free") in actions
+    assert ("labels.function.delete", "yt:spam:kw_free") in actions

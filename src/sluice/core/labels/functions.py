@@ -72,7 +72,10 @@ class LabelingFunctions:
             except IntegrityError:
                 raise AlreadyExists(f"{schema} already has a labeling function {name!r}",
                                     code="lf_exists") from None
-            return _lf(row)
+            created = _lf(row)
+        self.labels.audit.record(ctx, "labels.function.create", f"{dataset}:{schema}:{name}",
+                                 kind=kind, label=label)
+        return created
 
     def list(self, ctx: Ctx, dataset: str, schema: str) -> builtins.list[LabelingFunction]:
         with self.db.reader() as s:
@@ -88,6 +91,7 @@ class LabelingFunctions:
             row = self._row(s, ctx, dataset, schema, name)
             s.execute(delete(LabelVoteRow).where(LabelVoteRow.lf_id == row.id))
             s.delete(row)
+        self.labels.audit.record(ctx, "labels.function.delete", f"{dataset}:{schema}:{name}")
 
     def start_apply(self, ctx: Ctx, dataset: str, schema: str,
                     names: builtins.list[str] | None = None) -> JobInfo:
