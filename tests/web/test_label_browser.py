@@ -22,6 +22,9 @@ def test_label_five_items_with_the_keyboard(page, live_server):  # noqa: F811
     page.click("#schema-form button[type=submit]")
     page.wait_for_url("**/label/kbd/spam")
     page.wait_for_selector("#item p")
+    colours = page.eval_on_selector("button.choice kbd", "k => [getComputedStyle(k).color, "
+                                    "getComputedStyle(k).backgroundColor]")
+    assert colours[0] != colours[1] and colours[0] != "rgb(255, 255, 255)"  # hints readable
     expected = {}
     for n in range(5):
         text = page.inner_text("#item")
