@@ -228,3 +228,12 @@ def test_creating_and_deleting_a_function_is_audited(client: Any, ready: list[st
     actions = [(e.action, e.target) for e in client.audit(limit=20)]
     assert ("labels.function.create", "yt:spam:kw_free") in actions
     assert ("labels.function.delete", "yt:spam:kw_free") in actions
+
+
+def test_majority_vote_accuracy_is_one_figure_everywhere(client: Any, ready: list[str]) -> None:
+    client.labels.create_function("yt", "spam", "kw_channel", "keyword", label="spam",
+                                  config={"keywords": ["channel"]})  # votes on 2 of 4 labeled
+    client.labels.apply("yt", "spam")
+    header = client.labels.analysis("yt", "spam").majority_vote_accuracy
+    table = client.labels.label_model("yt", "spam").majority_vote_accuracy
+    assert header is not None and header == table  # rows without votes count, at random

@@ -5,18 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from sluice.core.labels.labelmodel import majority_counts, tie_accuracy
 from sluice.core.labels.models import LabelingFunction, LFAnalysis, LFStats
 
 ABSTAIN = -1
-
-
-def majority(votes: np.ndarray, k: int) -> np.ndarray:
-    """Per row the most voted class; -1 with no votes or a tie."""
-    counts = np.stack([(votes == c).sum(axis=1) for c in range(k)], axis=1)
-    best = counts.argmax(axis=1)
-    top = counts.max(axis=1)
-    ties = (counts == top[:, None]).sum(axis=1) > 1
-    return np.where((top == 0) | ties, ABSTAIN, best)
 
 
 def analyse(schema: str, classes: list[str], keys: list[str],
@@ -42,12 +34,19 @@ def analyse(schema: str, classes: list[str], keys: list[str],
             conflict=_share(conflict.sum(), n), failures=failures[j], correct=correct,
             incorrect=int(checked.sum()) - correct,
             accuracy=correct / int(checked.sum()) if checked.any() else None))
-    mv = majority(votes, len(classes)) if votes.size else np.full(n, ABSTAIN)
-    judged = has_gold & (mv != ABSTAIN)
     return LFAnalysis(schema_name=schema, rows=n, labeled_by_people=int(has_gold.sum()),
                       functions=stats, coverage=_share((per_row > 0).sum(), n),
-                      majority_vote_accuracy=float((mv[judged] == gold_idx[judged]).mean())
-                      if judged.any() else None)
+                      majority_vote_accuracy=majority_accuracy(votes, gold_idx, len(classes)))
+
+
+def majority_accuracy(votes: np.ndarray, gold: np.ndarray, k: int) -> float | None:
+    """Majority vote's accuracy on the rows people labeled, ties and rows without votes
+    broken at random as Snorkel scores it (the label model report gives the same figure);
+    None before anyone labeled."""
+    rows = gold != ABSTAIN
+    if not rows.any() or not votes.size:
+        return None
+    return tie_accuracy(majority_counts(votes[rows], k), gold[rows])
 
 
 def _share(count: int | np.integer, n: int) -> float:

@@ -297,7 +297,7 @@ class LabelingFunctions:
         """Fit the label model on the functions' votes, and on people's labels where they
         help (``semisupervised.py``); compare it with majority vote on the rows people
         labeled; optionally return every row's probabilistic label."""
-        from sluice.core.labels.labelmodel import majority_counts, tie_accuracy
+        from sluice.core.labels.analysis import majority_accuracy
         from sluice.core.labels.semisupervised import fit_label_model
 
         found = self.labels.schema(ctx, dataset, schema)
@@ -318,9 +318,7 @@ class LabelingFunctions:
             functions={n: (None if np.isnan(a) else float(a))
                        for n, a in zip(names, fitted.model.accuracies(votes), strict=True)},
             label_model_accuracy=fitted.accuracy,
-            majority_vote_accuracy=tie_accuracy(majority_counts(votes[rows],
-                                                                len(found.classes)),
-                                                gold[rows]) if len(rows) else None,
+            majority_vote_accuracy=majority_accuracy(votes, gold, len(found.classes)),
             coverage=float((fired > 0).mean()) if len(keys) else 0.0,
             setting=fitted.setting.name,
             class_balance={c: float(b) for c, b in zip(found.classes, balance, strict=True)})
