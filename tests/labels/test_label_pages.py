@@ -76,6 +76,16 @@ def test_agreement_page_and_review(http: Any, platform: Any) -> None:
     assert http.get("/label/notes/mood/agreement.json").json()["resolved"][keys[1]] == "angry"
 
 
+def test_agreement_with_one_annotator_says_why_it_is_empty(http: Any, platform: Any) -> None:
+    keys = _setup(platform)
+    platform.labels.annotate(platform.local_context(), "notes", "mood", keys[0], label="calm")
+    page = http.get("/label/notes/mood/agreement").text
+    assert 'id="agreement-empty"' in page and "only 1 person has answered" in page
+    assert 'id="agreement"' in page and "None" not in page  # a dash, not a blank or None
+    assert http.get("/label/notes/mood/agreement.json").json()["agreement"][
+        "items_compared"] == 0
+
+
 def _finished(platform: Any, response: Any) -> Any:
     """The apply job a form post redirected to, waited for; its page links back."""
     assert response.status_code == 303
