@@ -67,10 +67,11 @@ def test_queue_answers_progress_and_undo(client: Any, keys: list[str]) -> None:
     client.labels.annotate("comments", "spam", keys[2], skip=True)
     queue = client.labels.queue("comments", "spam", limit=10)
     assert [i.key for i in queue.items] == keys[3:]  # mine are done, skipped ones too
-    assert (queue.mine, queue.done, queue.total) == (3, 0, 6)
+    assert (queue.mine, queue.skipped, queue.done, queue.total) == (3, 1, 0, 6)
     undone = client.labels.undo("comments", "spam")
     assert undone.skipped and undone.retracted
-    assert client.labels.queue("comments", "spam").items[0].key == keys[2]
+    after = client.labels.queue("comments", "spam")
+    assert after.items[0].key == keys[2] and (after.mine, after.skipped) == (2, 0)
     with pytest.raises(InvalidInput) as bad:
         client.labels.annotate("comments", "spam", keys[3], label="eggs")
     assert bad.value.code == "unknown_class"

@@ -33,12 +33,14 @@ def test_label_five_items_with_the_keyboard(page, live_server):  # noqa: F811
         expected[key] = "spam" if choice == "2" else "ham"
         page.keyboard.press(choice)
         page.wait_for_selector(f"#annotate[data-saved='{n + 1}']", state="attached")
-    assert "5 answered by you" in page.inner_text("#progress")
+    assert "5 of 8 done · 5 labeled by you" in page.inner_text("#progress")  # live, no reload
     page.keyboard.press("u")  # undo the fifth
     page.wait_for_selector("#status:text-matches('^undone')")
+    assert "4 of 8 done · 4 labeled by you" in page.inner_text("#progress")
     undone = page.get_attribute("#annotate", "data-current")
     page.keyboard.press("s")  # skip it instead
     page.wait_for_selector("#annotate[data-saved='6']", state="attached")
+    assert "4 of 8 done · 4 labeled by you · 1 skipped" in page.inner_text("#progress")
     page.keyboard.press("ArrowLeft")
     assert "your answer: skipped" in page.inner_text("#item-key")
     answers = httpx.get(f"{live_server.url}/api/v1/datasets/kbd/labels/spam/annotations",

@@ -102,7 +102,8 @@ class Queue(BaseModel):
     items: list[QueueItem]
     done: int = Field(description="Items with enough human answers.")
     total: int
-    mine: int = Field(description="Items this annotator has answered.")
+    mine: int = Field(description="Items this annotator has answered (skips included).")
+    skipped: int = Field(0, description="Items this annotator skipped (counted in mine).")
     order: str = Field("sequential", description="The order the items are in.")
     preparing: str | None = Field(None, description="The job embedding the texts for "
                                                     "active learning; until it ends the "

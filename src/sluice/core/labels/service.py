@@ -247,7 +247,7 @@ class LabelService:
                                code="invalid_order")
         schema = self.schema(ctx, dataset, name)
         table = self.datasets.to_arrow(ctx, dataset, columns=["_key", schema.column])
-        counts, mine = self._answer_counts(ctx, dataset, name)
+        counts, mine, skipped = self._answer_counts(ctx, dataset, name)
         keys = table.column("_key").to_pylist()
         pending = [i for i, k in enumerate(keys)
                    if counts.get(k, 0) < schema.overlap and k not in mine]
@@ -267,8 +267,8 @@ class LabelService:
                  for i in pending[:limit]]
         done = sum(1 for k in keys if counts.get(k, 0) >= schema.overlap)
         return Queue(schema_name=name, classes=schema.classes, kind=schema.kind, items=items,
-                     done=done, total=len(keys), mine=len(mine), order=order,
-                     preparing=preparing)
+                     done=done, total=len(keys), mine=len(mine), skipped=len(skipped),
+                     order=order, preparing=preparing)
 
     def _by_strategy(self, ctx: Ctx, dataset: str, name: str, table: pa.Table,
                      pending: builtins.list[int], strategy: str, limit: int,
@@ -372,17 +372,20 @@ class LabelService:
         return self.store.prepare(ctx, dataset, name)
 
     def _answer_counts(self, ctx: Ctx, dataset: str,
-                       name: str) -> tuple[dict[str, int], set[str]]:
+                       name: str) -> tuple[dict[str, int], set[str], set[str]]:
+        """People's answers per item (skips not counted), and the items the caller
+        answered and, of those, the ones whose newest answer is a skip."""
         people: dict[str, set[str]] = {}
-        mine: set[str] = set()
+        mine: dict[str, bool] = {}
         for a in self.annotations(ctx, dataset, name):
             if a.source_kind.value not in PEOPLE:
                 continue
             if a.source == ctx.actor.name:
-                mine.add(a.row_key)
+                mine[a.row_key] = a.skipped
             if not a.skipped:
                 people.setdefault(a.row_key, set()).add(a.source)
-        return {k: len(v) for k, v in people.items()}, mine
+        return ({k: len(v) for k, v in people.items()}, set(mine),
+                {k for k, skip in mine.items() if skip})
 
     # agreement and review
     def agreement(self, ctx: Ctx, dataset: str, name: str) -> Agreement:

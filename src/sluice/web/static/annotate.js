@@ -9,7 +9,8 @@
   var items = JSON.parse(root.dataset.queue);
   var rendered = JSON.parse(root.dataset.rendered);
   var done = Number(root.dataset.done), total = Number(root.dataset.total);
-  var mine = Number(root.dataset.mine);
+  var mine = Number(root.dataset.mine), skipped = Number(root.dataset.skipped || 0);
+  var overlap = Number(root.dataset.overlap || 1);
   var kind = root.dataset.kind;
   var answered = {};   // key -> label ("" for skip)
   var index = 0, fetching = false;
@@ -20,7 +21,8 @@
 
   function showProgress() {
     var item = items[index];
-    el("progress").textContent = done + " of " + total + " done · " + mine + " answered by you" +
+    el("progress").textContent = done + " of " + total + " done · " + (mine - skipped) +
+      " labeled by you" + (skipped ? " · " + skipped + " skipped" : "") +
       (item ? " · item " + (index + 1) + " of " + items.length + " loaded" : "");
     el("progress-bar").value = done;
   }
@@ -84,6 +86,17 @@
       .catch(function () { fetching = false; });
   }
 
+  // Keep the counters true after each answer: `before` is this person's earlier answer
+  // ("" a skip, null none); an item is done once `overlap` people labeled it.
+  function count(item, before, skip) {
+    if (before === null) mine += 1;
+    if (skip && before !== "") skipped += 1;
+    if (!skip && before === "") skipped -= 1;
+    if (!skip && (before === null || before === "") && item.answers + 1 === overlap) {
+      done += 1;
+    }
+  }
+
   function answer(label, skip) {
     var item = items[index];
     if (!item) return;
@@ -97,7 +110,7 @@
                                  chosen.length + " spans");
     post(base + "/answer", body).then(function (res) {
       if (!res.ok) { el("status").textContent = res.data.error.message; return; }
-      if (!(key in answered)) mine += 1;
+      count(item, key in answered ? answered[key] : null, skip);
       answered[key] = skip ? "" : shown;
       chosen = [];
       el("status").textContent = "saved " + shown + " for " + key;
@@ -178,9 +191,12 @@
     post(base + "/undo").then(function (res) {
       if (!res.ok) { el("status").textContent = res.data.error.message; return; }
       var key = res.data.row_key;
+      for (var i = 0; i < items.length; i++) { if (items[i].key === key) { index = i; break; } }
+      if (answered[key] === "") skipped = Math.max(0, skipped - 1);
+      else if (key in answered && items[index].key === key &&
+               items[index].answers + 1 === overlap) done = Math.max(0, done - 1);
       delete answered[key];
       mine = Math.max(0, mine - 1);
-      for (var i = 0; i < items.length; i++) { if (items[i].key === key) { index = i; break; } }
       el("status").textContent = "undone: " + key;
       show();
     });
