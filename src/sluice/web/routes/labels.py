@@ -154,7 +154,8 @@ def curve_page(request: Request, dataset: str, schema: str, ctx: WebCtx,
     except SluiceError as exc:
         result, error = None, exc.message
     chart = line_chart({strategy: [(n, a) for n, a in result.curve],
-                        "random order": [(n, a) for n, a in result.random]}) \
+                        "random order": [(n, a) for n, a in result.random]},
+                       x_title="labels", y_title="accuracy") \
         if result else None
     return {"title": f"Learning curve: {dataset} {schema}", "dataset": dataset,
             "schema": found, "curve": result, "error": error, "chart": chart,

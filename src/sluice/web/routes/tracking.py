@@ -70,7 +70,7 @@ def runs_page(request: Request, ref: str, ctx: WebCtx, platform: PlatformDep,
 def run_page(request: Request, run_id: str, ctx: WebCtx, platform: PlatformDep) -> dict[str, Any]:
     run = platform.tracking.runs.get(ctx, run_id)
     exp = platform.tracking.experiments.get(ctx, run.experiment_id)
-    charts = {key: line_chart({key: _history(platform, ctx, run.id, key)})
+    charts = {key: line_chart({key: _history(platform, ctx, run.id, key)}, y_title=key)
               for key in sorted(run.metrics)}
     files = platform.tracking.artifacts.files(ctx, run.artifact_root)
     return {"title": f"Run {run.name}", "run": run, "experiment": exp, "charts": charts,
@@ -92,7 +92,8 @@ def compare_page(request: Request, ctx: WebCtx, platform: PlatformDep,
     result = platform.tracking.runs.compare(ctx, ids or [])
     names = {r.id: f"{r.name} ({r.id[:6]})" for r in result.runs}
     charts = {key: line_chart({names[r.id]: _history(platform, ctx, r.id, key)
-                               for r in result.runs if result.metrics[key][r.id] is not None})
+                               for r in result.runs if result.metrics[key][r.id] is not None},
+                              y_title=key)
               for key in result.metrics}
     return {"title": "Compare runs", "comparison": result, "charts": charts, "names": names}
 
