@@ -158,3 +158,27 @@ def test_ask_streams_an_answer_with_expandable_sources(page, live_server):
     page.click("#ask-status a")
     page.wait_for_url("**/traces/**")
     assert "generation" in page.inner_text("main")
+
+
+def test_every_page_fits_a_phone_and_the_nav_folds(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390,
+                                                                      "height": 844})
+    phone = context.new_page()
+    phone.set_default_timeout(30_000)
+    phone.goto("/login")
+    phone.fill("input[name=token]", live_server.token)
+    phone.click("#login-form button[type=submit]")
+    phone.wait_for_url("**/datasets")
+    assert phone.is_hidden("#main-nav") and phone.is_visible("button.menu")
+    phone.click("button.menu")
+    assert phone.is_visible("#main-nav") and phone.get_attribute(
+        "button.menu", "aria-expanded") == "true"
+    hrefs = phone.eval_on_selector_all("#main-nav a", "links => links.map(a => a.pathname)")
+    wide = []
+    for path in [*hrefs, "/hardware", "/areas", "/tokens", "/docs", "/upload"]:
+        phone.goto(path)
+        sizes = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if sizes[0] > sizes[1] + 1:
+            wide.append((path, sizes[0]))
+    context.close()
+    assert wide == [], f"pages wider than a 390 px phone: {wide}"

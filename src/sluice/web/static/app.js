@@ -3,6 +3,7 @@
 //   <form data-confirm="Really?">   asks before submitting
 //   <select data-autosubmit>        submits its form when the choice changes
 //   <a data-back>                   goes back in history (its href is the fallback)
+//   <button data-toggle-nav>        opens and closes the page header's nav (narrow screens)
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -13,6 +14,12 @@
     }
   }, true);
   document.addEventListener("click", function (event) {
+    const toggle = event.target instanceof Element ? event.target.closest("[data-toggle-nav]") : null;
+    if (toggle) {
+      const open = toggle.closest("header").classList.toggle("open");
+      toggle.setAttribute("aria-expanded", String(open));
+      return;
+    }
     const link = event.target instanceof Element ? event.target.closest("a[data-back]") : null;
     if (link && window.history.length > 1) {
       event.preventDefault();
