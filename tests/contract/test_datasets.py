@@ -37,6 +37,7 @@ def test_key_column_updates_rows_in_place_and_diff_sees_changes(client):
     assert (diff.added, diff.removed, diff.changed) == (1, 0, 1)
     changed = next(r for r in diff.rows if r.change == "changed")
     assert (changed.before["name"], changed.after["name"]) == ("bo", "bob")
+    assert changed.changed_columns == ["name"]  # on every client, system columns left out
 
 
 def test_restore_commits_old_content_as_a_new_version(client):

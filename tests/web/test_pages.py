@@ -182,3 +182,26 @@ def test_compare_with_nothing_chosen_says_what_to_do(web):
 def test_a_wrong_method_page_says_405(web):
     page = web.get("/users")  # the route takes POST only
     assert page.status_code == 405 and "HTTP 405" in page.text and "method_not_allowed" in page.text
+
+
+def test_the_diff_shows_which_columns_changed_and_how(web):
+    data = web.get("/datasets/tickets/diff.json?from=1&to=2").json()
+    row = next(r for r in data["diff"]["rows"] if r["change"] == "changed")
+    assert row["changed_columns"] == ["body", "score"]
+    html = web.get("/datasets/tickets/diff?from=1&to=2").text
+    assert 'data-column="body"' in html and "<ins>" in html and "<del>" in html
+    assert 'id="no-differences"' not in html
+    same = web.get("/datasets/tickets/diff?from=2&to=2").text
+    assert 'id="no-differences"' in same and 'id="diff-rows"' not in same
+
+
+def test_a_change_deep_in_a_long_text_stays_in_view() -> None:
+    from sluice.web.textdiff import inline_diff
+
+    before = "x" * 3000 + " card 4111 1111 1111 1111 " + "y" * 3000
+    after = before.replace("4111 1111 1111 1111", "[CREDIT_CARD]")
+    runs = inline_diff(before, after)
+    shown = "".join(r["text"] for r in runs)
+    assert len(shown) < 400 and "[CREDIT_CARD]" in shown and "4111" in shown
+    assert {r["op"] for r in runs} == {"keep", "del", "ins"}
+    assert inline_diff(None, 3) == [{"op": "del", "text": "∅"}, {"op": "ins", "text": "3"}]

@@ -62,8 +62,18 @@ def _rows(old: lance.LanceDataset, new: lance.LanceDataset,
           sample: list[tuple[str, str]]) -> list[DiffRow]:
     keys = [k for k, _ in sample]
     before, after = _by_key(old, keys), _by_key(new, keys)
-    return [DiffRow(key=k, change=c, before=before.get(k), after=after.get(k))
+    return [DiffRow(key=k, change=c, before=before.get(k), after=after.get(k),
+                    changed_columns=changed_columns(before.get(k), after.get(k)))
             for k, c in sample]
+
+
+def changed_columns(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
+    """The user columns whose values differ between two versions of a row, in the newer
+    row's column order (a column only one side has counts as changed)."""
+    if before is None or after is None:
+        return []
+    names = [*after, *(c for c in before if c not in after)]
+    return [c for c in names if not c.startswith("_") and before.get(c) != after.get(c)]
 
 
 def _by_key(ds: lance.LanceDataset, keys: list[str]) -> dict[str, dict[str, Any]]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class DatasetKind(StrEnum):
@@ -71,6 +71,9 @@ class DiffRow(BaseModel):
     change: str  # added | removed | changed
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    changed_columns: list[str] = Field(
+        default_factory=list, description="For a changed row: the columns whose values "
+        "differ (system columns left out).")
 
 
 class DiffResult(BaseModel):

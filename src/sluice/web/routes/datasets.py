@@ -14,6 +14,7 @@ from sluice.core.datasets import DatasetRef
 from sluice.errors import NotFound
 from sluice.web.charts import quality_charts
 from sluice.web.session import WebCtx
+from sluice.web.textdiff import row_changes
 from sluice.web.twin import twin
 
 router = APIRouter(include_in_schema=False)
@@ -68,8 +69,12 @@ def diff_page(request: Request, name: str, ctx: WebCtx, platform: PlatformDep,
     to_v = to_version or versions[0].number
     from_v = from_version or max(1, to_v - 1)
     diff = platform.datasets.diff(ctx, name, from_v, to_v, limit=200)
+    changes = {r.key: row_changes(r.before, r.after, r.changed_columns)
+               for r in diff.rows if r.change == "changed"}
     return {"title": f"{name}: diff {from_v} → {to_v}", "name": name, "diff": diff,
-            "versions": versions}
+            "versions": versions, "changes": changes,
+            "same": not (diff.added or diff.removed or diff.changed or diff.columns_added
+                         or diff.columns_removed)}
 
 
 @router.post("/datasets/{name}/restore")
