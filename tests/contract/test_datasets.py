@@ -106,3 +106,14 @@ def test_create_list_delete(client):
     client.datasets.delete("empty")
     with pytest.raises(NotFound):
         client.datasets.get("empty")
+
+
+def test_a_new_label_column_counts_the_labeled_rows_as_changed(client):
+    client.datasets.append("n", [{"text": f"row {i}"} for i in range(5)])
+    client.labels.create_schema("n", "mood", ["a", "b"])
+    keys = client.datasets.to_arrow("n").column("_key").to_pylist()
+    client.labels.annotate("n", "mood", keys[0], label="a")
+    made = client.labels.finish_session("n", "mood")
+    diff = client.datasets.diff("n", made.number - 1, made.number)
+    assert diff.columns_added == ["label_mood"] and (diff.added, diff.changed) == (0, 1)
+    assert [(r.key, r.changed_columns) for r in diff.rows] == [(keys[0], ["label_mood"])]

@@ -1,8 +1,10 @@
 """Row-level diff between two versions, keyed by each row's ``_key``.
 
 A row whose key appears only in the newer version was added, only in the older one
-removed, in both with a different ``_hash`` changed. DuckDB does the join; Lance
-scans only the two system columns, so diffing large versions stays cheap.
+removed, in both with a different ``_hash`` changed, and so is one with a value in a
+column only one version has (labels committed as a new column leave the hash of the
+shared columns alone). DuckDB does the join; Lance scans only the system columns and
+those added or removed ones, so diffing large versions stays cheap.
 """
 
 from __future__ import annotations
@@ -17,14 +19,27 @@ from sluice.core.sql.engine import trusted_connection
 from sluice.errors import InvalidInput
 
 KEY, HASH = "_key", "_hash"
-
-_JOIN = """
-    (SELECT _key, _hash FROM va) a FULL OUTER JOIN (SELECT _key, _hash FROM vb) b
-    ON a._key = b._key
-"""
 _CHANGE = """
     CASE WHEN a._key IS NULL THEN 'added' WHEN b._key IS NULL THEN 'removed' ELSE 'changed' END
 """
+
+
+def _join(gained: list[str], lost: list[str]) -> str:
+    """Both versions' keys and hashes, with the columns only one of them has."""
+    def side(view: str, extra: list[str]) -> str:
+        return f"(SELECT {', '.join([KEY, HASH, *(_quote(c) for c in extra)])} FROM {view})"
+
+    return f"{side('va', lost)} a FULL OUTER JOIN {side('vb', gained)} b ON a._key = b._key"
+
+
+def _filled(columns: list[str], alias: str) -> str:
+    """A row whose value in a column the other version lacks is set (a label committed
+    as a new column, say) has changed, whatever its hash of the shared columns says."""
+    return "".join(f" OR {alias}.{_quote(c)} IS NOT NULL" for c in columns)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def diff_versions(
@@ -36,13 +51,16 @@ def diff_versions(
         if KEY not in ds.schema.names or HASH not in ds.schema.names:
             raise InvalidInput("this dataset has no _key/_hash columns to diff on",
                                code="diff_unsupported")
+    gained = [c for c in new.schema.names if c not in old.schema.names]
+    lost = [c for c in old.schema.names if c not in new.schema.names]
     con = trusted_connection()
     try:
-        con.register("va", old.scanner(columns=[KEY, HASH]).to_reader())
-        con.register("vb", new.scanner(columns=[KEY, HASH]).to_reader())
+        con.register("va", old.scanner(columns=[KEY, HASH, *lost]).to_reader())
+        con.register("vb", new.scanner(columns=[KEY, HASH, *gained]).to_reader())
         changes = con.sql(
-            f"SELECT coalesce(a._key, b._key) AS k, {_CHANGE} AS change FROM {_JOIN} "
-            "WHERE a._key IS NULL OR b._key IS NULL OR a._hash IS DISTINCT FROM b._hash"
+            f"SELECT coalesce(a._key, b._key) AS k, {_CHANGE} AS change "
+            f"FROM {_join(gained, lost)} WHERE a._key IS NULL OR b._key IS NULL "
+            f"OR a._hash IS DISTINCT FROM b._hash{_filled(gained, 'b')}{_filled(lost, 'a')}"
         ).fetchall()
     finally:
         con.close()
@@ -52,8 +70,7 @@ def diff_versions(
     sample = changes[:limit]
     return DiffResult(
         dataset=name, from_version=old_number, to_version=new_number,
-        columns_added=[c for c in new.schema.names if c not in old.schema.names],
-        columns_removed=[c for c in old.schema.names if c not in new.schema.names],
+        columns_added=gained, columns_removed=lost,
         rows=_rows(old, new, sample), truncated=len(changes) > limit, **counts,
     )
 
