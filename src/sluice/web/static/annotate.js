@@ -11,6 +11,7 @@
   var done = Number(root.dataset.done), total = Number(root.dataset.total);
   var mine = Number(root.dataset.mine), skipped = Number(root.dataset.skipped || 0);
   var overlap = Number(root.dataset.overlap || 1);
+  var actions = 0;     // answers and undos so far: a queue fetched before one is stale
   var kind = root.dataset.kind;
   var answered = {};   // key -> label ("" for skip)
   var index = 0, fetching = false;
@@ -66,6 +67,7 @@
   function refill() {
     if (fetching || items.length - nextUnanswered(index) > 5) return;
     fetching = true;
+    var sent = actions;
     fetch(base + ".json?limit=20&order=" + encodeURIComponent(root.dataset.order || "sequential"),
           {credentials: "same-origin"})
       .then(function (r) { return r.json(); })
@@ -75,7 +77,7 @@
         page.queue.items.forEach(function (i) {
           if (!have[i.key]) { items.push(i); rendered[i.key] = page.rendered[i.key]; }
         });
-        done = page.queue.done;
+        if (sent === actions) done = page.queue.done;  // else our own count is newer
         fetching = false;
         // the server has nothing more for this person: the session is over
         if (nextUnanswered(index) >= items.length && unsaved > 0) finish();
@@ -89,6 +91,7 @@
   // Keep the counters true after each answer: `before` is this person's earlier answer
   // ("" a skip, null none); an item is done once `overlap` people labeled it.
   function count(item, before, skip) {
+    actions += 1;
     if (before === null) mine += 1;
     if (skip && before !== "") skipped += 1;
     if (!skip && before === "") skipped -= 1;
@@ -191,6 +194,7 @@
     post(base + "/undo").then(function (res) {
       if (!res.ok) { el("status").textContent = res.data.error.message; return; }
       var key = res.data.row_key;
+      actions += 1;
       for (var i = 0; i < items.length; i++) { if (items[i].key === key) { index = i; break; } }
       if (answered[key] === "") skipped = Math.max(0, skipped - 1);
       else if (key in answered && items[index].key === key &&
