@@ -113,11 +113,21 @@ def _schemathesis(server: LiveServer, token: str, values: dict[str, list[str]],
     return done.returncode, done.stdout, seed
 
 
+def _tool_crashed(out: str) -> bool:
+    """Schemathesis stopped on an error inside Hypothesis or Python (seen once:
+    ``SystemError: AST constructor recursion depth mismatch`` in Hypothesis's lambda
+    description) with no check failing: a tool crash, not a finding."""
+    return "Runtime Error" in out and "Failures:" not in out and "SystemError" in out
+
+
 def test_no_operation_answers_5xx_or_breaks_its_schema(fuzz_server: LiveServer,
                                                        seeded: dict[str, list[str]],
                                                        tmp_path: Path) -> None:
-    code, out, seed = _schemathesis(fuzz_server, fuzz_server.token, seeded, tmp_path,
-                                    "--checks", CHECKS, "--phases", "coverage,fuzzing")
+    args = ("--checks", CHECKS, "--phases", "coverage,fuzzing")
+    code, out, seed = _schemathesis(fuzz_server, fuzz_server.token, seeded, tmp_path, *args)
+    if code != 0 and _tool_crashed(out):  # once: the fuzzer itself broke, not the server
+        code, out, seed = _schemathesis(fuzz_server, fuzz_server.token, seeded, tmp_path,
+                                        *args)
     report: Any = out[-8000:]
     assert code == 0, f"schemathesis (seed {seed}) found problems:\n{report}"
     assert "Tested:" in out
