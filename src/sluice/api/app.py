@@ -13,7 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
 from sluice import __version__, areas
-from sluice.api.deps import authenticate_request, bearer_of, recall_api, resolve_api
+from sluice.api.deps import (
+    PROJECT_HEADER,
+    authenticate_request,
+    bearer_of,
+    recall_api,
+    resolve_api,
+)
 from sluice.api.errors import install_error_handlers
 from sluice.api.middleware import (
     Admit,
@@ -117,7 +123,7 @@ def _admitter(platform: Platform) -> Admit:
 
     def admit_body_request(request: Request, principal: Principal, need: str | None,
                            api: bool) -> Ctx:
-        project = request.headers.get("x-sluice-project") if api else web_project(request)
+        project = request.headers.get(PROJECT_HEADER) if api else web_project(request)
         return admit(platform.projects, principal, project or None, need,
                      f"call {request.method} {request.url.path}")
 
@@ -127,7 +133,7 @@ def _admitter(platform: Platform) -> Admit:
 def _recaller(platform: Platform) -> Recall:
     def recall_body_request(request: Request, need: str | None) -> Ctx | None:
         return recall_api(platform, request, bearer_of(request.headers.get("authorization")),
-                          request.headers.get("x-sluice-project"), need)
+                          request.headers.get(PROJECT_HEADER), need)
 
     return recall_body_request
 
@@ -135,7 +141,7 @@ def _recaller(platform: Platform) -> Recall:
 def _resolver(platform: Platform) -> Resolve:
     def resolve_body_request(request: Request, need: str | None) -> Ctx:
         return resolve_api(platform, request, bearer_of(request.headers.get("authorization")),
-                           request.headers.get("x-sluice-project"), need, None)
+                           request.headers.get(PROJECT_HEADER), need, None)
 
     return resolve_body_request
 
