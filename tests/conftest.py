@@ -275,3 +275,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not torch.cuda.is_available():
         config.hook.pytest_deselected(items=gpu)
         items[:] = [item for item in items if not item.get_closest_marker("gpu")]
+
+
+@pytest.fixture
+def looping_provider() -> Iterator[str]:
+    """The base URL of a real OpenAI-compatible server whose model loops."""
+    import http.server
+    import threading
+
+    from tests.search.providers import Looping
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Looping)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()

@@ -148,9 +148,12 @@ class Platform:
 
     @service
     def catalog(self) -> DatasetCatalog:
+        from sluice.core.datasets.browse import QueryLimits
         from sluice.core.datasets.catalog import DatasetCatalog
 
-        return DatasetCatalog(self.db, self.tables, self.committer, self.audit)
+        limits = QueryLimits(self.settings.sql_timeout_seconds, self.settings.sql_memory_limit,
+                             self.settings.sql_threads)
+        return DatasetCatalog(self.db, self.tables, self.committer, self.audit, limits=limits)
 
     @service
     def datasets(self) -> DatasetService:

@@ -155,6 +155,16 @@ class Settings(BaseSettings):
         description="Where converted models are cached (default ~/.cache/sluice/models).",
     )
     llm_max_tokens: int = Field(256, ge=1, le=8192, description="Most tokens one answer has.")
+    llm_repetition_penalty: float = Field(
+        1.1, ge=1.0, le=2.0,
+        description="How strongly the bundled LLM avoids tokens it already wrote (1.0: "
+        "not at all); tuned on bench/ask_qa.py's tuning questions.",
+    )
+    ask_style: str = Field(
+        "both", pattern="^(both|extract|generate)$",
+        description="What ask answers with by default: 'both' (the passages' best sentences, "
+        "cited, then a generated answer), 'extract' (no generation) or 'generate'.",
+    )
     llm_timeout_seconds: float = Field(
         120.0, gt=0, description="Limit for one generation or embedding call to a provider."
     )

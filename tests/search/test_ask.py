@@ -9,6 +9,7 @@ import pytest
 
 from sluice.errors import ExternalService, InvalidInput, NotFound, Timeout
 from sluice.sdk.local import LocalClient
+from tests.search.providers import LOOPING_START, Looping
 from tests.search.test_views_and_search import NOTES
 
 QUESTION = "At what temperature is green tea steeped?"
@@ -30,16 +31,33 @@ def test_ask_streams_an_answer_with_citations_and_a_trace(notes):
     assert result.citations[0].parent_key == "tea" and result.citations[0].dataset == "notes"
     assert result.llm == "smollm2" and result.prompt == "rag-answer@1"
     assert 1 <= result.completion_tokens <= 12 and result.prompt_tokens > 20
+    assert result.style == "both" and "80 degrees" in result.extract and "[1]" in result.extract
+    assert result.citations[0].cited  # the extract cites it
     trace = notes.trace(result.trace_id)
-    assert [s.name for s in trace.spans] == ["retrieval", "generation"]
-    assert trace.status == "ok" and trace.spans[1].attributes["llm"] == "smollm2"
+    assert [s.name for s in trace.spans] == ["retrieval", "extract", "generation"]
+    assert trace.status == "ok" and trace.spans[2].attributes["llm"] == "smollm2"
     assert trace.spans[0].attributes["chunks"] == [c.key for c in result.citations]
     whole = notes.ask("notes", QUESTION, k=1, max_tokens=4)  # not streamed
     assert whole.view == "notes_chunks" and len(whole.citations) == 1
     assert [t.id for t in notes.traces(kind="ask")][:2] == [whole.trace_id, result.trace_id]
 
 
+def test_an_extract_alone_needs_no_model_and_a_cut_answer_says_so(notes):
+    seen = []
+    result = notes.ask("notes_chunks", QUESTION, k=2, style="extract", on_extract=seen.append,
+                       on_token=seen.append)
+    assert seen == [result.extract] and result.answer == result.extract
+    assert result.extract.startswith("Green tea is steeped at about 80 degrees")
+    assert result.llm == "none" and result.completion_tokens == 0 and not result.notice
+    assert [s.name for s in notes.trace(result.trace_id).spans] == ["retrieval", "extract"]
+    cut = notes.ask("notes_chunks", "Tell me everything about tea and bread.", k=2,
+                    max_tokens=3, style="generate")
+    assert cut.stopped_by == "length" and not cut.extract
+    assert cut.notice and "cut at 3 tokens" in cut.notice
+
+
 @pytest.mark.parametrize(("kwargs", "code"), [
+    ({"question": "tea", "style": "poem"}, "invalid_ask_style"),
     ({"question": " "}, "query_empty"),
     ({"question": "x" * 3000}, "query_too_long"),
     ({"question": "tea", "k": 0}, "invalid_k"),
@@ -138,5 +156,29 @@ def test_llm_that_fails_gets_a_clear_error_and_search_still_works(
         assert err.value.code == code
         assert client.traces(limit=1)[0].status == "error"
         assert client.search("notes_chunks", "green tea", k=1).hits[0].parent_key == "tea"
+    finally:
+        client.close()
+
+
+def test_a_looping_model_is_stopped_and_its_repeats_removed(looping_provider, make_settings):
+    from sluice.platform import Platform
+
+    settings = make_settings(llm="openai", openai_base_url=looping_provider,
+                             llm_max_tokens=4000, llm_context_tokens=8192)
+    platform = Platform.open(settings)
+    client = LocalClient(platform, platform.local_context())
+    try:
+        client.datasets.append("notes", NOTES, key_column="title")
+        client.views.create("notes_chunks", "notes", chunk_size=40, chunk_overlap=5)
+        pieces = []
+        result = client.ask("notes_chunks", QUESTION, k=2, max_tokens=4000,
+                            on_token=pieces.append)
+        assert result.stopped_by == "repetition"
+        assert Looping.sent < 100  # stopped early, not after 2,000 pieces
+        assert result.answer == LOOPING_START.strip() + "\n-o"
+        assert "repeating itself" in (result.notice or "")
+        assert "".join(pieces).count("-o") < 20
+        trace = client.trace(result.trace_id)
+        assert trace.spans[-1].attributes["stopped_by"] == "repetition"
     finally:
         client.close()

@@ -100,6 +100,12 @@ def test_eval_rag_scores_sources_and_answers(door_client, beir, tmp_path):
     assert report.items == 2 and report.hit_rate == 1.0
     assert report.exact is not None and report.judge is None  # no judge with the tiny model
     assert report.scores[1].exact is None and report.llm == "smollm2"
+    first = report.scores[0]
+    assert first.extract_contains and first.contains and first.cited  # the extract has it
+    assert report.cited_rate == 1.0 and report.extract_contains == 1.0
+    assert report.style == "both" and report.first_ms_median > 0 and report.looped == 0.0
+    extract_only = door_client.eval_rag("tiny", qa, k=2, style="extract")
+    assert extract_only.llm == "none" and extract_only.scores[0].answer_contains
     run_trace = door_client.trace(report.trace_id)
     assert run_trace.kind == "eval.rag" and run_trace.outputs["hit_rate"] == 1.0
     bad = tmp_path / "bad.jsonl"
@@ -118,3 +124,4 @@ def test_eval_rag_cli(tmp_path, beir):
     assert out["hit_rate"] == 1.0 and len(out["scores"]) == 1
     human = run(home, "eval", "rag", "tiny", str(qa), "--max-tokens", "6")
     assert "source hit rate" in human.stdout and "100.0%" in human.stdout
+    assert "gold source cited" in human.stdout and "first words" in human.stdout

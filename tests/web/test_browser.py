@@ -4,6 +4,8 @@ import shutil
 
 import pytest
 
+from tests.search.test_views_and_search import NOTES
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -144,12 +146,16 @@ def test_ask_streams_an_answer_with_expandable_sources(page, live_server):
     page.click("#ask-form button[type=submit]")
     page.wait_for_selector("#ask-output[data-state=done]", timeout=120_000)
     assert page.inner_text("#ask-answer").strip()
+    assert "220 degrees for 12 minutes" in page.inner_text("#ask-extract")
     assert page.locator("#ask-sources details").count() == 2
     first = page.locator("#source-1")
     assert "scones.md" in first.inner_text()
     first.locator("summary").click()
     assert first.get_attribute("open") is not None
     assert "220 degrees" in first.inner_text()
+    first.locator("summary").click()  # closed again; the extract's [1] opens it
+    page.click("#ask-extract a.cite")
+    assert first.get_attribute("open") is not None
     page.fill("#ask-q", "What temperature for bread?")
     page.click("#ask-form button[type=submit]")
     page.wait_for_selector("#ask-history article.previous")
@@ -182,3 +188,42 @@ def test_every_page_fits_a_phone_and_the_nav_folds(browser, live_server):
             wide.append((path, sizes[0]))
     context.close()
     assert wide == [], f"pages wider than a 390 px phone: {wide}"
+
+
+def test_ask_with_a_looping_model_shows_the_extract_a_clean_answer_and_why_it_stopped(
+        browser, tmp_path_factory, looping_provider):
+    from sluice.sdk.remote import RemoteClient
+    from tests.conftest import LiveServer, free_port
+
+    server = LiveServer(tmp_path_factory.mktemp("looping") / "home", free_port(),
+                        llm="openai", openai_base_url=looping_provider,
+                        llm_max_tokens="4000", llm_context_tokens="8192")
+    server.start()
+    context = browser.new_context(base_url=server.url)
+    try:
+        with RemoteClient(server.url, server.token) as client:
+            client.datasets.append("notes", NOTES, key_column="title")
+            client.views.create("notes_chunks", "notes", chunk_size=40, chunk_overlap=5)
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("input[name=token]", server.token)
+        page.click("#login-form button[type=submit]")
+        page.goto("/ask?view=notes_chunks")
+        page.fill("#ask-q", "At what temperature is green tea steeped?")
+        page.click("#ask-form button[type=submit]")
+        page.wait_for_selector("#ask-output[data-state=done]", timeout=60_000)
+        assert "80 degrees" in page.inner_text("#ask-extract")
+        answer = page.locator("#ask-answer")
+        assert answer.locator("strong").inner_text() == "80 degrees"  # Markdown, rendered
+        assert answer.locator("li").count() == 1 and answer.locator("a.cite").count() == 2
+        assert answer.inner_text().count("-o") <= 1  # the loop is gone
+        notice = page.locator("#ask-notice")
+        assert notice.is_visible() and "repeating itself" in notice.inner_text()
+        page.select_option("#ask-style", "extract")
+        page.click("#ask-form button[type=submit]")
+        page.wait_for_selector("#ask-output[data-state=done]", timeout=60_000)
+        assert page.locator("#ask-answer-card").is_hidden()
+        assert "80 degrees" in page.inner_text("#ask-extract") and "style=extract" in page.url
+    finally:
+        context.close()
+        server.stop()

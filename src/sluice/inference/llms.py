@@ -94,7 +94,8 @@ def get_llm(settings: Settings, name: str | None = None) -> LLM:
     """The configured generator, loaded once per process."""
     return LLMS.get(name or settings.llm, settings,
                     (settings.openai_base_url, settings.openai_chat_model,
-                     str(settings.resolved_model_cache), settings.device))
+                     str(settings.resolved_model_cache), settings.device,
+                     settings.llm_repetition_penalty))
 
 
 def gguf_folder() -> Path:
@@ -120,6 +121,7 @@ class SmolLM2:
         quiet_hub()
         configure_torch(settings.torch_threads)
         self.timeout = settings.llm_timeout_seconds
+        self.repetition_penalty = settings.llm_repetition_penalty
         self.model, self.tokenizer = _load_cached(settings.resolved_model_cache / CACHE_NAME)
         self.device = resolve_device(settings.device)
         if self.device != "cpu":
@@ -206,7 +208,8 @@ class SmolLM2:
             with torch.inference_mode():
                 result["out"] = self.model.generate(
                     **encoded, max_new_tokens=max_tokens, do_sample=False, streamer=streamer,
-                    stopping_criteria=[stop], pad_token_id=self.tokenizer.eos_token_id)
+                    stopping_criteria=[stop], pad_token_id=self.tokenizer.eos_token_id,
+                    repetition_penalty=self.repetition_penalty)
         except Exception as exc:  # surfaced to the caller
             result["error"] = exc
             streamer.end()

@@ -133,8 +133,18 @@ class DatasetsAPI(ABC):
 
     @abstractmethod
     def rows(self, ref: str, *, offset: int = 0, limit: int = 50,
-             columns: Sequence[str] | None = None) -> RowsPage:
-        """A page of rows, JSON-friendly (binary values as base64)."""
+             columns: Sequence[str] | None = None, sort: str | None = None,
+             descending: bool = False, where: str | None = None) -> RowsPage:
+        """A page of rows, JSON-friendly (binary values as base64).
+
+        Args:
+            sort: the column to order by (``descending`` for high to low); without it
+                rows come by the key column, or in storage order when there is none.
+            where: one SQL condition (``score > 0.5``); ``total`` counts the matches.
+
+        Raises:
+            InvalidInput: ``invalid_page``, ``column_not_found``, ``invalid_filter``.
+        """
 
     @abstractmethod
     def diff(self, name: str, from_version: int | str, to_version: int | str = "latest", *,
@@ -367,13 +377,19 @@ class Client(ABC):
     @abstractmethod
     def ask(self, name: str, question: str, *, k: int = 4, mode: str = "hybrid",
             where: str | None = None, max_tokens: int | None = None,
-            on_token: Callable[[str], None] | None = None) -> AskResult:
+            on_token: Callable[[str], None] | None = None,
+            style: str | None = None,
+            on_extract: Callable[[str], None] | None = None) -> AskResult:
         """Answer ``question`` from a view's passages with the configured LLM; the answer's
-        ``[n]`` markers refer to ``citations``. ``on_token`` sees the answer as it streams.
+        ``[n]`` markers refer to ``citations``. ``on_token`` sees the answer as it streams,
+        ``on_extract`` the extract as soon as it is made (before generation starts).
+        ``style``: ``both`` (``extract``, the passages' best sentences, cited, then the
+        generated ``answer``), ``extract`` (no generation) or ``generate``; default: the
+        ``ask_style`` setting. ``notice`` says in words why an answer is incomplete.
 
         Raises:
             InvalidInput: ``query_empty``, ``query_too_long``, ``invalid_k``,
-                ``invalid_max_tokens``.
+                ``invalid_max_tokens``, ``invalid_ask_style``.
             Timeout: ``provider_timeout``. ExternalService: ``provider_bad_response``,
                 ``provider_unreachable``, ``provider_error``.
         """
@@ -423,17 +439,20 @@ class Client(ABC):
     @abstractmethod
     def evaluate_rag(self, view: str, items: Sequence[QAItem], *, k: int = 4,
                      max_tokens: int = 64, wait: bool = True,
-                     on_progress: ProgressFn | None = None) -> JobInfo:
+                     on_progress: ProgressFn | None = None,
+                     style: str | None = None) -> JobInfo:
         """Ask each question and score the answers (a job; its result is a
         :class:`RagReport`, also stored as a trace of kind ``eval.rag``)."""
 
     def eval_rag(self, view: str, path: str | os.PathLike[str], *, k: int = 4,
-                 max_tokens: int = 64, on_progress: ProgressFn | None = None) -> RagReport:
+                 max_tokens: int = 64, on_progress: ProgressFn | None = None,
+                 style: str | None = None) -> RagReport:
         """Score answers on a JSON lines file of {"question", "answer", "source"}: the hit
-        rate of the gold source among the passages, exact and contains matches, and an
-        LLM judge when an OpenAI-compatible provider is configured."""
+        rate of the gold source among the passages and among the cited ones, exact and
+        contains matches (answer, extract, either), loops, cuts, the median time to the
+        first words, and an LLM judge when an OpenAI-compatible provider is configured."""
         job = self.evaluate_rag(view, read_qa(Path(path)), k=k, max_tokens=max_tokens,
-                                on_progress=on_progress)
+                                on_progress=on_progress, style=style)
         raise_if_failed(job)
         return RagReport.model_validate(job.result)
 

@@ -75,9 +75,11 @@ class LocalDatasets(_Part, DatasetsAPI):
         return self.p.datasets.schema(self.ctx, ref)
 
     def rows(self, ref: str, *, offset: int = 0, limit: int = 50,
-             columns: Sequence[str] | None = None) -> RowsPage:
+             columns: Sequence[str] | None = None, sort: str | None = None,
+             descending: bool = False, where: str | None = None) -> RowsPage:
         return self.p.datasets.rows(self.ctx, ref, offset=offset, limit=limit,
-                                    columns=list(columns) if columns else None)
+                                    columns=list(columns) if columns else None, sort=sort,
+                                    descending=descending, where=where)
 
     def diff(self, name: str, from_version: int | str, to_version: int | str = "latest", *,
              limit: int = 100) -> DiffResult:
@@ -230,9 +232,12 @@ class LocalClient(Client):
 
     def ask(self, name: str, question: str, *, k: int = 4, mode: str = "hybrid",
             where: str | None = None, max_tokens: int | None = None,
-            on_token: Callable[[str], None] | None = None) -> AskResult:
+            on_token: Callable[[str], None] | None = None,
+            style: str | None = None,
+            on_extract: Callable[[str], None] | None = None) -> AskResult:
         return self.platform.rag.ask(self.ctx, name, question, k=k, mode=mode, where=where,
-                                     max_tokens=max_tokens, on_token=on_token)
+                                     max_tokens=max_tokens, on_token=on_token, style=style,
+                                     on_extract=on_extract)
 
     def traces(self, *, kind: str | None = None, limit: int = 50) -> builtins.list[TraceInfo]:
         return self.platform.rag.traces.list(self.ctx, kind=kind, limit=limit)
@@ -249,9 +254,10 @@ class LocalClient(Client):
 
     def evaluate_rag(self, view: str, items: Sequence[QAItem], *, k: int = 4,
                      max_tokens: int = 64, wait: bool = True,
-                     on_progress: ProgressFn | None = None) -> JobInfo:
+                     on_progress: ProgressFn | None = None,
+                     style: str | None = None) -> JobInfo:
         job = self.platform.rag_evals.submit(self.ctx, view, list(items), k=k,
-                                             max_tokens=max_tokens)
+                                             max_tokens=max_tokens, style=style)
         return self.platform.jobs.wait(self.ctx, job.id, on_update=on_progress) if wait else job
 
     def audit(self, *, limit: int = 100) -> builtins.list[AuditEvent]:

@@ -169,10 +169,17 @@ class RemoteDatasets(_Part, DatasetsAPI):
         return self.http.model(builtins.list[ColumnInfo], "GET", f"/datasets/{_ref(ref)}/schema")
 
     def rows(self, ref: str, *, offset: int = 0, limit: int = 50,
-             columns: Sequence[str] | None = None) -> RowsPage:
+             columns: Sequence[str] | None = None, sort: str | None = None,
+             descending: bool = False, where: str | None = None) -> RowsPage:
         params: dict[str, Any] = {"offset": offset, "limit": limit}
         if columns:
             params["columns"] = list(columns)
+        if sort is not None:
+            params["sort"] = sort
+        if descending:
+            params["desc"] = "true"
+        if where is not None:
+            params["where"] = where
         return self.http.model(RowsPage, "GET", f"/datasets/{_ref(ref)}/rows", params=params)
 
     def diff(self, name: str, from_version: int | str, to_version: int | str = "latest", *,
@@ -385,14 +392,19 @@ class RemoteClient(Client):
 
     def ask(self, name: str, question: str, *, k: int = 4, mode: str = "hybrid",
             where: str | None = None, max_tokens: int | None = None,
-            on_token: Callable[[str], None] | None = None) -> AskResult:
+            on_token: Callable[[str], None] | None = None,
+            style: str | None = None,
+            on_extract: Callable[[str], None] | None = None) -> AskResult:
+        streamed = on_token is not None or on_extract is not None
         body = {"view": name, "question": question, "k": k, "mode": mode, "where": where,
-                "max_tokens": max_tokens, "stream": on_token is not None}
-        if on_token is None:
+                "max_tokens": max_tokens, "style": style, "stream": streamed}
+        if not streamed:
             return self.http.model(AskResult, "POST", "/ask", json=body)
         for event, data in self.http.events("POST", "/ask", json=body):
-            if event == "token":
+            if event == "token" and on_token is not None:
                 on_token(data)
+            elif event == "extract" and on_extract is not None:
+                on_extract(data)
             elif event == "error":
                 raise error_from_payload({"error": data}, 500)
             elif event == "done":
@@ -416,9 +428,10 @@ class RemoteClient(Client):
 
     def evaluate_rag(self, view: str, items: Sequence[QAItem], *, k: int = 4,
                      max_tokens: int = 64, wait: bool = True,
-                     on_progress: ProgressFn | None = None) -> JobInfo:
+                     on_progress: ProgressFn | None = None,
+                     style: str | None = None) -> JobInfo:
         body = {"view": view, "items": [i.model_dump() for i in items], "k": k,
-                "max_tokens": max_tokens}
+                "max_tokens": max_tokens, "style": style}
         job = self.http.model(JobInfo, "POST", "/eval/rag", json=body)
         return self.jobs.wait(job.id, on_progress=on_progress) if wait else job
 

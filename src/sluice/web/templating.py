@@ -12,6 +12,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader
 from markupsafe import Markup, escape
 
 from sluice.web.links import internal_path, link
+from sluice.web.tables import sort_state, with_query
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -110,4 +111,4 @@ templates.env.filters.update(bytes=human_bytes, when=when, cell=cell, percent=pe
                              highlight=highlight, markdown=markdown, millis=millis,
                              number=number, safe_path=internal_path,
                              done_percent=done_percent)
-templates.env.globals["link"] = link
+templates.env.globals.update(link=link, with_query=with_query, sort_state=sort_state)

@@ -84,8 +84,16 @@ def get_schema(ref: str, ctx: CtxDep, platform: PlatformDep) -> list[ColumnInfo]
 def get_rows(
     ref: str, ctx: CtxDep, platform: PlatformDep, offset: int = 0, limit: int = 50,
     columns: Annotated[list[str] | None, Query()] = None,
+    sort: Annotated[str | None, Query(
+        description="Column to order by; without it rows come by the key column.")] = None,
+    desc: Annotated[bool, Query(description="Sort high to low.")] = False,
+    where: Annotated[str | None, Query(
+        description="One SQL condition rows must meet, e.g. score > 0.5; `total` then "
+                    "counts the matching rows.")] = None,
 ) -> RowsPage:
-    return platform.datasets.rows(ctx, ref, offset=offset, limit=limit, columns=columns)
+    """A page of rows of a version, sorted and filtered on the server."""
+    return platform.datasets.rows(ctx, ref, offset=offset, limit=limit, columns=columns,
+                                  sort=sort, descending=desc, where=where)
 
 
 @router.get("/{name}/diff")

@@ -26,7 +26,12 @@ class AskRequest(BaseModel):
     mode: str = "hybrid"
     where: str | None = None
     max_tokens: int | None = None
-    stream: bool = Field(False, description="Send server-sent events: sources, token..., "
+    style: str | None = Field(
+        None, description="both: the passages' best sentences (cited), then a generated "
+                          "answer; extract: no generation; generate: no extract. Default: "
+                          "the ask_style setting.")
+    stream: bool = Field(False, description="Send server-sent events: sources, extract, "
+                                            "token..., "
                                             "done (the AskResult) or error.")
 
 
@@ -38,7 +43,8 @@ async def ask(body: AskRequest, request: Request, ctx: CtxDep,
     against the caller's model budget; a client that disconnects stops the generation)."""
     cancel = threading.Event()
     kwargs: dict[str, Any] = {"k": body.k, "mode": body.mode, "where": body.where,
-                              "max_tokens": body.max_tokens, "metered": True, "cancel": cancel}
+                              "max_tokens": body.max_tokens, "metered": True, "cancel": cancel,
+                              "style": body.style}
     if not body.stream:
         async with llm_turn():  # wait for the model here, holding no thread
             return await run_cancellable(

@@ -85,13 +85,16 @@ class RagEvalRequest(BaseModel):
     items: list[QAItem] = Field(description="Questions with reference answers and sources.")
     k: int = 4
     max_tokens: int = 64
+    style: str | None = Field(
+        None, description="How each question is answered (see POST /api/v1/ask).")
 
 
 @router.post("/eval/rag", status_code=202)
 def eval_rag(body: RagEvalRequest, ctx: CtxDep, platform: PlatformDep) -> JobInfo:
-    """Start a job asking each question and scoring the answers."""
+    """Start a job asking each question and scoring the answers: gold source retrieved and
+    cited, answer and extract containing the reference, loops, cuts, time to first words."""
     return platform.rag_evals.submit(ctx, body.view, body.items, k=body.k,
-                                     max_tokens=body.max_tokens)
+                                     max_tokens=body.max_tokens, style=body.style)
 
 
 @router.post("/search", openapi_extra=policy(permission="datasets.read"))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from sluice.cli.main import JsonOpt, state
 from sluice.cli.output import kv, out, print_json, short, table
@@ -49,6 +50,31 @@ def show(ref: str, as_json: JsonOpt = False,
         names = [c.name for c in page.columns if c.name not in ("_hash", "thumbnail")]
         table(f"First {len(page.rows)} rows", names,
               [[short(r.get(n), 40) for n in names] for r in page.rows])
+
+
+@app.command("rows")
+def rows_(
+    ref: str, as_json: JsonOpt = False,
+    offset: Annotated[int, typer.Option(help="Rows to skip (paging).")] = 0,
+    limit: Annotated[int, typer.Option(help="Rows on the page (1-1000).")] = 20,
+    sort: Annotated[str | None, typer.Option(help="Column to order by.")] = None,
+    desc: Annotated[bool, typer.Option("--desc", help="Sort high to low.")] = False,
+    where: Annotated[str | None, typer.Option(
+        help="One SQL condition rows must meet, e.g. \"score > 0.5\".")] = None,
+    column: Annotated[list[str] | None, typer.Option(
+        "--column", "-c", help="Show only this column (repeat for more).")] = None,
+) -> None:
+    """A page of rows of a version (NAME or NAME@N), sorted and filtered on the server."""
+    s = state(as_json)
+    page = s.client().datasets.rows(ref, offset=offset, limit=limit, columns=column,
+                                    sort=sort, descending=desc, where=where)
+    if s.json:
+        return print_json(page)
+    names = [c.name for c in page.columns if c.name not in ("_hash", "thumbnail")]
+    last = page.offset + len(page.rows)
+    title = f"{page.dataset}@{page.version}: rows {page.offset + 1}-{last} of {page.total}"
+    table(escape(title), names, [[escape(short(r.get(n), 40)) for n in names]
+                                 for r in page.rows])
 
 
 @app.command()

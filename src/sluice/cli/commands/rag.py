@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -15,6 +16,12 @@ from sluice.core.search import SearchMode
 traces_app = typer.Typer(no_args_is_help=True)
 
 
+class AskStyle(StrEnum):
+    BOTH = "both"
+    EXTRACT = "extract"
+    GENERATE = "generate"
+
+
 def ask(
     name: Annotated[str, typer.Argument(help="A view (or a dataset with one view).")],
     question: Annotated[str, typer.Argument(help="The question.")],
@@ -25,6 +32,9 @@ def ask(
         None,
     max_tokens: Annotated[int | None, typer.Option(help="Longest answer, in tokens.")] =
         None,
+    style: Annotated[AskStyle | None, typer.Option(
+        help="both: the passages' best sentences, then a generated answer; extract: no "
+             "generation; generate: no extract (default: the ask_style setting).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question from a view's passages, citing them; the answer streams as it is
@@ -35,11 +45,20 @@ def ask(
         sys.stdout.write(piece)
         sys.stdout.flush()
 
+    def show_extract(text: str) -> None:
+        out.print(f"[dim]From the sources:[/dim]\n{text}\n")
+        if style != AskStyle.EXTRACT:
+            out.print("[dim]Written by the model:[/dim]")
+
     result = s.client().ask(name, question, k=k, mode=mode.value, where=where,
-                            max_tokens=max_tokens, on_token=None if s.json else show)
+                            max_tokens=max_tokens, on_token=None if s.json else show,
+                            on_extract=None if s.json else show_extract,
+                            style=style.value if style else None)
     if s.json:
         return print_json(result)
     out.print()
+    if result.notice:
+        out.print(f"[yellow]{result.notice}[/yellow]")
     _print_sources(result)
     return None
 

@@ -185,22 +185,29 @@ def eval_rag(
     path: Annotated[str, typer.Argument(help="JSON lines: question, answer, source.")],
     k: Annotated[int, typer.Option("-k", "--k", help="Passages per question.")] = 4,
     max_tokens: Annotated[int, typer.Option(help="Longest answer, in tokens.")] = 64,
+    style: Annotated[str | None, typer.Option(
+        help="both, extract or generate (default: the ask_style setting).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ask each question; score source hits and answers (exact, contains, LLM judge)."""
+    """Ask each question; score source hits and citations, answers (exact, contains, LLM
+    judge), loops, cuts and the time to the first words."""
     s = state(as_json)
     with progress_bar(f"eval rag {view}", quiet=s.json) as update:
         report = s.client().eval_rag(view, path, k=k, max_tokens=max_tokens,
-                                     on_progress=update)
+                                     on_progress=update, style=style)
     if s.json:
         return print_json(report)
 
     def pct(value: float | None) -> str:
         return "n/a" if value is None else f"{100 * value:.1f}%"
 
-    kv([("view", report.view), ("questions", report.items), ("source hit rate",
-        pct(report.hit_rate)), ("exact", pct(report.exact)), ("contains",
-        pct(report.contains)), ("LLM judge", pct(report.judge)),
+    kv([("view", report.view), ("questions", report.items), ("style", report.style),
+        ("source hit rate", pct(report.hit_rate)), ("gold source cited",
+        pct(report.cited_rate)), ("exact", pct(report.exact)), ("contains (shown)",
+        pct(report.contains)), ("contains (answer)", pct(report.answer_contains)),
+        ("contains (extract)", pct(report.extract_contains)), ("LLM judge",
+        pct(report.judge)), ("looped", pct(report.looped)), ("cut", pct(report.cut)),
+        ("first words", f"{report.first_ms_median:.0f} ms (median)"),
         ("model", f"{report.llm} · {report.prompt}"), ("trace", report.trace_id)])
     return None
 

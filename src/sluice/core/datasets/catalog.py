@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sluice.core.audit.service import AuditLog
 from sluice.core.context import Ctx
+from sluice.core.datasets.browse import QueryLimits, normalise, read_page
 from sluice.core.datasets.commits import (
     Committer,
     NewDataset,
@@ -52,12 +53,14 @@ def dataset_not_found(name: str) -> NotFound:
 
 class DatasetCatalog:
     def __init__(
-        self, db: Database, tables: LanceTableStore, committer: Committer, audit: AuditLog
+        self, db: Database, tables: LanceTableStore, committer: Committer, audit: AuditLog,
+        *, limits: QueryLimits | None = None,
     ) -> None:
         self.db = db
         self.tables = tables
         self.committer = committer
         self.audit = audit
+        self.limits = limits or QueryLimits()  # for sorted and filtered rows
         self.delete_hooks: builtins.list[Callable[[Any, str], None]] = []
 
     # -- lookups -----------------------------------------------------------------
@@ -133,19 +136,37 @@ class DatasetCatalog:
         return columns_of(self.open(ctx, ref).schema)
 
     def rows(self, ctx: Ctx, ref: str, *, offset: int = 0, limit: int = 50,
-             columns: builtins.list[str] | None = None) -> RowsPage:
-        """A page of rows of one version, JSON-friendly."""
+             columns: builtins.list[str] | None = None, sort: str | None = None,
+             descending: bool = False, where: str | None = None) -> RowsPage:
+        """A page of rows of one version, JSON-friendly.
+
+        Args:
+            sort: the column to order by (``descending`` for high to low). Without it rows
+                come by the dataset's key column, or in storage order when it has none.
+            where: one SQL condition in DuckDB's dialect (``score > 0.5``); ``total`` then
+                counts the matching rows.
+
+        Raises:
+            InvalidInput: ``invalid_page``, ``column_not_found`` (the sort column),
+                ``invalid_filter``.
+            NotFound: ``column_not_found`` (``columns``), ``version_not_found``.
+            Timeout: ``rows_timeout`` (a filter or sort ran past ``sql_timeout_seconds``).
+        """
         if offset < 0 or not 1 <= limit <= MAX_PAGE:
             raise InvalidInput(f"offset must be >= 0 and limit 1..{MAX_PAGE}",
                                code="invalid_page")
+        query = normalise(sort, descending, where)
         row, version = self.resolve(ctx, ref)
         ds = self.tables.open(row.table_path, version.lance_version)
         _check_columns(ds.schema, columns)
-        table = ds.to_table(columns=columns, offset=offset, limit=limit)
+        table, matching = read_page(ds, query, key_column=row.key_column, columns=columns,
+                                    offset=offset, limit=limit, limits=self.limits)
+        shown = [ds.schema.field(name) for name in table.column_names]  # stored types
         return RowsPage(
             dataset=row.name, version=version.number, offset=offset, limit=limit,
-            total=version.row_count, columns=columns_of(table.schema),
-            rows=jsonable_rows(table),
+            total=version.row_count if matching is None else matching,
+            columns=columns_of(pa.schema(shown)), rows=jsonable_rows(table),
+            sort=query.sort, descending=query.descending, where=query.where,
         )
 
     # -- changes -----------------------------------------------------------------

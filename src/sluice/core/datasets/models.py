@@ -55,7 +55,7 @@ class DatasetInfo(BaseModel):
 
 
 class RowsPage(BaseModel):
-    """A page of rows from one version."""
+    """A page of rows from one version; ``total`` counts the rows ``where`` matches."""
 
     dataset: str
     version: int
@@ -64,6 +64,9 @@ class RowsPage(BaseModel):
     total: int
     columns: list[ColumnInfo]
     rows: list[dict[str, Any]]
+    sort: str | None = None
+    descending: bool = False
+    where: str | None = None
 
 
 class DiffRow(BaseModel):

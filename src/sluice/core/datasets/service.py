@@ -19,7 +19,7 @@ MAX_DIFF_ROWS = 1000
 class DatasetService(DatasetCatalog):
     def __init__(self, catalog: DatasetCatalog, committer: Committer,
                  tables: LanceTableStore) -> None:
-        super().__init__(catalog.db, tables, committer, catalog.audit)
+        super().__init__(catalog.db, tables, committer, catalog.audit, limits=catalog.limits)
 
     def diff(self, ctx: Ctx, name: str, from_version: int | str, to_version: int | str,
              *, limit: int = 100) -> DiffResult:

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+ASK_STYLES = ("both", "extract", "generate")
+
 
 class Citation(BaseModel):
     number: int  # [number] in the answer
@@ -23,7 +25,9 @@ class Citation(BaseModel):
 
 class AskResult(BaseModel):
     question: str
-    answer: str
+    answer: str  # the generated answer (the extract when style is ``extract``)
+    extract: str = ""  # the passages' sentences that best answer the question, cited
+    style: str = "both"  # both | extract | generate
     citations: list[Citation]
     view: str
     view_version: int
@@ -32,14 +36,17 @@ class AskResult(BaseModel):
     llm: str
     prompt_tokens: int
     completion_tokens: int
-    stopped_by: str  # stop | length | timeout
+    stopped_by: str  # stop | length | timeout | cancelled | repetition
+    notice: str | None = None  # why the answer is incomplete, in words, when it is
     retrieval_ms: float
+    extract_ms: float = 0.0
     generation_ms: float
     trace_id: str
 
 
 class AskEvent(BaseModel):
-    """One step of a streamed answer: ``sources``, ``token``, ``done`` or ``error``."""
+    """One step of a streamed answer: ``sources``, ``extract``, ``token``, ``done`` or
+    ``error``."""
 
     type: str
     data: Any

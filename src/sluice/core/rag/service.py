@@ -1,5 +1,6 @@
-"""``ask``: hybrid retrieval, a versioned prompt, generation streamed token by token, an
-answer whose [n] markers map to the chunks used, and a trace of every step."""
+"""``ask``: hybrid retrieval, an extractive answer (the best sentences of the passages,
+cited), a versioned prompt, generation streamed token by token and guarded against loops,
+an answer whose [n] markers map to the chunks used, and a trace of every step."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from sluice.core.context import Ctx
 from sluice.core.limits.budget import Meter, generation_estimate
-from sluice.core.rag.models import AskEvent, AskResult, Citation
+from sluice.core.rag import extract as extractive
+from sluice.core.rag.guard import Guard, Linked
+from sluice.core.rag.models import ASK_STYLES, AskEvent, AskResult, Citation
 from sluice.core.rag.prompts import DEFAULT_PROMPT, PromptTemplate, get_prompt
 from sluice.core.search.models import SearchResults
 from sluice.core.traces.service import Tracer, TraceStore
@@ -30,6 +33,14 @@ MAX_SOURCE_CHARS = 1500  # per chunk placed in the prompt
 MIN_SOURCE_CHARS = 500
 PROMPT_TOKENS = 200  # the template around the passages and the question
 _CITE = re.compile(r"\[(\d{1,3})\]")
+NOTICES = {
+    "length": "The answer was cut at {max_tokens} tokens. Ask a narrower question, or allow "
+              "longer answers (max tokens, up to llm_max_tokens).",
+    "repetition": "The model began repeating itself, so it was stopped and the repeats "
+                  "removed; the extract from the sources above is the safer answer.",
+    "timeout": "The model ran out of time (llm_timeout_seconds) and the answer is "
+               "incomplete.",
+}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -42,16 +53,21 @@ class RagService:
     def ask(self, ctx: Ctx, name: str, question: str, *, k: int = 4, mode: str = "hybrid",
             where: str | None = None, max_tokens: int | None = None,
             on_token: Callable[[str], None] | None = None, metered: bool = False,
-            cancel: threading.Event | None = None) -> AskResult:
+            cancel: threading.Event | None = None, style: str | None = None,
+            on_extract: Callable[[str], None] | None = None) -> AskResult:
         """Answer ``question`` from view ``name``; ``on_token`` sees the answer as it grows.
 
         ``metered`` (the server's routes) admits the call against the caller's model budget
-        first and charges the generation's time; ``cancel`` stops the generation.
+        first and charges the generation's time; ``cancel`` stops the generation;
+        ``on_extract`` sees the extract as soon as it is made.
         """
         for event in self.ask_stream(ctx, name, question, k=k, mode=mode, where=where,
-                                     max_tokens=max_tokens, metered=metered, cancel=cancel):
+                                     max_tokens=max_tokens, metered=metered, cancel=cancel,
+                                     style=style):
             if event.type == "token" and on_token is not None:
                 on_token(event.data)
+            if event.type == "extract" and on_extract is not None:
+                on_extract(event.data)
             if event.type == "done":
                 return AskResult.model_validate(event.data)
         raise SluiceError("the answer stream ended without a result")  # pragma: no cover
@@ -59,14 +75,20 @@ class RagService:
     def ask_stream(self, ctx: Ctx, name: str, question: str, *, k: int = 4,
                    mode: str = "hybrid", where: str | None = None,
                    max_tokens: int | None = None, metered: bool = False,
-                   cancel: threading.Event | None = None) -> Iterator[AskEvent]:
-        """Events: ``sources`` (the numbered chunks), ``token`` (each piece of the answer),
-        then ``done`` (the :class:`AskResult`). Errors raise, after the trace is saved."""
+                   cancel: threading.Event | None = None,
+                   style: str | None = None) -> Iterator[AskEvent]:
+        """Events: ``sources`` (the numbered chunks), ``extract`` (the cited sentences),
+        ``token`` (each piece of the generated answer), then ``done`` (the
+        :class:`AskResult`). Errors raise, after the trace is saved."""
         question, max_tokens = self._check(question, k, max_tokens)
+        style = self._style(style)
         budget = self.model_budget
-        grant = budget.admit(ctx, generation_estimate(max_tokens)) if metered else None
+        generates = style != "extract"
+        grant = (budget.admit(ctx, generation_estimate(max_tokens))
+                 if metered and generates else None)
         tracer = Tracer("ask", question)
-        inputs = {"view": name, "question": question, "k": k, "mode": mode, "where": where}
+        inputs = {"view": name, "question": question, "k": k, "mode": mode, "where": where,
+                  "style": style, "max_tokens": max_tokens}
         meter = (budget.spend(ctx, cancel, grant=grant) if grant is not None
                  else contextlib.nullcontext())
         try:
@@ -87,52 +109,90 @@ class RagService:
                          chunks=[h.key for h in found.hits])
         citations = _citations(found)
         yield AskEvent(type="sources", data=[c.model_dump() for c in citations])
-        template = get_prompt(DEFAULT_PROMPT)
-        usage = Usage()
+        extract = ""
+        if inputs["style"] != "generate" and citations:
+            extract = self._extract(ctx, tracer, inputs, citations)
+            yield AskEvent(type="extract", data=extract)
+        usage, llm_name, template = Usage(), "none", get_prompt(DEFAULT_PROMPT)
         parts: list[str] = []
-        llm_name = "none"
-        with tracer.span("generation", prompt=template.ref) as attrs:
-            if citations:
+        if not citations:
+            parts.append(f"No passage in {found.view} matches the question.")
+            yield AskEvent(type="token", data=parts[0])
+        elif inputs["style"] != "extract":
+            with tracer.span("generation", prompt=template.ref) as attrs:
                 llm = get_llm(self.settings)
                 llm_name = llm.name
                 messages = self._fit(llm, template, citations, inputs["question"],
                                      max_tokens)
-                try:
-                    for piece in llm.stream(messages, max_tokens=max_tokens, usage=usage,
-                                            cancel=cancel):
-                        clean = _CONTROL.sub("", piece)
-                        parts.append(clean)
-                        yield AskEvent(type="token", data=clean)
-                finally:
-                    if meter is not None:
-                        meter.waited = usage.waited  # waiting for the model is not charged
-            else:
-                parts.append(f"No passage in {found.view} matches the question.")
-                yield AskEvent(type="token", data=parts[0])
-            attrs.update(llm=llm_name, prompt_tokens=usage.prompt_tokens,
-                         completion_tokens=usage.completion_tokens,
-                         stopped_by=usage.stopped_by)
-        result = self._result(tracer, inputs, found, citations, "".join(parts).strip(),
-                              usage, llm_name, template.ref)
+                yield from self._generate(llm, messages, max_tokens, usage, cancel, meter,
+                                          parts)
+                attrs.update(llm=llm_name, prompt_tokens=usage.prompt_tokens,
+                             completion_tokens=usage.completion_tokens,
+                             stopped_by=usage.stopped_by)
+        answer = Guard.clean("".join(parts)) or extract  # a loop can leave nothing
+        result = self._result(tracer, inputs, found, citations, answer, extract, usage,
+                              llm_name, template.ref if llm_name != "none" else "")
         self.traces.save(ctx, tracer, status="ok", inputs=inputs, outputs={
-            "answer": result.answer, "cited": [c.key for c in result.citations if c.cited],
-            "llm": llm_name, "prompt": template.ref})
+            "answer": result.answer, "extract": extract,
+            "cited": [c.key for c in result.citations if c.cited], "llm": llm_name,
+            "prompt": result.prompt, "stopped_by": result.stopped_by})
         yield AskEvent(type="done", data=result.model_dump(mode="json"))
 
+    def _extract(self, ctx: Ctx, tracer: Tracer, inputs: dict[str, Any],
+                 citations: list[Citation]) -> str:
+        with tracer.span("extract") as attrs:
+            _, view = self.search.views.lookup(ctx, inputs["view"])
+            chosen = extractive.extract(inputs["question"], citations,
+                                        lambda texts: self.search.embed(view, texts))
+            attrs.update(sentences=len(chosen), cited=[s.number for s in chosen])
+        return extractive.render(chosen)
+
+    def _generate(self, llm: LLM, messages: Messages, max_tokens: int, usage: Usage,
+                  cancel: threading.Event | None, meter: Meter | None,
+                  parts: list[str]) -> Iterator[AskEvent]:
+        """Stream the model's pieces, stopping it when the guard sees a loop or a new
+        prompt turn (``stopped_by`` says which)."""
+        guard, halt = Guard(), Linked(cancel)
+        try:
+            for piece in llm.stream(messages, max_tokens=max_tokens, usage=usage,
+                                    cancel=halt):
+                if guard.reason is not None:
+                    continue  # the one token that may arrive after the stop
+                clean = _CONTROL.sub("", piece)
+                parts.append(clean)
+                yield AskEvent(type="token", data=clean)
+                if guard.check("".join(parts)):
+                    halt.set()
+        finally:
+            if meter is not None:
+                meter.waited = usage.waited  # waiting for the model is not charged
+        if guard.reason is not None:
+            usage.stopped_by = guard.reason
+
     def _result(self, tracer: Tracer, inputs: dict[str, Any], found: SearchResults,
-                citations: list[Citation], answer: str, usage: Usage, llm: str,
-                prompt: str) -> AskResult:
-        cited = {int(n) for n in _CITE.findall(answer)}
+                citations: list[Citation], answer: str, extract: str, usage: Usage,
+                llm: str, prompt: str) -> AskResult:
+        cited = {int(n) for n in _CITE.findall(answer + " " + extract)}
         for c in citations:
             c.cited = c.number in cited
         spans = {s.name: s.duration_ms for s in tracer.spans}
+        notice = NOTICES.get(usage.stopped_by, "").format(max_tokens=inputs["max_tokens"])
         return AskResult(
-            question=inputs["question"], answer=answer, citations=citations,
+            question=inputs["question"], answer=answer, extract=extract,
+            style=inputs["style"], citations=citations,
             view=found.view, view_version=found.view_version, mode=found.mode.value,
             prompt=prompt, llm=llm, prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens, stopped_by=usage.stopped_by,
-            retrieval_ms=spans.get("retrieval", 0.0),
+            notice=notice or None, retrieval_ms=spans.get("retrieval", 0.0),
+            extract_ms=spans.get("extract", 0.0),
             generation_ms=spans.get("generation", 0.0), trace_id=tracer.id)
+
+    def _style(self, style: str | None) -> str:
+        style = style or self.settings.ask_style
+        if style not in ASK_STYLES:
+            raise InvalidInput(f"style must be one of {', '.join(ASK_STYLES)}",
+                               code="invalid_ask_style")
+        return style
 
     def _fit(self, llm: LLM, template: PromptTemplate, citations: list[Citation],
              question: str, max_tokens: int) -> Messages:

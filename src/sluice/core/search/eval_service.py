@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from typing import TYPE_CHECKING, Any
 
 from sluice.core.context import Ctx
 from sluice.core.jobs.models import JobInfo
-from sluice.core.rag.models import AskResult
+from sluice.core.rag.models import ASK_STYLES, AskResult, Citation
 from sluice.core.search.evaluation import (
     QAItem,
     QAScore,
@@ -112,13 +113,17 @@ class RagEval:
         self.jobs, self.views, self.rag, self.settings = jobs, views, rag, settings
 
     def submit(self, ctx: Ctx, view: str, items: list[QAItem], *, k: int = 4,
-               max_tokens: int = 64) -> JobInfo:
+               max_tokens: int = 64, style: str | None = None) -> JobInfo:
         if not items or len(items) > MAX_QA_ITEMS:
             raise InvalidInput(f"give 1..{MAX_QA_ITEMS} questions", code="invalid_eval_set")
+        style = style or self.settings.ask_style
+        if style not in ASK_STYLES:
+            raise InvalidInput(f"style must be one of {', '.join(ASK_STYLES)}",
+                               code="invalid_ask_style")
         ds, _ = self.views.lookup(ctx, view)
         return self.jobs.submit(ctx, KIND_EVAL_RAG, {
             "view": ds.name, "items": [i.model_dump() for i in items], "k": k,
-            "max_tokens": max_tokens})
+            "max_tokens": max_tokens, "style": style})
 
     def run(self, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         from sluice.core.traces.service import Tracer
@@ -127,38 +132,69 @@ class RagEval:
         tracer = Tracer("eval.rag", f"{params['view']}: {len(items)} questions")
         scores: list[QAScore] = []
         llm = prompt = ""
-        with tracer.span("answers", k=params["k"]) as attrs:
+        style = params.get("style") or self.settings.ask_style
+        with tracer.span("answers", k=params["k"], style=style) as attrs:
             for n, item in enumerate(items, start=1):
                 job.check_cancelled()
-                result = self.rag.ask(job.ctx, params["view"], item.question,
-                                               k=params["k"], max_tokens=params["max_tokens"])
-                llm, prompt = result.llm, result.prompt
-                scores.append(self._score(item, result))
+                result, first_ms = self._ask(job, params, item, style)
+                llm, prompt = result.llm, result.prompt or prompt
+                scores.append(self._score(item, result, first_ms))
                 job.progress(n, len(items), f"{n}/{len(items)} questions")
             attrs["questions"] = len(items)
-        report = RagReport(
-            view=params["view"], items=len(items), hit_rate=mean([s.hit for s in scores]),
-            exact=mean([s.exact for s in scores]), contains=mean([s.contains for s in scores]),
-            judge=mean([s.judge for s in scores]), llm=llm, prompt=prompt, scores=scores,
-            trace_id=tracer.id)
+        report = self._report(params["view"], style, scores, llm, prompt, tracer.id)
         summary = report.model_dump(exclude={"scores"})
         self.rag.traces.save(job.ctx, tracer, status="ok", inputs=params,
                                       outputs=report.model_dump())
         return {**summary, "scores": [s.model_dump() for s in scores]}
 
-    def _score(self, item: QAItem, result: AskResult) -> QAScore:
-        hit = None
+    def _ask(self, job: JobContext, params: dict[str, Any], item: QAItem,
+             style: str) -> tuple[AskResult, float]:
+        """The answer, and the milliseconds until its first words (extract or token)."""
+        started = time.perf_counter()
+        first: list[float] = []
+
+        def seen(_: str) -> None:
+            if not first:
+                first.append((time.perf_counter() - started) * 1000)
+
+        result = self.rag.ask(job.ctx, params["view"], item.question, k=params["k"],
+                              max_tokens=params["max_tokens"], style=style, on_token=seen,
+                              on_extract=seen)
+        return result, first[0] if first else (time.perf_counter() - started) * 1000
+
+    def _score(self, item: QAItem, result: AskResult, first_ms: float) -> QAScore:
+        hit = cited = None
         if item.source:
-            needle = item.source.lower()
-            hit = any(needle in (c.source or "").lower() or needle in c.parent_key.lower()
-                      for c in result.citations)
-        exact = contains = judge = None
+            needles = [n for n in item.source.lower().split("|") if n]
+            hit = any(_from(c, needles) for c in result.citations)
+            cited = any(_from(c, needles) for c in result.citations if c.cited)
+        exact = contains = in_answer = in_extract = judge = None
         if item.answer:
             gold, got = normalize_answer(item.answer), normalize_answer(result.answer)
-            exact, contains = gold == got, bool(gold) and gold in got
+            exact, in_answer = gold == got, bool(gold) and gold in got
+            in_extract = bool(gold) and gold in normalize_answer(result.extract)
+            contains = in_answer or in_extract
             judge = self._judge(item.answer, result.answer)
-        return QAScore(question=item.question, answer=result.answer, hit=hit, exact=exact,
-                       contains=contains, judge=judge, trace_id=result.trace_id)
+        return QAScore(question=item.question, answer=result.answer, extract=result.extract,
+                       hit=hit, cited=cited, exact=exact, contains=contains,
+                       answer_contains=in_answer, extract_contains=in_extract, judge=judge,
+                       looped=result.stopped_by == "repetition", stopped_by=result.stopped_by,
+                       first_ms=round(first_ms, 1), trace_id=result.trace_id)
+
+    @staticmethod
+    def _report(view: str, style: str, scores: list[QAScore], llm: str, prompt: str,
+                trace_id: str) -> RagReport:
+        return RagReport(
+            view=view, items=len(scores), hit_rate=mean([s.hit for s in scores]),
+            cited_rate=mean([s.cited for s in scores]), exact=mean([s.exact for s in scores]),
+            contains=mean([s.contains for s in scores]),
+            answer_contains=mean([s.answer_contains for s in scores]),
+            extract_contains=mean([s.extract_contains for s in scores]),
+            judge=mean([s.judge for s in scores]),
+            looped=mean([s.looped for s in scores]) or 0.0,
+            cut=mean([s.stopped_by == "length" for s in scores]) or 0.0,
+            first_ms_median=statistics.median(s.first_ms for s in scores) if scores else 0.0,
+            style=style, llm=llm, prompt=prompt, scores=scores, trace_id=trace_id)
 
     def _judge(self, reference: str, candidate: str) -> bool | None:
         """An LLM judge, only when a real provider is configured (the bundled 135M model
@@ -172,3 +208,8 @@ class RagEval:
         reply = "".join(llm.stream([{"role": "user", "content": message}], max_tokens=3,
                                    usage=Usage()))
         return reply.strip().lower().startswith("yes")
+
+
+def _from(citation: Citation, needles: list[str]) -> bool:
+    where = f"{citation.source or ''} {citation.parent_key}".lower()
+    return any(n in where for n in needles)

@@ -143,17 +143,24 @@ class QAItem(BaseModel):
     """A question with what a good answer contains and where it comes from."""
 
     question: str
-    answer: str | None = None  # the reference answer
-    source: str | None = None  # part of the gold source's key or uri
+    answer: str | None = None  # the reference answer (or the fact a good answer contains)
+    source: str | None = None  # part of the gold source's key or uri; "a.md|b.md": either
 
 
 class QAScore(BaseModel):
     question: str
     answer: str
+    extract: str = ""
     hit: bool | None  # a retrieved passage came from the gold source
+    cited: bool | None = None  # a passage the answer (or extract) cites came from it
     exact: bool | None
-    contains: bool | None
+    contains: bool | None  # the answer or the extract shown with it holds the reference
+    answer_contains: bool | None = None  # the generated answer alone
+    extract_contains: bool | None = None  # the extract alone
     judge: bool | None  # the configured LLM judged the answer correct
+    looped: bool = False  # the generator repeated itself and was stopped
+    stopped_by: str = "stop"
+    first_ms: float = 0.0  # question to the first words shown (extract or token)
     trace_id: str
 
 
@@ -161,9 +168,16 @@ class RagReport(BaseModel):
     view: str
     items: int
     hit_rate: float | None
+    cited_rate: float | None = None
     exact: float | None
     contains: float | None
+    answer_contains: float | None = None
+    extract_contains: float | None = None
     judge: float | None
+    looped: float = 0.0  # share of answers stopped for repeating themselves
+    cut: float = 0.0  # share of answers cut at max_tokens
+    first_ms_median: float = 0.0
+    style: str = "both"
     llm: str
     prompt: str
     scores: list[QAScore]

@@ -19,6 +19,7 @@ import pyarrow as pa
 from sluice.core.context import Ctx
 from sluice.core.datasets.refs import DatasetRef, parse_ref
 from sluice.core.sql.cache import TableCache
+from sluice.core.sql.engine import sandboxed_connection
 from sluice.core.sql.models import QueryResult
 from sluice.core.sql.predicates import one_expression
 from sluice.core.sql.semantic import (
@@ -195,15 +196,7 @@ class SqlService:
 
 
 def _sandbox(settings: Settings) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:", config={
-        "enable_external_access": False,
-        "autoload_known_extensions": False,
-        "autoinstall_known_extensions": False,
-        "allow_community_extensions": False,
-        "threads": settings.sql_threads,
-        "memory_limit": settings.sql_memory_limit,
-    })
-    con.execute("SET enable_progress_bar = false")
+    con = sandboxed_connection(settings.sql_threads, settings.sql_memory_limit)
     con.execute(COSINE_MACRO)
     register_embed(con, lambda texts: _embedder(settings).embed(texts))
     con.execute("SET lock_configuration = true")

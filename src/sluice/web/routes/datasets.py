@@ -10,8 +10,8 @@ from fastapi.responses import RedirectResponse
 from sluice.api.deps import PlatformDep
 from sluice.api.policy import policy
 from sluice.core.access import PUBLIC
-from sluice.core.datasets import DatasetRef
-from sluice.errors import NotFound
+from sluice.core.datasets import DatasetRef, RowsPage
+from sluice.errors import InvalidInput, NotFound, Timeout
 from sluice.web.charts import quality_charts
 from sluice.web.session import WebCtx
 from sluice.web.textdiff import row_changes
@@ -34,11 +34,15 @@ def datasets_page(request: Request, ctx: WebCtx, platform: PlatformDep) -> dict[
 
 @twin(router, "/datasets/{name}", "dataset.html")
 def dataset_page(request: Request, name: str, ctx: WebCtx, platform: PlatformDep,
-                 version: int | None = None, offset: int = 0) -> dict[str, Any]:
+                 version: int | None = None, offset: int = 0, sort: str | None = None,
+                 desc: bool = False, where: str | None = None) -> dict[str, Any]:
+    """One dataset; its rows table is sorted (``sort``, ``desc``), filtered (``where``, one
+    SQL condition) and paged (``offset``) on the server."""
     info = platform.datasets.get(ctx, name)
     versions = platform.datasets.versions(ctx, name)
     data: dict[str, Any] = {"title": name, "dataset": info, "versions": versions,
-                            "version": None, "rows": None, "quality": None, "charts": None,
+                            "version": None, "rows": None, "rows_error": None,
+                            "quality": None, "charts": None,
                             "label_schemas": platform.labels.schemas(ctx, name)}
     if not versions:
         return data
@@ -46,10 +50,32 @@ def dataset_page(request: Request, name: str, ctx: WebCtx, platform: PlatformDep
     ref = str(DatasetRef(name, current))
     data["version"] = current
     data["schema"] = platform.datasets.schema(ctx, ref)
-    data["rows"] = platform.datasets.rows(ctx, ref, offset=max(0, offset), limit=PAGE)
+    data["rows"], data["rows_error"] = _rows(ctx, platform, ref, offset, sort, desc, where)
+    data["row_columns"] = _key_first(data["rows"].columns, info.key_column)
     data["quality"] = _quality(ctx, platform, ref)
     data["charts"] = quality_charts(data["quality"].report) if data["quality"] else None
     return data
+
+
+def _rows(ctx: Any, platform: Any, ref: str, offset: int, sort: str | None, desc: bool,
+          where: str | None) -> tuple[RowsPage, str | None]:
+    """The page of rows, or none and why (a filter that does not parse, say)."""
+    try:
+        page = platform.datasets.rows(ctx, ref, offset=max(0, offset), limit=PAGE, sort=sort,
+                                      descending=desc, where=where)
+        return page, None
+    except (InvalidInput, Timeout) as exc:
+        version = platform.datasets.version(ctx, ref)
+        empty = RowsPage(dataset=version.dataset, version=version.number, offset=0,
+                         limit=PAGE, total=0, columns=platform.datasets.schema(ctx, ref),
+                         rows=[], sort=sort or None, descending=desc, where=where or None)
+        return empty, f"{exc.message} ({exc.code})"
+
+
+def _key_first(columns: list[Any], key_column: str | None) -> list[Any]:
+    """The columns the rows table shows: the key column first (it is pinned), no ``_hash``."""
+    shown = [c for c in columns if c.name != "_hash"]
+    return sorted(shown, key=lambda c: c.name != key_column)
 
 
 def _quality(ctx: Any, platform: Any, ref: str) -> Any:

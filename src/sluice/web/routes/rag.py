@@ -21,19 +21,23 @@ router = APIRouter(include_in_schema=False)
 
 @twin(router, "/ask", "ask.html")
 async def ask_page(request: Request, ctx: WebCtx, platform: PlatformDep, view: str = "",
-                   q: str = "", k: int = 4, mode: str = "hybrid") -> dict[str, Any]:
+                   q: str = "", k: int = 4, mode: str = "hybrid",
+                   style: str = "") -> dict[str, Any]:
     """The page; its JSON twin answers ``q`` in one piece (for scripts), as the API does:
     metered, waiting for the model on the event loop, stopped if the client leaves."""
     views = await run_in_threadpool(platform.views.list, ctx)
     chosen = view or (views[0].name if views else "")
+    style = style or platform.settings.ask_style
     data: dict[str, Any] = {"title": "Ask", "views": views, "view": chosen, "question": q,
-                            "k": k, "mode": mode, "result": None, "error": None}
+                            "k": k, "mode": mode, "style": style, "result": None,
+                            "error": None}
     if q.strip() and chosen and request.url.path.endswith(".json"):
         cancel = threading.Event()
         try:
             async with llm_turn():
                 data["result"] = await run_cancellable(request, lambda: platform.rag.ask(
-                    ctx, chosen, q, k=k, mode=mode, metered=True, cancel=cancel), cancel)
+                    ctx, chosen, q, k=k, mode=mode, metered=True, cancel=cancel,
+                    style=style), cancel)
         except SluiceError as exc:
             data["error"] = exc.to_payload()["error"]
     return data
@@ -42,10 +46,11 @@ async def ask_page(request: Request, ctx: WebCtx, platform: PlatformDep, view: s
 @router.post("/ask/stream")
 async def ask_stream(ctx: WebCtx, platform: PlatformDep, view: Annotated[str, Form()],
                      q: Annotated[str, Form()], k: Annotated[int, Form()] = 4,
-                     mode: Annotated[str, Form()] = "hybrid") -> Response:
+                     mode: Annotated[str, Form()] = "hybrid",
+                     style: Annotated[str | None, Form()] = None) -> Response:
     cancel = threading.Event()
     events = platform.rag.ask_stream(ctx, view, q, k=k, mode=mode, metered=True,
-                                     cancel=cancel)
+                                     cancel=cancel, style=style or None)
     try:
         first = await MODELS.run(lambda: next(events))
     except SluiceError as exc:
