@@ -227,3 +227,30 @@ def test_ask_with_a_looping_model_shows_the_extract_a_clean_answer_and_why_it_st
     finally:
         context.close()
         server.stop()
+
+
+def test_a_diff_shows_a_redaction_and_new_labels_in_the_cells_that_changed(page, live_server):
+    from sluice.sdk.remote import RemoteClient
+
+    rows = [{"id": i, "body": f"Ticket {i}: the export is slow since Monday, please advise."}
+            for i in range(1, 6)]
+    rows[2]["body"] += " Write to ana.lopez@example.com with the details."
+    with RemoteClient(live_server.url, live_server.token) as client:
+        client.datasets.append("support", rows, key_column="id")
+        client.quality.redact("support")  # version 2: the e-mail masked
+        client.labels.create_schema("support", "urgent", ["yes", "no"])
+        with client.labels.session("support", "urgent") as session:  # version 3
+            for key in client.labels.queue("support", "urgent", limit=2).items:
+                session.annotate(key.key, label="yes")
+    page.goto("/datasets/support/diff?from=1&to=2")
+    assert page.inner_text("#diff-summary").split() == ["+0", "added", "−0", "removed",
+                                                        "~1", "changed"]
+    cell = page.locator("#diff-rows tr.changed .cell-diff[data-column=body]")
+    assert "ana.lopez@example.com" in cell.locator("del").inner_text()
+    assert cell.locator("ins").count() >= 1 and "Ticket 3" in cell.inner_text()
+    page.goto("/datasets/support/diff?from=2&to=3")
+    assert "label_urgent" in page.inner_text("main")  # the new column
+    labelled = page.locator("#diff-rows tr.changed .cell-diff[data-column=label_urgent]")
+    assert labelled.count() == 2 and labelled.first.locator("ins").inner_text() == "yes"
+    page.goto("/datasets/support/diff?from=3&to=3")
+    assert page.locator("#no-differences").is_visible()

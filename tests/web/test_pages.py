@@ -1,5 +1,7 @@
 """Every page and its JSON twin, in-process (no browser): data, auth, errors."""
 
+import html
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -205,3 +207,15 @@ def test_a_change_deep_in_a_long_text_stays_in_view() -> None:
     assert len(shown) < 400 and "[CREDIT_CARD]" in shown and "4111" in shown
     assert {r["op"] for r in runs} == {"keep", "del", "ins"}
     assert inline_diff(None, 3) == [{"op": "del", "text": "∅"}, {"op": "ins", "text": "3"}]
+
+
+def test_a_bad_query_parameter_gets_the_one_error_style_in_words(web, admin_token):
+    words = "the query parameter 'offset' must be a whole number (got 'abc')"
+    page = web.get("/datasets/tickets?offset=abc")
+    assert page.status_code == 400 and "error-card" in page.text
+    assert words in html.unescape(page.text) and "Input should be" not in page.text
+    twin = web.get("/datasets/tickets.json?offset=abc").json()["error"]
+    assert twin["code"] == "invalid_request" and twin["message"] == words
+    api = web.get("/api/v1/datasets/tickets/rows?offset=abc",
+                  headers={"Authorization": f"Bearer {admin_token}"})
+    assert api.status_code == 400 and api.json()["error"]["message"] == words

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sluice.api.validation import describe
 from sluice.errors import InvalidInput, MethodNotAllowed, NotFound, SluiceError
 
 log = logging.getLogger("sluice.api")
@@ -63,12 +64,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        raw = list(exc.errors())
         errors = [{"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg")}
-                  for e in exc.errors()[:20]]
-        first = errors[0] if errors else {"where": "body", "problem": "invalid"}
+                  for e in raw[:20]]
         return error_response(InvalidInput(
-            f"invalid request: {first['where']}: {first['problem']}",
-            code="invalid_request", details={"errors": errors}), request)
+            describe(raw), code="invalid_request", details={"errors": errors}), request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
