@@ -104,7 +104,7 @@ class Platform:
         self.audit = AuditLog(self.db)
         self.access = AccessService(self.db, self.audit)
         self.projects = ProjectService(self.db, self.audit, self.access)
-        self.jobs = JobService(self.db, lambda: self.executor,
+        self.jobs = JobService(self.db, lambda: self.executor, self.audit,
                                stale_seconds=settings.job_stale_seconds)
         self.events = EventLog(self.db)
         self.events.subscribe("views.auto_sync", AUTO_SYNC_KINDS, self._auto_sync,

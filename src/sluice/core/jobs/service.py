@@ -27,6 +27,7 @@ from sluice.storage.metadata.database import Database
 from sluice.storage.metadata.schema import JobLogRow, JobRow
 
 if TYPE_CHECKING:
+    from sluice.core.audit.service import AuditLog
     from sluice.core.jobs.executor import Executor
 
 _FINISHED = [s.value for s in JobState if s.finished]
@@ -34,10 +35,12 @@ _FINISHED = [s.value for s in JobState if s.finished]
 
 class JobService:
     def __init__(
-        self, db: Database, executor: Callable[[], Executor], *, stale_seconds: float
+        self, db: Database, executor: Callable[[], Executor], audit: AuditLog, *,
+        stale_seconds: float,
     ) -> None:
         self.db = db
         self._executor = executor
+        self.audit = audit
         self.stale = timedelta(seconds=stale_seconds)
 
     # -- callers -------------------------------------------------------------------
@@ -98,11 +101,16 @@ class JobService:
         ctx.require("jobs.cancel", "cancel jobs")
         with self.db.session() as s:
             row = self._row(s, ctx, job_id)
-            if not JobState(row.state).finished:
+            asked = not JobState(row.state).finished
+            if asked:
                 row.cancel_requested = True
                 if row.state == JobState.QUEUED:
                     _finish(s, row, JobState.CANCELLED, "cancelled before it started")
-            return _info(row)
+            info = _info(row)
+        if asked:
+            self.audit.record(ctx, "job.cancel", f"job:{job_id}", kind=info.kind,
+                              started_by=info.created_by)
+        return info
 
     def wait(
         self, ctx: Ctx, job_id: str, *, timeout: float | None = None,

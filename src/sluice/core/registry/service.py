@@ -87,7 +87,10 @@ class RegistryService:
             if tags:
                 row.tags = {**row.tags, **{k: str(v) for k, v in tags.items()}}
             row.updated_ms = now_ms()
-            return _registered(s, row)
+            model = _registered(s, row)
+        self.audit.record(ctx, "model.update", name, description=description is not None,
+                          tags=sorted(tags or {}))
+        return model
 
     def delete(self, ctx: Ctx, name: str) -> None:
         ctx.require("models.write", "delete models")
@@ -182,7 +185,10 @@ class RegistryService:
             if tags:
                 row.tags = {**row.tags, **{k: str(v) for k, v in tags.items()}}
             row.updated_ms = now_ms()
-            return _version(s, model, row)
+            found = _version(s, model, row)
+        self.audit.record(ctx, "model.version.update", name, version=found.version,
+                          description=description is not None, tags=sorted(tags or {}))
+        return found
 
     # aliases
     def set_alias(self, ctx: Ctx, name: str, alias: str, version: int) -> ModelVersion:

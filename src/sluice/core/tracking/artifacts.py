@@ -25,6 +25,7 @@ from sluice.errors import InvalidInput, NotFound
 from sluice.storage.metadata.schema import ArtifactRow, ExperimentRow, LoggedModelRow, RunRow
 
 if TYPE_CHECKING:
+    from sluice.core.audit.service import AuditLog
     from sluice.storage.blobs import FsspecBlobStore
     from sluice.storage.metadata.database import Database
 
@@ -68,9 +69,13 @@ def join(root: str, relative: str) -> str:
 
 
 class Artifacts:
-    def __init__(self, db: Database, blobs: FsspecBlobStore) -> None:
+    """A run's files (written like its metrics, so not audited one by one) and a logged
+    model's; deleting files is in the audit log, since a model version may be built on them."""
+
+    def __init__(self, db: Database, blobs: FsspecBlobStore, audit: AuditLog) -> None:
         self.db = db
         self.blobs = blobs
+        self.audit = audit
 
     def put_file(self, ctx: Ctx, path: str, local: Path) -> ArtifactEntry:
         """Store ``local`` under ``path`` (replacing an earlier file there)."""
@@ -97,6 +102,8 @@ class Artifacts:
                 | ((ArtifactRow.path >= path + "/") & (ArtifactRow.path < path + "0")))))
             for row in rows:
                 s.delete(row)
+        if rows:
+            self.audit.record(ctx, "artifact.delete", f"artifact:{path}", files=len(rows))
         return len(rows)
 
     def stat(self, ctx: Ctx, path: str) -> tuple[str, int]:

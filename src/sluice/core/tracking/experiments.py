@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sluice.storage.metadata.database import Database
 
 DEFAULT_EXPERIMENT = "Default"
+_STAGE_ACTIONS = {"deleted": "experiment.delete", "active": "experiment.restore"}
 
 
 def now_ms() -> int:
@@ -111,7 +112,8 @@ class Experiments:
                 row.lifecycle_stage = stage
             row.updated_ms = now_ms()
             exp = to_experiment(row)
-        self.audit.record(ctx, "experiment.update", exp.name, id=exp.id, stage=stage)
+        action = _STAGE_ACTIONS.get(stage or "", "experiment.update")
+        self.audit.record(ctx, action, exp.name, id=exp.id, stage=stage)
         return exp
 
     def delete(self, ctx: Ctx, ref: str | int) -> Experiment:

@@ -36,6 +36,7 @@ from sluice.storage.metadata.schema import (
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from sluice.core.audit.service import AuditLog
     from sluice.storage.metadata.database import Database
 
 MAX_METRICS = 10_000
@@ -51,9 +52,14 @@ _KEY = re.compile(r"^[\w.\- /:]{1,250}$")
 ENDED = (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.KILLED)
 
 class Runs:
-    def __init__(self, db: Database, experiments: Experiments) -> None:
+    """Runs and what they log. Starting, ending, renaming, deleting and restoring a run are
+    in the audit log; the values a run logs (metrics, params, tags, inputs, outputs) are
+    its own content, stored with their times under a run that names its user."""
+
+    def __init__(self, db: Database, experiments: Experiments, audit: AuditLog) -> None:
         self.db = db
         self.experiments = experiments
+        self.audit = audit
 
     def create(self, ctx: Ctx, experiment: str | int, *, name: str | None = None,
                tags: dict[str, str] | None = None, start_ms: int | None = None,
@@ -79,7 +85,10 @@ class Runs:
             s.flush()
             _write_tags(s, row, tags, new=True)
             emit(s, ctx, RunStarted(run_id=row.id, experiment_id=str(exp.id), name=row.name))
-            return runs_of(rows=[row], tags={row.id: {k: str(v) for k, v in tags.items()}})[0]
+            run = runs_of(rows=[row], tags={row.id: {k: str(v) for k, v in tags.items()}})[0]
+        self.audit.record(ctx, "run.create", f"run:{run.id}", name=run.name,
+                          experiment=run.experiment_id)
+        return run
 
     def get(self, ctx: Ctx, run_id: str) -> Run:
         with self.db.reader() as s:
@@ -122,13 +131,19 @@ class Runs:
                 emit(s, ctx, RunFinished(run_id=run.id, name=run.name, status=str(run.status),
                                          inputs=[RunSource(name=i.name, source=i.source)
                                                  for i in run.inputs]))
-            return run
+        self.audit.record(ctx, "run.update", f"run:{run.id}", name=run.name,
+                          status=str(run.status))
+        return run
 
     def set_stage(self, ctx: Ctx, run_id: str, stage: str) -> None:
         """Soft-delete (``deleted``) or restore (``active``) a run."""
         ctx.require("runs.write", "delete runs")
         with self.db.session() as s:
-            self._row(s, ctx, run_id, active=False).lifecycle_stage = stage
+            row = self._row(s, ctx, run_id, active=False)
+            row.lifecycle_stage = stage
+            name = row.name
+        action = "run.delete" if stage == "deleted" else "run.restore"
+        self.audit.record(ctx, action, f"run:{run_id}", name=name)
 
     def log_batch(self, ctx: Ctx, run_id: str, *, metrics: Sequence[Metric] = (),
                   params: dict[str, str] | None = None,

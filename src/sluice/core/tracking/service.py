@@ -23,8 +23,8 @@ class TrackingService:
     def __init__(self, db: Database, audit: AuditLog, blobs: FsspecBlobStore) -> None:
         self.db = db
         self.experiments = Experiments(db, audit)
-        self.runs = Runs(db, self.experiments)
-        self.artifacts = Artifacts(db, blobs)
+        self.runs = Runs(db, self.experiments, audit)
+        self.artifacts = Artifacts(db, blobs, audit)
         self.models = LoggedModels(db, self.experiments)
 
     def search(self, ctx: Ctx, experiment_ids: list[str] | None = None, *,
