@@ -8,7 +8,8 @@ export SLUICE_HOME ?= $(CURDIR)/.sluice
 export HF_HUB_OFFLINE := 1
 export MLFLOW_DISABLE_TELEMETRY := true
 
-.PHONY: help install dev-install system-deps up demo test test-fast lint typecheck bench clean
+.PHONY: help install dev-install system-deps up demo test test-fast lint typecheck screens bench \
+        clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -52,6 +53,9 @@ lint:  ## ruff and the layering contracts
 
 typecheck:  ## mypy over the package
 	$(BIN)/mypy
+
+screens: dev-install  ## retake the screenshots in docs/img/screens/ (docs/screens.md)
+	SCREENSHOTS=1 $(BIN)/pytest tests/web/test_accessibility_browser.py -k screenshots
 
 $(VENV)/.bench-installed: $(VENV)/.dev-installed
 	$(PIP) -e '.[dev,bench]'

@@ -404,7 +404,47 @@ def embedding_variants(r: Result) -> str:
                       r["goal_2_5x_met"])
 
 
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f}%"
+
+
+def ask_qa(r: Result) -> str:
+    res = r["results"]
+    names = {"both": "Sluice default: extract, then generated answer",
+             "extract": "Sluice extract only (no model)",
+             "anchor": "transformers `generate`, same passages, prompt, model"}
+    rows = []
+    for key, label in names.items():
+        x = res[key]
+        rows.append([label, str(x["items"]), _pct(x.get("cited_rate")),
+                     _pct(x.get("contains")), _pct(x.get("answer_contains")),
+                     _pct(x.get("extract_contains")), _pct(x.get("looped")),
+                     str(x.get("shown_loops", "—")), _pct(x.get("cut")),
+                     f"{num(x['first_ms_median'] / 1000, 2)} s"])
+    out = table(["setup (SmolLM2-135M)", "questions", "gold source cited",
+                 "fact shown", "fact in generated answer", "fact in extract",
+                 "generations looping", "loops left shown", "cut", "first words (median)"],
+                rows)
+    tuning = table(["repetition penalty", "fact in answer", "generations looping", "cut"],
+                   [[num(t["penalty"], 2) + (" (chosen)" if t["penalty"] == r["tuned_penalty"]
+                                             else ""),
+                     _pct(t.get("answer_contains")), _pct(t.get("looped")),
+                     _pct(t.get("cut"))] for t in r["tuning"]])
+    both = res["both"]
+    goals = (goal("no looping answer shown", both.get("shown_loops") == 0,
+                  f"{both.get('shown_loops')} of {both['items']}")
+             + goal("gold source among the citations in at least 90%",
+                    (both.get("cited_rate") or 0) >= 0.9, _pct(both.get("cited_rate")))
+             + goal("the gold fact in the answer shown in at least 60%",
+                    (both.get("contains") or 0) >= 0.6, _pct(both.get("contains")))
+             + goal("first words in under 2 s", both["first_ms_median"] < 2000,
+                    f"median {num(both['first_ms_median'] / 1000, 2)} s"))
+    return (out + "\nTuning (the 16 tuning questions, generation only):\n\n" + tuning
+            + "\n" + goals)
+
+
 RENDERERS: dict[str, Callable[[Result], str]] = {
+    "ask_qa": ask_qa,
     "embedding": embedding, "embedding_variants": embedding_variants,
     "tracking": tracking, "tracking_loop": tracking_loop,
     "vectors": vectors, "vectors_curve": vectors_curve,

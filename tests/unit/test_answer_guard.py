@@ -93,3 +93,16 @@ def test_extract_prefers_the_sentence_that_shares_the_question_words():
                                   "otherwise. [1]")
     assert content_words("The servers are binding") == {"server", "bind"}
     assert extract("anything", [_cite(1, "```\ncode only\n```")], embed) == []
+
+
+def test_sentences_the_model_forgot_to_cite_get_the_passage_their_words_come_from():
+    from sluice.core.rag.extract import attribute
+
+    passages = [_cite(1, "The server binds to 127.0.0.1 unless SLUICE_HOST says otherwise."),
+                _cite(2, "Green tea is steeped at 80 degrees for two minutes.")]
+    answer = ("The server binds to 127.0.0.1 by default. It is a nice thing to have!\n\n"
+              "- green tea is steeped hot [2]\n- Green tea steeped at 80 degrees")
+    assert attribute(answer, passages) == (
+        "The server binds to 127.0.0.1 by default. [1] It is a nice thing to have!\n\n"
+        "- green tea is steeped hot [2]\n- Green tea steeped at 80 degrees [2]")
+    assert attribute("", passages) == "" and attribute("Yes.", []) == "Yes."

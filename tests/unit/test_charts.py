@@ -40,3 +40,10 @@ def test_histogram_bars_carry_their_range_and_count() -> None:
     assert [b["range"] for b in bars] == ["0 to 0.5", "0.5 to 1.0", "1.0 to 1.5"]
     assert [b["count"] for b in bars] == [1, 3, 0] and bars[1]["h"] == 40
     assert histogram([2, 2])[1]["range"] == "1 to 2"  # no edges: bin numbers
+
+
+def test_line_points_carry_their_values_for_hover():
+    long = [(float(i), i / 1000) for i in range(1000)]
+    line = line_chart({"acc": long, "short": [(0, 1.0), (1, 2.0)]})["lines"]
+    assert len(line[0]["marks"]) <= 60 and line[0]["marks"][-1]["value"] == long[-1][1]
+    assert [m["step"] for m in line[1]["marks"]] == [0, 1]

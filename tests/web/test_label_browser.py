@@ -168,3 +168,27 @@ def test_change_a_schemas_text_column_in_the_page(page, live_server):  # noqa: F
     assert page.locator(f"{row} select[name=column]").input_value() == "title"
     schema = httpx.get(f"{api}/labels/spam", headers=headers).json()
     assert schema["column"] == "title"
+
+
+def test_choose_the_text_column_with_a_preview_when_creating_a_schema(page, live_server):  # noqa: F811
+    headers = {"Authorization": f"Bearer {live_server.token}"}
+    api = f"{live_server.url}/api/v1/datasets/preview"
+    rows = [{"id": i, "customer": f"cust{i}", "comment": f"<b>the delivery {i} came late</b>"}
+            for i in range(4)]
+    httpx.post(f"{api}/rows", json={"rows": rows}, headers=headers).raise_for_status()
+    page.goto("/label")
+    page.select_option("#schema-form select[name=dataset]", "preview")
+    column = page.locator("#schema-column")
+    assert column.input_value() == "comment"  # the longest texts, suggested
+    assert "comment (suggested)" in column.inner_text()
+    preview = page.locator("#column-preview li")
+    assert preview.count() == 3 and preview.first.inner_text() == "<b>the delivery 0 came late</b>"
+    assert page.locator("#column-preview b").count() == 0  # shown as text, never markup
+    column.select_option("customer")
+    assert preview.first.inner_text() == "cust0"
+    page.fill("#schema-form input[name=name]", "late")
+    page.fill("#schema-form input[name=classes]", "yes,no")
+    page.click("#schema-form button[type=submit]")
+    page.wait_for_url("**/label/preview/late")
+    schema = httpx.get(f"{api}/labels/late", headers=headers).json()
+    assert schema["column"] == "customer"

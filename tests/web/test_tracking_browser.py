@@ -58,6 +58,9 @@ def test_runs_table_sort_filter_and_compare(page, logged):  # noqa: F811
     assert "lr" in page.inner_text("#compare-params tr.differs")
     page.goto(f"/runs/{logged['ids'][0]}")
     assert page.locator("#metric-charts polyline").count() == 2
+    point = page.locator("#metric-charts circle.hover-point").first
+    assert ": " in point.locator("title").text_content()  # "series: value at step n"
+    point.hover()  # a real pointer lands on it
     assert "model/model.skops" in page.inner_text("#artifacts")
 
 

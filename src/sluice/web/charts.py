@@ -49,12 +49,16 @@ PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4
            "#be185d")
 
 
+HOVER_POINTS = 60
+
+
 def line_chart(series: dict[str, list[tuple[float, float]]], *, width: int = 460,
                height: int = 190, x_title: str = "step", y_title: str = "") -> dict[str, Any]:
     """Overlaid polylines (one per series) on round ticks with readable labels and axis
     titles, for an SVG template.
 
-    Long series are thinned to at most 400 points per line, keeping the first and last.
+    Long series are thinned to at most 400 points per line, keeping the first and last;
+    up to HOVER_POINTS of them per line carry their value for a pointer to show.
     """
     points = [p for values in series.values() for p in values]
     if not points:
@@ -79,7 +83,9 @@ def line_chart(series: dict[str, list[tuple[float, float]]], *, width: int = 460
         lines.append({"name": name, "color": PALETTE[i % len(PALETTE)],
                       "points": " ".join(f"{sx(x)},{sy(y)}" for x, y in thin),
                       "last": {"x": sx(thin[-1][0]), "y": sy(thin[-1][1]),
-                               "value": thin[-1][1], "step": thin[-1][0]} if thin else None})
+                               "value": thin[-1][1], "step": thin[-1][0]} if thin else None,
+                      "marks": [{"x": sx(x), "y": sy(y), "value": y, "step": x}
+                                for x, y in _thin(values, HOVER_POINTS)]})
     return {"width": width, "height": height, "lines": lines,
             "xticks": [{"x": sx(x), "label": lbl}
                        for x, lbl in zip(xticks, tick_labels(xticks), strict=True)],

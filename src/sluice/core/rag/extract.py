@@ -158,3 +158,34 @@ def render(chosen: Sequence[Sentence]) -> str:
         parts.append(f"{text} [{s.number}]")
         used += len(parts[-1]) + 1
     return " ".join(parts)
+
+
+ATTRIBUTE_SHARE = 0.6  # of a sentence's content words that must come from one passage
+ATTRIBUTE_MIN_WORDS = 3
+_ANSWER_SENTENCE = re.compile(r"(?<=[.!?])(\s+)|(\n+)")
+_HAS_CITE = re.compile(r"\[\d{1,3}\]")
+
+
+def attribute(answer: str, citations: Sequence[Citation]) -> str:
+    """The answer with ``[n]`` added after each sentence that cites nothing but whose
+    words mostly come from passage n (small models often forget to cite)."""
+    words = [content_words(c.text) for c in citations]
+    parts = _ANSWER_SENTENCE.split(answer)
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if part is None:
+            continue
+        cite = i % 3 == 0 and part.strip() and not _HAS_CITE.search(part)
+        out.append(_cited(part, words, citations) if cite else part)
+    return "".join(out)
+
+
+def _cited(sentence: str, words: list[set[str]], citations: Sequence[Citation]) -> str:
+    said = content_words(sentence)
+    if len(said) < ATTRIBUTE_MIN_WORDS or not words:
+        return sentence
+    shares = [len(said & w) / len(said) for w in words]
+    best = max(range(len(shares)), key=lambda i: shares[i])
+    if shares[best] < ATTRIBUTE_SHARE:
+        return sentence
+    return f"{sentence.rstrip()} [{citations[best].number}]"

@@ -129,7 +129,10 @@ class RagService:
                 attrs.update(llm=llm_name, prompt_tokens=usage.prompt_tokens,
                              completion_tokens=usage.completion_tokens,
                              stopped_by=usage.stopped_by)
-        answer = Guard.clean("".join(parts)) or extract  # a loop can leave nothing
+        answer = Guard.clean("".join(parts))
+        if llm_name != "none":
+            answer = extractive.attribute(answer, citations)
+        answer = answer or extract  # a loop can leave nothing
         result = self._result(tracer, inputs, found, citations, answer, extract, usage,
                               llm_name, template.ref if llm_name != "none" else "")
         self.traces.save(ctx, tracer, status="ok", inputs=inputs, outputs={

@@ -26,20 +26,39 @@ router = APIRouter(include_in_schema=False)
 @twin(router, "/label", "label_schemas.html")
 def schemas_page(request: Request, ctx: WebCtx, platform: PlatformDep) -> dict[str, Any]:
     schemas = platform.labels.schemas(ctx)
-    return {"title": "Labeling", "schemas": schemas,
-            "datasets": [d.name for d in platform.datasets.list(ctx)],
+    datasets = [d.name for d in platform.datasets.list(ctx) if d.latest is not None]
+    return {"title": "Labeling", "schemas": schemas, "datasets": datasets,
             "text_columns": {d: platform.labels.text_columns(ctx, d)
-                             for d in sorted({x.dataset for x in schemas})}}
+                             for d in sorted({x.dataset for x in schemas})},
+            "columns": {d: _column_previews(ctx, platform, d)
+                        for d in datasets[:PREVIEW_DATASETS]}}
+
+
+PREVIEW_DATASETS = 100  # datasets whose text columns the new-schema form previews
+PREVIEW_ROWS = 3
+PREVIEW_CHARS = 160
+
+
+def _column_previews(ctx: Any, platform: Any, dataset: str) -> list[dict[str, Any]]:
+    """The columns a schema on ``dataset`` can label (the default first), each with the
+    start of its first few values, so a person sees what annotators will read."""
+    columns = platform.labels.text_columns(ctx, dataset)
+    if not columns:
+        return []
+    page = platform.datasets.rows(ctx, dataset, limit=PREVIEW_ROWS, columns=columns)
+    return [{"name": c, "preview": [str(row.get(c) or "")[:PREVIEW_CHARS] for row in page.rows]}
+            for c in columns]
 
 
 @router.post("/label")
 def create_schema(ctx: WebCtx, platform: PlatformDep, dataset: Annotated[str, Form()],
                   name: Annotated[str, Form()], classes: Annotated[str, Form()],
                   kind: Annotated[SchemaKind, Form()] = SchemaKind.SINGLE,
-                  overlap: Annotated[int, Form()] = 1) -> RedirectResponse:
+                  overlap: Annotated[int, Form()] = 1,
+                  column: Annotated[str | None, Form()] = None) -> RedirectResponse:
     platform.labels.create_schema(ctx, dataset, name,
                                   [c for c in classes.split(",") if c.strip()], kind=kind,
-                                  overlap=overlap)
+                                  overlap=overlap, column=column or None)
     return RedirectResponse(f"/label/{quote(dataset, safe='')}/{quote(name, safe='')}",
                             status_code=303)
 

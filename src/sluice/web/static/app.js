@@ -4,6 +4,8 @@
 //   <select data-autosubmit>        submits its form when the choice changes
 //   <a data-back>                   goes back in history (its href is the fallback)
 //   <button data-toggle-nav>        opens and closes the page header's nav (narrow screens)
+// and one thing every page gets: a table or code block that scrolls (a wide table on a
+// phone) can take the keyboard focus when nothing in it can, so arrow keys scroll it.
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -32,4 +34,25 @@
       field.form.submit();
     }
   });
+
+  const SCROLLERS = "main table, main pre, main .scroll, main .dtable-scroll";
+  const FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+  function focusableScrollers() {
+    document.querySelectorAll(SCROLLERS).forEach(function (box) {
+      const style = window.getComputedStyle(box);
+      const scrolls = /auto|scroll/.test(style.overflowX + style.overflowY) &&
+        (box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1);
+      const ours = box.hasAttribute("data-scroll-focus");
+      if (scrolls && !ours && !box.hasAttribute("tabindex") && !box.querySelector(FOCUSABLE)) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-scroll-focus", "");
+      } else if (!scrolls && ours) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scroll-focus");
+      }
+    });
+  }
+  window.addEventListener("load", focusableScrollers);
+  window.addEventListener("resize", focusableScrollers);
+  document.addEventListener("htmx:afterSettle", focusableScrollers);
 })();

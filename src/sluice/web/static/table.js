@@ -153,7 +153,8 @@
       more.className = "dtable-more";
       more.textContent = "more";
       more.setAttribute("aria-expanded", "false");
-      more.setAttribute("aria-label", "Show all of " + name);
+      more.dataset.column = name;
+      more.setAttribute("aria-label", "more of " + name);
       td.classList.add("dtable-long");
       td.appendChild(more);
     });
@@ -164,6 +165,7 @@
     const open = td.classList.toggle("dtable-open");
     button.setAttribute("aria-expanded", String(open));
     button.textContent = open ? "less" : "more";
+    button.setAttribute("aria-label", button.textContent + " of " + button.dataset.column);
   }
 
   function addRowButtons(state) {
