@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.web.helpers import log_two_runs, logged_in
 from tests.web.test_browser import browser  # noqa: F401 - shared fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -67,22 +68,10 @@ def seed_text(client: Any) -> str:
 
 def seed_runs(client: Any, tmp: Path) -> list[str]:
     """Two runs of an experiment that read `sales@2`, the first registered as a model."""
-    import skops.io as sio
-    from sklearn.linear_model import LogisticRegression
-
     from sluice.core.tracking.models import RunInput
 
-    sio.dump(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), tmp / "model.skops")
-    ids = []
-    for lr in (0.1, 0.9):
-        with client.run(experiment="churn", name=f"lr-{lr}") as run:
-            run.log_params({"lr": lr, "batch": 32})
-            for step in range(10):
-                run.log_metric("loss", 1 / (step + 1) + lr, step=step)
-            run.log_metric("acc", 1 - lr / 2)
-            run.log_artifact(tmp / "model.skops", artifact_path="model")
-            client.runs.log_inputs(run.id, [RunInput(name="sales", source="sluice:sales@2")])
-        ids.append(run.id)
+    ids = log_two_runs(client, "churn", tmp, steps=10,
+                       inputs=[RunInput(name="sales", source="sluice:sales@2")])
     client.models.register("churn-classifier", f"runs:/{ids[0]}/model")
     return ids
 
@@ -148,17 +137,6 @@ def all_pages(s: dict[str, Any]) -> list[str]:
                 missing.append(path)
     assert not missing, f"add an example of {missing} to examples()"
     return sorted(set(pages))
-
-
-def logged_in(chromium: Any, live_server: Any, **options: Any) -> Any:
-    context = chromium.new_context(base_url=live_server.url, **options)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.goto("/login")
-    page.fill("input[name=token]", live_server.token)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url("**/datasets")
-    return page
 
 
 AXE_RUN = """excused => axe.run(document, {resultTypes: ['violations']}).then(r =>

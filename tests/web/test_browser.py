@@ -5,6 +5,7 @@ import shutil
 import pytest
 
 from tests.search.test_views_and_search import NOTES
+from tests.web.helpers import logged_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -167,14 +168,8 @@ def test_ask_streams_an_answer_with_expandable_sources(page, live_server):
 
 
 def test_every_page_fits_a_phone_and_the_nav_folds(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 390,
-                                                                      "height": 844})
-    phone = context.new_page()
-    phone.set_default_timeout(30_000)
-    phone.goto("/login")
-    phone.fill("input[name=token]", live_server.token)
-    phone.click("#login-form button[type=submit]")
-    phone.wait_for_url("**/datasets")
+    phone = logged_in(browser, live_server, viewport={"width": 390, "height": 844})
+    context = phone.context
     assert phone.is_hidden("#main-nav") and phone.is_visible("button.menu")
     phone.click("button.menu")
     assert phone.is_visible("#main-nav") and phone.get_attribute(

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.web.helpers import log_two_runs
 from tests.web.test_browser import browser, page  # noqa: F401 - shared fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -12,22 +13,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture
 def logged(live_server, tmp_path: Path):
-    import skops.io as sio
-    from sklearn.linear_model import LogisticRegression
-
     from sluice.sdk.remote import RemoteClient
 
     client = RemoteClient(live_server.url, live_server.token)
-    sio.dump(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), tmp_path / "model.skops")
-    ids = []
-    for lr in (0.1, 0.9):
-        with client.run(experiment="browser-exp", name=f"lr-{lr}") as run:
-            run.log_params({"lr": lr, "batch": 32})
-            for step in range(20):
-                run.log_metric("loss", 1 / (step + 1) + lr, step=step)
-            run.log_metric("acc", 1 - lr / 2)
-            run.log_artifact(tmp_path / "model.skops", artifact_path="model")
-        ids.append(run.id)
+    ids = log_two_runs(client, "browser-exp", tmp_path, steps=20)
     client.models.register("browser-model", f"runs:/{ids[0]}/model")
     client.models.register("browser-model", f"runs:/{ids[1]}/model")
     exp = client.experiments.get("browser-exp")
