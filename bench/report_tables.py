@@ -416,9 +416,12 @@ def ask_qa(r: Result) -> str:
     rows = []
     for key, label in names.items():
         x = res[key]
+        generated = {"anchor": x["contains"], "extract": None}.get(key,
+                                                                  x.get("answer_contains"))
         rows.append([label, str(x["items"]), _pct(x.get("cited_rate")),
-                     _pct(x.get("contains")), _pct(x.get("answer_contains")),
-                     _pct(x.get("extract_contains")), _pct(x.get("looped")),
+                     _pct(x.get("contains")), _pct(generated),
+                     _pct(x.get("extract_contains")),
+                     _pct(None if key == "extract" else x.get("looped")),
                      str(x.get("shown_loops", "—")), _pct(x.get("cut")),
                      f"{num(x['first_ms_median'] / 1000, 2)} s"])
     out = table(["setup (SmolLM2-135M)", "questions", "gold source cited",
