@@ -1,0 +1,71 @@
+"""The AutoML search engine for tables on real small datasets (scikit-learn's bundled
+breast cancer, iris and diabetes tables), and its refusals of targets it cannot learn."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sluice.core.training.models import Task
+from sluice.core.training.tabular import detect_task, features, search
+from sluice.errors import InvalidInput
+
+
+def _frame(loader) -> pd.DataFrame:
+    frame = loader(as_frame=True).frame
+    frame["_key"] = [f"r{i}" for i in range(len(frame))]  # system columns are ignored
+    return frame
+
+
+def test_binary_search_beats_nothing_worse_than_lightgbm_defaults():
+    from sklearn.datasets import load_breast_cancer
+
+    result = search(_frame(load_breast_cancer), "target", budget_seconds=4, max_trials=6)
+    assert result.task is Task.BINARY and result.metric == "roc_auc" and result.rows == 569
+    assert "_key" not in result.features and len(result.features) == 30
+    assert result.trials[0].params["num_leaves"] == 31  # the first trial: the defaults
+    assert result.best.score >= result.trials[0].score - 1e-12
+    assert result.best.score > 0.97 and result.default_score > 0.95
+    assert result.best.rounds > 0 and all(t.state in {"complete", "pruned", "failed"}
+                                          for t in result.trials)
+
+
+def test_multiclass_and_regression_pick_their_metric():
+    from sklearn.datasets import load_diabetes, load_iris
+
+    iris = search(_frame(load_iris), "target", budget_seconds=3, max_trials=3)
+    assert iris.task is Task.MULTICLASS and iris.metric == "accuracy"
+    assert iris.best.score > 0.85
+    diabetes = search(_frame(load_diabetes), "target", budget_seconds=3, max_trials=3)
+    assert diabetes.task is Task.REGRESSION and not diabetes.higher_is_better
+    assert diabetes.best.score < float(np.std(load_diabetes().target))  # beats the mean
+
+
+def test_tasks_and_features_are_read_from_the_values():
+    assert detect_task(pd.Series([0, 1, 1, 0])) is Task.BINARY
+    assert detect_task(pd.Series(["a", "b", "c"])) is Task.MULTICLASS
+    assert detect_task(pd.Series([1.5, 2.25, 3.0])) is Task.REGRESSION
+    assert detect_task(pd.Series(range(100))) is Task.REGRESSION
+    frame = pd.DataFrame({"y": [0, 1] * 20, "city": ["a", "b", "c", "d"] * 10,
+                          "note": [f"free text {i}" for i in range(40)],
+                          "empty": [None] * 40, "flag": [True, False] * 20})
+    x, dropped = features(frame, "y")
+    assert list(x.columns) == ["city", "flag"] and str(x["city"].dtype) == "category"
+    assert set(dropped) == {"note", "empty"} and "free text" in dropped["note"]
+
+
+@pytest.mark.parametrize(("frame", "target", "budget", "code"), [
+    (pd.DataFrame({"a": range(30), "y": [1] * 30}), "y", 5, "target_constant"),
+    (pd.DataFrame({"a": range(30), "y": [None] * 30}), "y", 5, "target_empty"),
+    (pd.DataFrame({"a": range(30), "y": range(30)}), "nope", 5, "target_not_found"),
+    (pd.DataFrame({"a": range(10), "y": [0, 1] * 5}), "y", 5, "dataset_too_small"),
+    (pd.DataFrame({"a": range(30), "y": ["x"] * 29 + ["z"]}), "y", 5, "class_too_small"),
+    (pd.DataFrame({"a": range(30), "y": [0, 1] * 15}), "y", 0, "invalid_budget"),
+    (pd.DataFrame({"a": range(30), "y": [0, 1] * 15}), "y", -3, "invalid_budget"),
+    (pd.DataFrame({"note": [f"t{i}" for i in range(30)], "y": [0, 1] * 15}), "y", 5,
+     "no_features"),
+])
+def test_targets_that_cannot_be_learned_get_a_clear_code(frame, target, budget, code):
+    with pytest.raises(InvalidInput) as err:
+        search(frame, target, budget_seconds=budget)
+    assert err.value.code == code
+
