@@ -7,7 +7,17 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from sluice.errors import InvalidInput
+
 ASK_STYLES = ("both", "extract", "generate")
+
+
+def check_style(style: str) -> str:
+    """``style`` when it is one of ASK_STYLES; InvalidInput (``invalid_ask_style``) else."""
+    if style not in ASK_STYLES:
+        raise InvalidInput(f"style must be one of {', '.join(ASK_STYLES)}",
+                           code="invalid_ask_style")
+    return style
 
 
 class Citation(BaseModel):

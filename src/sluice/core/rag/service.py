@@ -14,7 +14,7 @@ from sluice.core.context import Ctx
 from sluice.core.limits.budget import Meter, generation_estimate
 from sluice.core.rag import extract as extractive
 from sluice.core.rag.guard import Guard, Linked
-from sluice.core.rag.models import ASK_STYLES, AskEvent, AskResult, Citation
+from sluice.core.rag.models import AskEvent, AskResult, Citation, check_style
 from sluice.core.rag.prompts import DEFAULT_PROMPT, PromptTemplate, get_prompt
 from sluice.core.search.models import SearchResults
 from sluice.core.traces.service import Tracer, TraceStore
@@ -191,11 +191,7 @@ class RagService:
             generation_ms=spans.get("generation", 0.0), trace_id=tracer.id)
 
     def _style(self, style: str | None) -> str:
-        style = style or self.settings.ask_style
-        if style not in ASK_STYLES:
-            raise InvalidInput(f"style must be one of {', '.join(ASK_STYLES)}",
-                               code="invalid_ask_style")
-        return style
+        return check_style(style or self.settings.ask_style)
 
     def _fit(self, llm: LLM, template: PromptTemplate, citations: list[Citation],
              question: str, max_tokens: int) -> Messages:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sluice.core.context import Ctx
 from sluice.core.jobs.models import JobInfo
-from sluice.core.rag.models import ASK_STYLES, AskResult, Citation
+from sluice.core.rag.models import AskResult, Citation, check_style
 from sluice.core.search.evaluation import (
     QAItem,
     QAScore,
@@ -116,10 +116,7 @@ class RagEval:
                max_tokens: int = 64, style: str | None = None) -> JobInfo:
         if not items or len(items) > MAX_QA_ITEMS:
             raise InvalidInput(f"give 1..{MAX_QA_ITEMS} questions", code="invalid_eval_set")
-        style = style or self.settings.ask_style
-        if style not in ASK_STYLES:
-            raise InvalidInput(f"style must be one of {', '.join(ASK_STYLES)}",
-                               code="invalid_ask_style")
+        style = check_style(style or self.settings.ask_style)
         ds, _ = self.views.lookup(ctx, view)
         return self.jobs.submit(ctx, KIND_EVAL_RAG, {
             "view": ds.name, "items": [i.model_dump() for i in items], "k": k,
