@@ -186,6 +186,10 @@ class Settings(BaseSettings):
     model_requests_per_minute: int = Field(
         120, ge=1, description="Requests one user may send per minute to the model routes."
     )
+    train_max_rows: int = Field(
+        2_000_000, ge=100, description="Rows a training job reads at most; a bigger dataset "
+        "version is refused before the job starts (sample it with SQL first).",
+    )
     predict_models_kept: int = Field(
         4, ge=1, le=64, description="Registered model versions kept loaded per process for "
         "prediction (least recently used dropped first).",

@@ -52,6 +52,9 @@ AUDITED = {
     f"POST {V1}/views/{{name}}/sync": "dataset.sync",
     f"DELETE {V1}/views/{{name}}": "dataset.delete",
     f"POST {V1}/jobs/{{job_id}}/cancel": "job.cancel",
+    f"POST {V1}/training": "run.create",
+    f"POST {V1}/training/{{job_id}}/register": "model.version.create",
+    f"POST {V1}/training/{{job_id}}/cancel": "job.cancel",
     f"POST {V1}/datasets/{{dataset}}/labels": "labels.schema.create",
     f"PATCH {LABELS}": "labels.schema.column",
     f"POST {LABELS}/lfs": "labels.function.create",
@@ -302,6 +305,21 @@ def _cancel(w: Walk, platform: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     w.check(f"POST {V1}/jobs/{{job_id}}/cancel", f"{V1}/jobs/{job['id']}/cancel")
 
 
+def _training(w: Walk, platform: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [{"x": i, "y": "big" if i % 3 == 0 else "small"} for i in range(40)]
+    w.send(f"POST {V1}/datasets", json={"name": "sizes"})
+    w.send(f"POST {V1}/datasets/{{name}}/rows", f"{V1}/datasets/sizes/rows",
+           json={"rows": rows})
+    job = w.check(f"POST {V1}/training", json={"dataset": "sizes", "target": "y",
+                                               "budget": 1, "max_trials": 2}, job=True)
+    w.check(f"POST {V1}/training/{{job_id}}/register", f"{V1}/training/{job['id']}/register",
+            json={"name": "sizes"})
+    with monkeypatch.context() as m:  # a queued job is one a cancel surely changes
+        m.setattr(platform.jobs, "_executor", _Idle)
+        queued = w.send(f"POST {V1}/training", json={"dataset": "sizes", "target": "y"})
+    w.check(f"POST {V1}/training/{{job_id}}/cancel", f"{V1}/training/{queued['id']}/cancel")
+
+
 def _stream(w: Walk, redis_up: Callable[[], bool]) -> None:
     route = f"POST {V1}/streams/redis"
     if not redis_up():  # only outside CI, where Redis is required
@@ -418,6 +436,7 @@ def test_every_audited_route_records_its_action(walk: Walk, db_platform: Any,
     _labels(walk)
     _views(walk)
     _cancel(walk, db_platform, monkeypatch)
+    _training(walk, db_platform, monkeypatch)
     _stream(walk, redis_up)
     _registry(walk, _tracking(walk))
     _mlflow_registry(walk, _mlflow_tracking(walk)[1])

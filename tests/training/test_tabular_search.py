@@ -5,9 +5,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sluice.core.training.featurize import fit_recipe
 from sluice.core.training.models import Task
-from sluice.core.training.tabular import detect_task, features, search
+from sluice.core.training.tabular import detect_task, prepare, search as search_problem
 from sluice.errors import InvalidInput
+
+
+def search(frame: pd.DataFrame, target: str, *, budget_seconds: float, **options):
+    return search_problem(prepare(frame, target), budget_seconds=budget_seconds, **options)
 
 
 def _frame(loader) -> pd.DataFrame:
@@ -46,11 +51,13 @@ def test_tasks_and_features_are_read_from_the_values():
     assert detect_task(pd.Series([1.5, 2.25, 3.0])) is Task.REGRESSION
     assert detect_task(pd.Series(range(100))) is Task.REGRESSION
     frame = pd.DataFrame({"y": [0, 1] * 20, "city": ["a", "b", "c", "d"] * 10,
-                          "note": [f"free text {i}" for i in range(40)],
+                          "note": [f"id-{i}" for i in range(40)],
+                          "words": [f"free text number {i}" for i in range(40)],
                           "empty": [None] * 40, "flag": [True, False] * 20})
-    x, dropped = features(frame, "y")
-    assert list(x.columns) == ["city", "flag"] and str(x["city"].dtype) == "category"
-    assert set(dropped) == {"note", "empty"} and "free text" in dropped["note"]
+    recipe, dropped = fit_recipe(frame, "y")
+    assert [(c.name, c.kind) for c in recipe.columns] == [
+        ("city", "category"), ("words", "text"), ("flag", "number")]
+    assert set(dropped) == {"note", "empty"} and "identifier" in dropped["note"]
 
 
 @pytest.mark.parametrize(("frame", "target", "budget", "code"), [

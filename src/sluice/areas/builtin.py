@@ -128,6 +128,19 @@ BUILTIN: tuple[Area, ...] = (
                       Permission("models.promote", "Move aliases and stages (which version "
                                  "serves as production).", E)),
          read="models.read", write="models.write"),
+    Area("training", "AutoML for tables and text: a search under a time budget as a job, "
+                     "every trial a tracked run, the best model refit, reported and "
+                     "registered with its card.",
+         service="sluice.core.training.service:build", jobs=("sluice.core.training.job",),
+         api=(API + "training",), web=(WEB + "training",),
+         nav=(NavEntry("Train", "/train", order=75),), cli=(CLI + "training:add_commands",),
+         sdk=(_sdk("training", "sluice.sdk.training:LocalTraining",
+                   "sluice.sdk.training:RemoteTraining"),),
+         permissions=(Permission("training.read", "See training jobs, their leaderboards and "
+                                 "reports.", V),
+                      Permission("training.run", "Start training jobs and register their "
+                                 "best models.", E)),
+         read="training.read", write="training.run"),
     Area("labels", "Label schemas, the annotation queue, review and agreement, labeling "
                    "functions and the label model.",
          jobs=("sluice.core.labels.jobs", "sluice.core.labels.apply",

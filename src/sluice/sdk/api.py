@@ -46,10 +46,13 @@ from sluice.sdk.labels import LabelsAPI
 from sluice.sdk.lineage import EventsAPI, LineageAPI
 from sluice.sdk.system import SystemAPI
 from sluice.sdk.tracking import ActiveRun, ExperimentsAPI, ModelsAPI, RunsAPI, start_run
+from sluice.sdk.training import TrainingAPI
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
+
+    from sluice.core.training import Training
 
 ProgressFn = Callable[[JobInfo], None]
 PathsArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
@@ -328,6 +331,15 @@ class Client(ABC):
     projects: ProjectsAPI
     members: MembersAPI
     roles: RolesAPI
+    training: TrainingAPI
+
+    def train(self, dataset: str, target: str, **options: Any) -> Training:
+        """Train the best model for ``target`` (``client.training.train``, which documents
+        the options)::
+
+            training = client.train("churn@2", "churned", budget=120, register="churn")
+        """
+        return self.training.train(dataset, target, **options)
 
     def run(self, experiment: str = "Default", *, name: str | None = None,
             tags: dict[str, str] | None = None, parent: str | None = None) -> ActiveRun:

@@ -315,18 +315,15 @@ class ActiveRun:
 
 
 def label_sources(client: Client, dataset: str, ref: str) -> builtins.list[str]:
-    """How the label columns of a dataset version were made, for model cards: people
-    (``label_<schema>``) and the label model over named functions (``weak_<schema>``)."""
+    """How the label columns of a dataset version were made, for model cards."""
+    from sluice.core.labels import describe_label_sources
+
     columns = {c.name for c in client.datasets.schema(ref)}
-    out = []
-    for schema in client.labels.schemas(dataset):
-        if f"label_{schema.name}" in columns:
-            out.append(f"{schema.name}: people (label_{schema.name})")
-        if f"weak_{schema.name}" in columns:
-            names = [f.name for f in client.labels.functions(dataset, schema.name)]
-            out.append(f"{schema.name}: label model over {len(names)} labeling functions "
-                       f"({', '.join(names[:10])}) (weak_{schema.name})")
-    return out
+    if not any(c.startswith(("label_", "weak_")) for c in columns):
+        return []
+    return describe_label_sources(columns, [
+        (schema.name, [f.name for f in client.labels.functions(dataset, schema.name)])
+        for schema in client.labels.schemas(dataset)])
 
 
 def start_run(client: Client, experiment: str, *, name: str | None = None,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sluice.core.public import lazy_exports
 
 if TYPE_CHECKING:
+    from sluice.core.labels.commit import describe_label_sources as describe_label_sources
     from sluice.core.labels.guard import LabelingFn as LabelingFn, run_guarded as run_guarded
     from sluice.core.labels.models import (
         CURVE_STRATEGIES as CURVE_STRATEGIES,

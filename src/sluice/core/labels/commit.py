@@ -3,6 +3,7 @@ label model's) as columns, making a new dataset version that training can pin.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -28,6 +29,22 @@ HUMAN_TYPES = {SchemaKind.SINGLE: pa.string(), SchemaKind.MULTI: pa.list_(pa.str
 def label_columns(schema: str) -> tuple[str, str, str]:
     """(people's label, label model's label, its confidence) column names."""
     return f"label_{schema}", f"weak_{schema}", f"weak_{schema}_confidence"
+
+
+def describe_label_sources(columns: set[str],
+                           schemas: Iterable[tuple[str, list[str]]]) -> list[str]:
+    """How a version's label columns were made, for model cards: people
+    (``label_<schema>``) and the label model over named functions (``weak_<schema>``).
+    ``schemas`` holds each schema's name and its labeling functions' names."""
+    out = []
+    for schema, functions in schemas:
+        human, weak, _ = label_columns(schema)
+        if human in columns:
+            out.append(f"{schema}: people ({human})")
+        if weak in columns:
+            out.append(f"{schema}: label model over {len(functions)} labeling functions "
+                       f"({', '.join(functions[:10])}) ({weak})")
+    return out
 
 
 def commit_labels(service: LabelService, ctx: Ctx, dataset: str, schema: str, *,

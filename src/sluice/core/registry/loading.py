@@ -1,6 +1,7 @@
 """Loading registered models from safe formats only.
 
-skops (scikit-learn), LightGBM's text format, safetensors and ONNX load without running
+skops (scikit-learn), LightGBM's text format, safetensors, ONNX and Sluice's own trained
+models (``sluice_model.json`` with LightGBM text or a linear model's numbers) load without running
 code from the file. A pickle (``.pkl``, ``.pickle``, ``.joblib``, ``.cloudpickle``) can run
 anything on load, so it needs ``allow_pickle=True`` in a local session and is always refused
 over the API.
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from sluice.core.context import Ctx
     from sluice.core.tracking.service import TrackingService
 
-SAFE_FORMATS = ("skops", "lightgbm", "safetensors", "onnx")
+SAFE_FORMATS = ("sluice", "skops", "lightgbm", "safetensors", "onnx")
 _PICKLE = re.compile(r"\.(pkl|pickle|joblib|cloudpickle)$", re.IGNORECASE)
 _TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.", "collections.", "builtins.")
 
@@ -31,6 +32,8 @@ _TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.", "collections.", "builtins.")
 def detect_format(files: list[str]) -> str:
     """The serialisation of a model folder's files: a safe format, ``pickle`` or ``unknown``."""
     names = [f.rsplit("/", 1)[-1] for f in files]
+    if "sluice_model.json" in names:
+        return "sluice"
     if any(n.endswith(".skops") for n in names):
         return "skops"
     if any(n.endswith(".onnx") for n in names):
@@ -157,6 +160,13 @@ def _onnx(folder: Path, files: list[str]) -> LoadedModel:
     return LoadedModel("onnx", session, predict)
 
 
+def _sluice(folder: Path, files: list[str]) -> LoadedModel:
+    from sluice.core.training import Predictor
+
+    predictor = Predictor.load(_first(folder, files, r"(^|/)sluice_model\.json$").parent)
+    return LoadedModel("sluice", predictor, predictor.predict)
+
+
 def _pickle(folder: Path, files: list[str]) -> LoadedModel:
     import pickle
 
@@ -166,6 +176,6 @@ def _pickle(folder: Path, files: list[str]) -> LoadedModel:
 
 
 _LOADERS: dict[str, Callable[[Path, list[str]], LoadedModel]] = {
-    "skops": _skops, "lightgbm": _lightgbm, "safetensors": _safetensors, "onnx": _onnx,
-    "pickle": _pickle,
+    "sluice": _sluice, "skops": _skops, "lightgbm": _lightgbm, "safetensors": _safetensors,
+    "onnx": _onnx, "pickle": _pickle,
 }

@@ -1,4 +1,5 @@
-"""Training: AutoML for tables (this far: the search engine; the doors come next).
+"""Training: AutoML for tables and text, as jobs whose trials are tracked runs and whose
+best model is registered with its card.
 
 The front doors import this area only from here (see ``sluice.core.public``)."""
 
@@ -7,11 +8,19 @@ from typing import TYPE_CHECKING
 from sluice.core.public import lazy_exports
 
 if TYPE_CHECKING:
+    from sluice.core.training.artifact import Predictor as Predictor
     from sluice.core.training.models import (
+        Check as Check,
+        LeaderboardEntry as LeaderboardEntry,
+        Preview as Preview,
         SearchResult as SearchResult,
         Task as Task,
+        Training as Training,
+        TrainRequest as TrainRequest,
+        TrainResult as TrainResult,
         Trial as Trial,
     )
-    from sluice.core.training.tabular import search as search
+    from sluice.core.training.service import TrainingService as TrainingService
+    from sluice.core.training.tabular import prepare as prepare, search as search
 
 __getattr__, __dir__ = lazy_exports(__name__, __file__)

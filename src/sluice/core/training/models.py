@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Task(StrEnum):
@@ -16,8 +16,10 @@ class Task(StrEnum):
 
 class Trial(BaseModel):
     number: int
+    family: str = "lightgbm"  # lightgbm | linear
     params: dict[str, Any]
     score: float | None  # the cross-validated metric; None when pruned or failed
+    fold_scores: list[float] = Field(default_factory=list)
     rounds: int  # boosting rounds chosen by early stopping
     seconds: float
     state: str  # complete | pruned | failed
@@ -33,7 +35,113 @@ class SearchResult(BaseModel):
     features: list[str]
     dropped: dict[str, str]  # column -> why it was left out
     folds: int
+    split: str = ""  # how the folds were made, in words
     best: Trial
     default_score: float  # LightGBM with its default parameters, same folds
     trials: list[Trial]
     seconds: float
+
+
+class TrainRequest(BaseModel):
+    """What to train: the doors all send this."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: str = Field(description="A dataset version, `name@3`, or `name` for its latest.")
+    target: str = Field(description="The column to predict.")
+    task: Task | None = Field(None, description="Detected from the target when left out.")
+    budget: float = Field(60.0, description="Seconds the search may take (the refit and "
+                                            "the text embedding come on top).")
+    columns: list[str] | None = Field(None, description="The columns to learn from; every "
+                                                         "usable one when left out.")
+    time_column: str | None = Field(None, description="Validate on later rows than the "
+                                                      "ones trained on, ordered by this.")
+    weight_column: str | None = Field(None, description="Row weights, e.g. a label model's "
+                                                        "confidence (`weak_<schema>_confidence`).")
+    check_column: str | None = Field(None, description="People's labels (`label_<schema>`): "
+                                                       "rows that have one are held out and "
+                                                       "the model is scored against them.")
+    folds: int = Field(3, ge=2, le=10)
+    experiment: str | None = Field(None, description="The experiment of the runs; "
+                                                     "`train-<dataset>` by default.")
+    register_as: str | None = Field(None, description="Register the best model under "
+                                                      "this name when the search ends.")
+    seed: int = 0
+    max_trials: int | None = Field(None, ge=1, le=100_000)
+
+
+class Check(BaseModel):
+    """The refit model scored on rows it never saw (people's labels, for distillation)."""
+
+    column: str
+    rows: int
+    metric: str
+    score: float
+
+
+class TrainResult(BaseModel):
+    target: str
+    task: Task
+    metric: str
+    higher_is_better: bool
+    rows: int
+    features: list[str]
+    dropped: dict[str, str]
+    split: str
+    best: Trial
+    default_score: float
+    trials: int
+    pruned: int
+    failed: int
+    search_seconds: float
+    seconds: float
+    check: Check | None = None
+    report: str
+    model_uri: str
+    registered: dict[str, Any] | None = None
+
+
+class LeaderboardEntry(BaseModel):
+    run_id: str
+    number: int
+    family: str
+    state: str
+    score: float | None
+    rounds: int
+    seconds: float
+    params: dict[str, str]
+    note: str = ""
+
+
+class Training(BaseModel):
+    """A training job as the doors show it: the job, its runs and, once done, its result."""
+
+    id: str = Field(description="The job id.")
+    state: str
+    message: str
+    fraction: float | None
+    request: TrainRequest
+    run_id: str
+    experiment_id: str
+    task: str | None = None
+    metric: str | None = None
+    higher_is_better: bool = True
+    leaderboard: list[LeaderboardEntry] = Field(default_factory=list)
+    best_curve: dict[str, Any] = Field(default_factory=dict)
+    result: TrainResult | None = None
+    error: dict[str, Any] | None = None
+
+
+class Preview(BaseModel):
+    """What a search would do with a target, read from the first rows (the Train page)."""
+
+    dataset: str
+    rows: int
+    columns: list[str]
+    target: str | None = None
+    task: Task | None = None
+    classes: dict[str, int] = Field(default_factory=dict)  # the most common, with counts
+    features: dict[str, str] = Field(default_factory=dict)  # column -> number|date|...
+    dropped: dict[str, str] = Field(default_factory=dict)
+    problem: dict[str, Any] | None = Field(None, description="Why training this target "
+                                                             "would fail: code and message.")

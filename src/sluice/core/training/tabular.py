@@ -1,37 +1,35 @@
-"""AutoML for tables, the engine: what task a target column asks for, which columns
-LightGBM can use as they are, and a search under a time budget.
+"""AutoML for tables, the engine: what task a target column asks for, the rows and features
+a search reads (:func:`prepare`), and a search under a time budget (:func:`search`).
 
-The search is Optuna's TPE sampler over LightGBM's main knobs, each trial scored by k-fold
-cross-validation (stratified for classes) with early stopping on boosting rounds, and
-pruned fold by fold by successive halving when it trails. Its first trial is LightGBM's
-own defaults, so the best trial is never worse than them on these folds; the defaults
-without early stopping (100 rounds) are scored too, as the baseline a user would get.
-
-Text columns and time-ordered splits come later (issue 15); this module leaves long text
-out and says so in ``dropped``.
+The search is Optuna's TPE sampler over the families' knobs, each trial scored by k-fold
+cross-validation (stratified for classes, or time-ordered when a time column is named) with
+early stopping on boosting rounds, and pruned fold by fold by successive halving when it
+trails. Its first trial is LightGBM's own defaults, so the best trial is never worse than
+them on these folds; the defaults without early stopping (100 rounds) are scored too, as
+the baseline a user would get.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sluice.core.training.featurize import SYSTEM_COLUMNS, Embed, Recipe, fit_recipe, transform
 from sluice.core.training.models import SearchResult, Task, Trial
 from sluice.errors import InvalidInput, SluiceError
 
 MIN_ROWS = 20
 MAX_BUDGET_SECONDS = 24 * 3600
-MAX_CATEGORIES = 1000
 CLASS_LIKE_INTEGERS = 20  # an integer target with at most this many values is a class
-SYSTEM_COLUMNS = frozenset({"_key", "_hash", "_source"})
-ROUNDS = 2000
-EARLY_STOP = 50
-DEFAULT_ROUNDS = 100  # LightGBM's default number of boosting rounds
+MINORITY_SHARE = 0.2  # below this share of rows, class balancing joins the search
 METRICS = {Task.BINARY: ("roc_auc", True), Task.MULTICLASS: ("accuracy", True),
            Task.REGRESSION: ("rmse", False)}
+OnTrial = Callable[[Trial, list[float], str], None]
 
 
 def check_budget(seconds: float) -> float:
@@ -52,18 +50,21 @@ def detect_task(y: pd.Series) -> Task:
     return Task.BINARY if distinct == 2 else Task.MULTICLASS
 
 
-def check_target(frame: pd.DataFrame, target: str, folds: int) -> tuple[pd.Series, Task]:
+def check_target(frame: pd.DataFrame, target: str, folds: int,
+                 task: Task | None = None) -> tuple[pd.Series, Task]:
     """The target's rows that have a value, and its task.
 
     Raises:
         InvalidInput: ``target_not_found``, ``target_empty``, ``target_constant``,
-            ``dataset_too_small``, ``class_too_small``.
+            ``dataset_too_small``, ``class_too_small``, ``invalid_task``.
     """
     if target not in frame.columns or target in SYSTEM_COLUMNS:
         raise InvalidInput(f"no column {target!r} to predict; the columns are "
                            f"{', '.join(c for c in frame.columns if c not in SYSTEM_COLUMNS)}",
                            code="target_not_found", details={"target": target})
     y = frame[target].dropna()
+    if y.dtype == object:
+        y = y[y.astype(str).str.strip() != ""]
     if y.empty:
         raise InvalidInput(f"{target!r} has no values", code="target_empty")
     if y.nunique() < 2:
@@ -72,7 +73,7 @@ def check_target(frame: pd.DataFrame, target: str, folds: int) -> tuple[pd.Serie
     if len(y) < MIN_ROWS:
         raise InvalidInput(f"{len(y)} rows have a {target!r}; training needs at least "
                            f"{MIN_ROWS}", code="dataset_too_small", details={"rows": len(y)})
-    task = detect_task(y)
+    task = _task(y, task)
     if task is not Task.REGRESSION:
         counts = y.astype(str).value_counts()
         if counts.min() < folds:
@@ -83,73 +84,154 @@ def check_target(frame: pd.DataFrame, target: str, folds: int) -> tuple[pd.Serie
     return y, task
 
 
-def features(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The columns LightGBM can use (numbers, booleans, dates, repeated text values as
-    categories) and why each other column was left out."""
-    kept: dict[str, pd.Series] = {}
-    dropped: dict[str, str] = {}
-    for name in frame.columns:
-        if name in SYSTEM_COLUMNS or name == target:
-            continue
-        column, why = _usable(frame[name])
-        if column is None:
-            dropped[name] = why
-        else:
-            kept[name] = column
-    return pd.DataFrame(kept, index=frame.index), dropped
+def _task(y: pd.Series, asked: Task | None) -> Task:
+    detected = detect_task(y)
+    if asked is None:
+        return detected
+    if asked is Task.REGRESSION and not pd.api.types.is_numeric_dtype(y):
+        raise InvalidInput("regression needs a numeric target", code="invalid_task")
+    if asked is Task.BINARY and y.nunique() != 2:
+        raise InvalidInput(f"binary classification needs 2 classes; the target has "
+                           f"{y.nunique()}", code="invalid_task")
+    return asked
 
 
-def _usable(column: pd.Series) -> tuple[pd.Series | None, str]:
-    values = column.dropna()
-    if values.empty:
-        return None, "all values missing"
-    if pd.api.types.is_bool_dtype(values):
-        return column.astype(float), ""
-    if pd.api.types.is_numeric_dtype(values):
-        return column.astype(float), ""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return column.astype("int64").where(column.notna()).astype(float), ""
-    if not all(isinstance(v, str) for v in values.head(1000)):
-        return None, "nested values (lists or objects)"
-    distinct = values.nunique()
-    if distinct > MAX_CATEGORIES or distinct > 0.5 * len(values):
-        return None, "free text or an identifier (text columns are not embedded yet)"
-    return column.astype("category"), ""
+@dataclass
+class Problem:
+    """What a search reads: features, target (class codes or numbers), weights, folds."""
+
+    x: np.ndarray
+    y: np.ndarray
+    task: Task
+    classes: list[str]  # class names as text, in code order
+    class_values: list[Any]  # the same classes as the target holds them (numbers stay numbers)
+    recipe: Recipe
+    dropped: dict[str, str]
+    weight: np.ndarray | None
+    splits: list[tuple[np.ndarray, np.ndarray]]
+    split: str  # how the folds were made, in words
 
 
-def search(frame: pd.DataFrame, target: str, *, budget_seconds: float, folds: int = 3,
-           seed: int = 0, max_trials: int | None = None) -> SearchResult:
-    """The best LightGBM settings for predicting ``target`` found within the budget."""
-    import optuna
+def prepare(frame: pd.DataFrame, target: str, *, folds: int = 3, task: Task | None = None,
+            columns: Sequence[str] | None = None, time_column: str | None = None,
+            weight_column: str | None = None, embed: Embed | None = None,
+            seed: int = 0) -> Problem:
+    """The rows that have a target, their features and their folds.
 
-    started = time.perf_counter()
-    budget = check_budget(budget_seconds)
-    y, task = check_target(frame, target, folds)
-    x, dropped = features(frame.loc[y.index], target)
-    if x.empty:
+    Raises:
+        InvalidInput: the codes of :func:`check_target` and :func:`fit_recipe`, and
+            ``no_features``, ``time_column_not_found``, ``invalid_weight``.
+    """
+    y, task = check_target(frame, target, folds, task)
+    rows = frame.loc[y.index]
+    leaks = [c for c in label_siblings(target) if c in rows.columns and not columns
+             and c not in (time_column, weight_column)]
+    recipe, dropped = fit_recipe(rows.drop(columns=leaks), target, columns=columns,
+                                 exclude=[c for c in (time_column, weight_column) if c])
+    dropped.update({c: "labels of the same schema as the target (they would give the "
+                       "answer away)" for c in leaks})
+    if not recipe.columns:
         raise InvalidInput("no column can be used to predict the target: "
                            + "; ".join(f"{k}: {v}" for k, v in dropped.items()),
                            code="no_features", details={"dropped": dropped})
-    data = _Folds(x, y, task, folds, seed)
-    metric, higher = METRICS[task]
-    default_score = data.score_default()
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(
-        direction="maximize" if higher else "minimize",
-        sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=optuna.pruners.SuccessiveHalvingPruner())
-    study.enqueue_trial(dict(DEFAULTS))
+    x = transform(recipe, rows, embed)
+    classes: list[str] = []
+    values: list[Any] = []
+    if task is Task.REGRESSION:
+        codes = y.astype(float).to_numpy()
+    else:
+        classes = sorted(y.astype(str).unique())
+        codes = np.asarray(pd.Categorical(y.astype(str), categories=classes).codes)
+        first = dict(zip(y.astype(str), y.tolist(), strict=True))
+        values = [_plain(first[c]) for c in classes]
+    splits, split = _splits(rows, codes, task, folds, time_column, seed)
+    return Problem(x, codes, task, classes, values, recipe, dropped,
+                   _weights(rows, weight_column), splits, split)
+
+
+def _plain(value: Any) -> Any:
+    """A class value as JSON holds it (numpy numbers become Python numbers)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def label_siblings(target: str) -> list[str]:
+    """For a label column (``label_X``, ``weak_X``), the other columns of schema X."""
+    for prefix in ("label_", "weak_"):
+        if target.startswith(prefix) and not target.endswith("_confidence"):
+            schema = target.removeprefix(prefix)
+            return [c for c in (f"label_{schema}", f"weak_{schema}",
+                                f"weak_{schema}_confidence") if c != target]
+    return []
+
+
+def _weights(rows: pd.DataFrame, column: str | None) -> np.ndarray | None:
+    if not column:
+        return None
+    if column not in rows.columns:
+        raise InvalidInput(f"no weight column {column!r}", code="column_not_found")
+    values = pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
+    if np.isnan(values).all() or (values[~np.isnan(values)] < 0).any():
+        raise InvalidInput(f"weights in {column!r} must be numbers of 0 or more",
+                           code="invalid_weight")
+    filled: np.ndarray = np.nan_to_num(values, nan=float(np.nanmean(values)))
+    return filled
+
+
+def _splits(rows: pd.DataFrame, y: np.ndarray, task: Task, folds: int, time_column: str | None,
+            seed: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+    from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
+
+    if time_column:
+        if time_column not in rows.columns:
+            raise InvalidInput(f"no time column {time_column!r}", code="time_column_not_found")
+        order = np.argsort(rows[time_column].to_numpy(), kind="stable")
+        cut = TimeSeriesSplit(folds).split(order)
+        return ([(order[a], order[b]) for a, b in cut],
+                f"{folds} time-ordered folds on {time_column!r} (each fold validates on "
+                "later rows than it trains on)")
+    if task is Task.REGRESSION:
+        return (list(KFold(folds, shuffle=True, random_state=seed).split(y)),
+                f"{folds}-fold cross-validation")
+    return (list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(y, y)),
+            f"{folds}-fold stratified cross-validation")
+
+
+def search(problem: Problem, *, budget_seconds: float, seed: int = 0,
+           max_trials: int | None = None, on_trial: OnTrial | None = None,
+           stop: Callable[[], bool] = lambda: False) -> SearchResult:
+    """The best settings for ``problem`` found within the budget.
+
+    Raises:
+        SluiceError: ``training_failed`` when no trial finished.
+    """
+    import optuna
+
+    from sluice.core.training.folds import Scorer
+
+    started = time.perf_counter()
+    budget = check_budget(budget_seconds)
+    scorer = Scorer(problem, seed, deadline=started + budget, stop=stop, on_trial=on_trial)
+    metric, higher = METRICS[problem.task]
+    default_score = scorer.score_default()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study = optuna.create_study(direction="maximize" if higher else "minimize",
+                                sampler=optuna.samplers.TPESampler(seed=seed),
+                                pruner=optuna.pruners.SuccessiveHalvingPruner())
+    for params in scorer.first_trials():
+        study.enqueue_trial(params)
     left = max(1.0, budget - (time.perf_counter() - started))
-    study.optimize(data.objective, timeout=left, n_trials=max_trials, catch=(Exception,))
-    trials = [_trial(t) for t in study.trials]
+    study.optimize(scorer.objective, timeout=left, n_trials=max_trials, catch=(Exception,),
+                   callbacks=[lambda s, _: s.stop() if stop() else None])
+    trials = scorer.trials
     done = [t for t in trials if t.state == "complete"]
     if not done:
         first = next((t.note for t in trials if t.note), "no trial finished in the budget")
         raise SluiceError(f"no training trial succeeded: {first}", code="training_failed",
                           details={"trials": len(trials)})
     best = max(done, key=lambda t: _signed(t.score, higher))
-    return SearchResult(task=task, target=target, metric=metric, higher_is_better=higher,
-                        rows=len(y), features=list(x.columns), dropped=dropped, folds=folds,
+    return SearchResult(task=problem.task, target="", metric=metric, higher_is_better=higher,
+                        rows=len(problem.y), features=[c.name for c in problem.recipe.columns],
+                        dropped=problem.dropped, folds=len(problem.splits), split=problem.split,
                         best=best, default_score=default_score, trials=trials,
                         seconds=time.perf_counter() - started)
 
@@ -157,101 +239,3 @@ def search(frame: pd.DataFrame, target: str, *, budget_seconds: float, folds: in
 def _signed(score: float | None, higher: bool) -> float:
     value = float(score if score is not None else np.nan)
     return value if higher else -value
-
-
-DEFAULTS = {"num_leaves": 31, "learning_rate": 0.1, "min_child_samples": 20,
-            "feature_fraction": 1.0, "bagging_fraction": 1.0,
-            "lambda_l2": 1e-8}  # LightGBM's 0.0, at the floor of the log-scaled range
-
-
-def _space(trial: Any) -> dict[str, Any]:
-    return {"num_leaves": trial.suggest_int("num_leaves", 4, 256, log=True),
-            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
-            "min_child_samples": trial.suggest_int("min_child_samples", 2, 100, log=True),
-            "feature_fraction": trial.suggest_float("feature_fraction", 0.4, 1.0),
-            "bagging_fraction": trial.suggest_float("bagging_fraction", 0.4, 1.0),
-            "lambda_l2": trial.suggest_float("lambda_l2", 1e-8, 10.0, log=True)}
-
-
-def _trial(t: Any) -> Trial:
-    state = {"COMPLETE": "complete", "PRUNED": "pruned"}.get(t.state.name, "failed")
-    seconds = (t.datetime_complete - t.datetime_start).total_seconds() if (
-        t.datetime_complete and t.datetime_start) else 0.0
-    return Trial(number=t.number, params=t.params, score=t.value if state == "complete"
-                 else None, rounds=int(t.user_attrs.get("rounds", 0)), seconds=seconds,
-                 state=state, note=str(t.user_attrs.get("error", "")))
-
-
-class _Folds:
-    """The k folds of one search, and how one set of settings scores on them."""
-
-    def __init__(self, x: pd.DataFrame, y: pd.Series, task: Task, folds: int,
-                 seed: int) -> None:
-        from sklearn.model_selection import KFold, StratifiedKFold
-
-        self.x, self.task, self.seed = x, task, seed
-        self.y: np.ndarray
-        if task is Task.REGRESSION:
-            self.y = y.astype(float).to_numpy()
-            splitter: Any = KFold(folds, shuffle=True, random_state=seed)
-        else:
-            self.classes = sorted(y.astype(str).unique())
-            self.y = np.asarray(pd.Categorical(y.astype(str), categories=self.classes).codes)
-            splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-        self.splits = list(splitter.split(x, self.y))
-
-    def base(self) -> dict[str, Any]:
-        objective = {Task.BINARY: "binary", Task.MULTICLASS: "multiclass",
-                     Task.REGRESSION: "regression"}[self.task]
-        extra = {"num_class": len(self.classes)} if self.task is Task.MULTICLASS else {}
-        return {"objective": objective, "verbosity": -1, "seed": self.seed,
-                "num_threads": 0, "bagging_freq": 1, **extra}
-
-    def objective(self, trial: Any) -> float:
-        try:
-            return self._objective(trial)
-        except Exception as exc:
-            if type(exc).__name__ != "TrialPruned":
-                trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:300])
-            raise
-
-    def _objective(self, trial: Any) -> float:
-        import optuna
-
-        params = {**self.base(), **_space(trial)}
-        scores, rounds = [], []
-        for i, (train, valid) in enumerate(self.splits):
-            score, used = self.fold(params, train, valid, ROUNDS, early_stop=True)
-            scores.append(score)
-            rounds.append(used)
-            trial.report(float(np.mean(scores)), step=i)
-            if trial.should_prune():
-                raise optuna.TrialPruned()
-        trial.set_user_attr("rounds", int(np.mean(rounds)))
-        return float(np.mean(scores))
-
-    def score_default(self) -> float:
-        params = {**self.base(), **DEFAULTS, "bagging_freq": 0}
-        return float(np.mean([self.fold(params, tr, va, DEFAULT_ROUNDS, early_stop=False)[0]
-                              for tr, va in self.splits]))
-
-    def fold(self, params: dict[str, Any], train: np.ndarray, valid: np.ndarray,
-             rounds: int, *, early_stop: bool) -> tuple[float, int]:
-        import lightgbm as lgb
-
-        fit = lgb.Dataset(self.x.iloc[train], self.y[train])
-        check = lgb.Dataset(self.x.iloc[valid], self.y[valid], reference=fit)
-        callbacks: list[Any] = [lgb.early_stopping(EARLY_STOP, verbose=False)] if early_stop else []
-        booster = lgb.train(params, fit, rounds, valid_sets=[check], callbacks=callbacks)
-        used = booster.best_iteration or rounds
-        predicted = np.asarray(booster.predict(self.x.iloc[valid], num_iteration=used))
-        return self.metric(self.y[valid], predicted), used
-
-    def metric(self, truth: np.ndarray, predicted: np.ndarray) -> float:
-        from sklearn.metrics import roc_auc_score
-
-        if self.task is Task.BINARY:
-            return float(roc_auc_score(truth, predicted))
-        if self.task is Task.MULTICLASS:
-            return float(np.mean(np.argmax(predicted, axis=1) == truth))
-        return float(np.sqrt(np.mean((truth - predicted) ** 2)))

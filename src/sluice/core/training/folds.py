@@ -1,0 +1,170 @@
+"""How one set of settings scores on a problem's folds: the objective Optuna calls, the
+record of every trial it ran, the LightGBM-defaults baseline, and the final refit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sluice.core.training.families import (
+    DEFAULT_ROUNDS,
+    LGB_DEFAULTS,
+    ROUNDS,
+    Fitted,
+    Rows,
+    Stopped,
+    fit_lgb,
+    fit_linear,
+    lgb_base,
+    lgb_space,
+    linear_space,
+    predict_any,
+)
+from sluice.core.training.models import Task, Trial
+
+if TYPE_CHECKING:
+    from sluice.core.training.tabular import OnTrial, Problem
+
+REFIT_ROUNDS = 1.1  # the refit sees all rows, a third more than a fold: a few more rounds
+
+
+class Scorer:
+    """Scores settings on the folds of one problem and records each trial."""
+
+    def __init__(self, problem: Problem, seed: int, *, deadline: float,
+                 stop: Callable[[], bool], on_trial: OnTrial | None) -> None:
+        self.p, self.seed, self.deadline = problem, seed, deadline
+        self.stop, self.on_trial = stop, on_trial
+        self.families = ["lightgbm"] + (["linear"] if problem.recipe.text else [])
+        shares = np.bincount(problem.y.astype(int)) / len(problem.y) \
+            if problem.task is not Task.REGRESSION else np.ones(1)
+        self.balance = bool(shares.min() < 0.2)
+        self.trials: list[Trial] = []
+        self.protected = len(self.first_trials())
+
+    def first_trials(self) -> list[dict[str, Any]]:
+        """The defaults of each family: tried first, and never cut by the budget."""
+        lgb: dict[str, Any] = dict(LGB_DEFAULTS)
+        firsts = [lgb]
+        if len(self.families) > 1:
+            lgb["family"] = "lightgbm"
+            firsts.append({"family": "linear", "C": 1.0})
+        if self.balance:
+            for first in firsts:
+                first["balanced"] = False
+        return firsts
+
+    def objective(self, trial: Any) -> float:
+        import optuna
+
+        started = time.perf_counter()
+        folds: list[float] = []
+        self._rounds: list[int] = []
+        fitted = None
+        try:
+            family, params, balanced = self._space(trial)
+            for i, (train, valid) in enumerate(self.p.splits):
+                fitted = self.fit(family, params, balanced, train, valid,
+                                  protected=trial.number < self.protected)
+                self._rounds.append(fitted.rounds)
+                folds.append(self.metric(self.p.y[valid], predict_any(fitted, self.p.x[valid])))
+                trial.report(float(np.nanmean(folds)), step=i)
+                if trial.should_prune():
+                    raise optuna.TrialPruned()
+        except optuna.TrialPruned:
+            self._record(trial, "pruned", None, folds, fitted, started)
+            raise
+        except Stopped:
+            why = "cancelled" if self.stop() else "stopped: the time budget ran out"
+            self._record(trial, "failed", None, folds, fitted, started, why)
+            raise
+        except Exception as exc:
+            self._record(trial, "failed", None, folds, fitted, started,
+                         f"{type(exc).__name__}: {exc}"[:300])
+            raise
+        score = float(np.nanmean(folds))
+        if np.isnan(score):
+            self._record(trial, "failed", None, folds, fitted, started, "no fold could be scored")
+            raise ValueError("no fold could be scored")
+        self._record(trial, "complete", score, folds, fitted, started)
+        return score
+
+    def _space(self, trial: Any) -> tuple[str, dict[str, Any], bool]:
+        family = trial.suggest_categorical("family", self.families) \
+            if len(self.families) > 1 else "lightgbm"
+        params = lgb_space(trial) if family == "lightgbm" else linear_space(trial)
+        balanced = bool(trial.suggest_categorical("balanced", [False, True])) \
+            if self.balance else False
+        return family, params, balanced
+
+    def fit(self, family: str, params: dict[str, Any], balanced: bool, train: np.ndarray,
+            valid: np.ndarray | None, *, protected: bool = False,
+            rounds: int = ROUNDS) -> Fitted:
+        def stop() -> bool:
+            return self.stop() or (not protected and time.perf_counter() > self.deadline)
+
+        fit_rows = self._rows(train, balanced)
+        if family == "linear":
+            if stop():
+                raise Stopped()
+            return fit_linear(params, self.p.task, fit_rows, len(self.p.classes))
+        full = {**lgb_base(self.p.task, len(self.p.classes), self.seed), **params}
+        check = self._rows(valid, False) if valid is not None else None
+        return fit_lgb(full, fit_rows, check, rounds, stop)
+
+    def _rows(self, index: np.ndarray, balanced: bool) -> Rows:
+        weight = self.p.weight[index] if self.p.weight is not None else None
+        if balanced:
+            y = self.p.y[index].astype(int)
+            counts = np.bincount(y, minlength=len(self.p.classes)).astype(float)
+            per_class = len(y) / (len(self.p.classes) * np.maximum(counts, 1.0))
+            weight = per_class[y] * (weight if weight is not None else 1.0)
+        return Rows(self.p.x[index], self.p.y[index], weight, self.p.recipe.categorical())
+
+    def score_default(self) -> float:
+        """LightGBM's defaults (100 rounds, no early stopping) on the same folds."""
+        params = {**lgb_base(self.p.task, len(self.p.classes), self.seed), **LGB_DEFAULTS,
+                  "bagging_freq": 0}
+        scores = []
+        for train, valid in self.p.splits:
+            fitted = fit_lgb(params, self._rows(train, False), None, DEFAULT_ROUNDS, self.stop)
+            scores.append(self.metric(self.p.y[valid], predict_any(fitted, self.p.x[valid])))
+        return float(np.nanmean(scores))
+
+    def refit(self, best: Trial) -> Fitted:
+        """The best settings fitted on every row."""
+        params = {k: v for k, v in best.params.items() if k not in ("family", "balanced")}
+        rounds = max(1, round(best.rounds * REFIT_ROUNDS))
+        return self.fit(best.family, params, bool(best.params.get("balanced")),
+                        np.arange(len(self.p.y)), None, protected=True, rounds=rounds)
+
+    def metric(self, truth: np.ndarray, predicted: np.ndarray) -> float:
+        return score(self.p.task, truth, predicted)
+
+    def _record(self, trial: Any, state: str, value: float | None, folds: list[float],
+                fitted: Fitted | None, started: float, note: str = "") -> None:
+        record = Trial(number=trial.number, family=str(trial.params.get("family", "lightgbm")),
+                       params=dict(trial.params), score=value, fold_scores=folds,
+                       rounds=int(np.mean(self._rounds)) if self._rounds else 0,
+                       seconds=time.perf_counter() - started, state=state, note=note)
+        self.trials.append(record)
+        if self.on_trial is not None:
+            self.on_trial(record, fitted.curve if fitted else [],
+                          fitted.curve_name if fitted else "")
+
+
+def score(task: Task, truth: np.ndarray, predicted: np.ndarray) -> float:
+    """ROC AUC (binary), accuracy (classes) or RMSE (numbers); NaN when a fold holds one
+    class only (a time-ordered fold can)."""
+    from sklearn.metrics import roc_auc_score
+
+    if task is Task.BINARY:
+        if len(np.unique(truth)) < 2:
+            return float("nan")
+        return float(roc_auc_score(truth, predicted))
+    if task is Task.MULTICLASS:
+        return float(np.mean(np.argmax(predicted, axis=1) == truth))
+    return float(np.sqrt(np.mean((truth - predicted) ** 2)))

@@ -1,0 +1,219 @@
+"""The training area's service: start a search as a job, show it with its leaderboard,
+register its best model.
+
+Each search is a job (``training.automl``) with a parent run; each trial is a child run
+of it (params, per-fold scores, the validation curve), and the best settings refit on
+every row are stored as the parent run's ``model/`` artifact. Registering makes a model
+version of that artifact, whose card reads the run: data version, label sources, metrics.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import TYPE_CHECKING, Any
+
+from sluice.core.jobs.models import JobInfo, JobState
+from sluice.core.training.models import (
+    LeaderboardEntry,
+    Preview,
+    Task,
+    Training,
+    TrainRequest,
+    TrainResult,
+)
+from sluice.core.training.tabular import check_budget
+from sluice.errors import Conflict, InvalidInput, NotFound, SluiceError
+
+if TYPE_CHECKING:
+    from sluice.core.context import Ctx
+    from sluice.core.datasets.service import DatasetService
+    from sluice.core.jobs.service import JobService
+    from sluice.core.labels.service import LabelService
+    from sluice.core.registry.models import ModelVersion
+    from sluice.core.registry.service import ModelHub
+    from sluice.core.tracking.service import TrackingService
+    from sluice.settings import Settings
+
+KIND = "training.automl"
+TRIAL_TAG = "sluice.trial"
+STATES = {"complete": "FINISHED", "pruned": "KILLED", "failed": "FAILED"}
+CURVE_POINTS = 200
+PREVIEW_ROWS = 5000
+
+
+class TrainingService:
+    def __init__(self, datasets: DatasetService, tracking: TrackingService, hub: ModelHub,
+                 jobs: JobService, labels: LabelService, settings: Settings) -> None:
+        self.datasets, self.tracking, self.hub = datasets, tracking, hub
+        self.jobs, self.labels, self.settings = jobs, labels, settings
+
+    def train(self, ctx: Ctx, request: TrainRequest) -> Training:
+        """Check ``request`` against the dataset version and start the search job.
+
+        Raises:
+            InvalidInput: ``invalid_budget``, ``target_not_found``, ``column_not_found``,
+                ``dataset_too_large``; NotFound: no such dataset or version.
+        """
+        ctx.require("training.run", "train models")
+        check_budget(request.budget)
+        version = self.datasets.version(ctx, request.dataset)
+        request = request.model_copy(update={"dataset": f"{version.dataset}@{version.number}"})
+        self._check_columns(ctx, request, version.row_count)
+        experiment = self.tracking.experiments.ensure(
+            ctx, request.experiment or f"train-{version.dataset}")
+        run = self.tracking.runs.create(
+            ctx, experiment.id, name=f"train {request.target} from {request.dataset}",
+            tags={"sluice.training": "automl", "sluice.dataset": request.dataset})
+        try:
+            job = self.jobs.submit(ctx, KIND, {"request": request.model_dump(mode="json"),
+                                               "run_id": run.id})
+        except Exception:
+            self.tracking.runs.update(ctx, run.id, status="FAILED")
+            raise
+        return self._training(ctx, job)
+
+    def _check_columns(self, ctx: Ctx, request: TrainRequest, rows: int) -> None:
+        if rows > self.settings.train_max_rows:
+            raise InvalidInput(f"this version has {rows:,} rows; training takes at most "
+                               f"{self.settings.train_max_rows:,} (setting train_max_rows)",
+                               code="dataset_too_large", details={"rows": rows})
+        names = [c.name for c in self.datasets.schema(ctx, request.dataset)]
+        if request.target not in names:
+            raise InvalidInput(f"no column {request.target!r} to predict; the columns are "
+                               f"{', '.join(n for n in names if not n.startswith('_'))}",
+                               code="target_not_found", details={"target": request.target})
+        named = [*(request.columns or []), request.time_column, request.weight_column,
+                 request.check_column]
+        missing = [c for c in named if c and c not in names]
+        if missing:
+            raise InvalidInput(f"no column {missing[0]!r} in {request.dataset}",
+                               code="column_not_found", details={"columns": missing})
+
+    def preview(self, ctx: Ctx, dataset: str, target: str | None = None) -> Preview:
+        """The columns of a version and, for ``target``, the task and features a search
+        would use, read from its first rows; a target it cannot learn is described in
+        ``problem`` rather than raised."""
+        from sluice.core.training.featurize import SYSTEM_COLUMNS, fit_recipe
+        from sluice.core.training.tabular import check_target
+
+        ctx.require("training.read", "see training")
+        version = self.datasets.version(ctx, dataset)
+        frame = self.datasets.open(ctx, version.ref).to_table(limit=PREVIEW_ROWS).to_pandas()
+        out = Preview(dataset=version.ref, rows=version.row_count,
+                      columns=[c for c in frame.columns if c not in SYSTEM_COLUMNS])
+        if not target:
+            return out
+        out.target = target
+        try:
+            y, out.task = check_target(frame, target, folds=3)
+            recipe, out.dropped = fit_recipe(frame.loc[y.index], target)
+        except SluiceError as exc:
+            out.problem = {"code": exc.code, "message": str(exc)}
+            return out
+        out.features = {c.name: c.kind for c in recipe.columns}
+        if out.task is not Task.REGRESSION:
+            out.classes = {str(k): int(v) for k, v in
+                           y.astype(str).value_counts().head(10).items()}
+        return out
+
+    def get(self, ctx: Ctx, job_id: str) -> Training:
+        ctx.require("training.read", "see training")
+        job = self.jobs.get(ctx, job_id)
+        if job.kind != KIND:
+            raise NotFound(f"job {job_id} is not a training job", code="training_not_found")
+        return self._training(ctx, job)
+
+    def list(self, ctx: Ctx, *, limit: int = 50) -> builtins.list[Training]:
+        ctx.require("training.read", "see training")
+        return [self._training(ctx, j, board=False)
+                for j in self.jobs.list(ctx, kind=KIND, limit=limit)]
+
+    def cancel(self, ctx: Ctx, job_id: str) -> Training:
+        """Ask a training job to stop; the trials it finished stay as runs."""
+        self.get(ctx, job_id)
+        self.jobs.cancel(ctx, job_id)
+        return self.get(ctx, job_id)
+
+    def register(self, ctx: Ctx, job_id: str, name: str, *,
+                 description: str = "") -> ModelVersion:
+        """Register the best model of a finished search as a new version of ``name``.
+
+        Raises:
+            Conflict: ``training_not_finished`` while the search runs or when it failed.
+        """
+        training = self.get(ctx, job_id)
+        if training.result is None:
+            raise Conflict(f"training {job_id} is {training.state}; register its model once "
+                           "it has succeeded", code="training_not_finished")
+        return register_best(self.hub, ctx, training.result, name, description=description)
+
+    def _training(self, ctx: Ctx, job: JobInfo, *, board: bool = True) -> Training:
+        run_id = str(job.params.get("run_id", ""))
+        run = self.tracking.runs.get(ctx, run_id)
+        result = TrainResult.model_validate(job.result) if (
+            job.state is JobState.SUCCEEDED and job.result) else None
+        out = Training(id=job.id, state=str(job.state), message=job.message,
+                       fraction=job.fraction,
+                       request=TrainRequest.model_validate(job.params["request"]),
+                       run_id=run_id, experiment_id=run.experiment_id, result=result,
+                       error=job.error, task=run.params.get("task"),
+                       metric=run.params.get("metric"),
+                       higher_is_better=run.params.get("higher_is_better", "True") == "True")
+        if board:
+            out.leaderboard = self._leaderboard(ctx, run.experiment_id, run_id,
+                                                out.higher_is_better)
+            out.best_curve = self._curve(ctx, out.leaderboard)
+        return out
+
+    def _leaderboard(self, ctx: Ctx, experiment_id: str, run_id: str,
+                     higher: bool) -> builtins.list[LeaderboardEntry]:
+        page = self.tracking.search(ctx, [experiment_id], max_results=5000,
+                                    filter=f"tags.mlflow.parentRunId = '{run_id}'")
+        entries = [_entry(r) for r in page.runs]
+
+        def rank(e: LeaderboardEntry) -> tuple[int, float, int]:
+            if e.score is None:
+                return (1, 0.0, e.number)
+            return (0, -e.score if higher else e.score, e.number)
+
+        return sorted(entries, key=rank)
+
+    def _curve(self, ctx: Ctx, board: builtins.list[LeaderboardEntry]) -> dict[str, Any]:
+        best = board[0] if board and board[0].score is not None else None
+        if best is None:
+            return {}
+        run = self.tracking.runs.get(ctx, best.run_id)
+        key = next((k for k in run.metrics if k.startswith("valid_")), None)
+        if key is None:
+            return {}
+        points, _ = self.tracking.runs.history_rows(ctx, best.run_id, key)
+        return {"run_id": best.run_id, "metric": key,
+                "steps": [p[1] for p in points], "values": [p[0] for p in points]}
+
+
+def _entry(run: Any) -> LeaderboardEntry:
+    metrics = {k: m.value for k, m in run.metrics.items()}
+    state = run.tags.get(TRIAL_TAG, "running")
+    params = {k: v for k, v in run.params.items()}
+    return LeaderboardEntry(run_id=run.id, number=int(run.tags.get("sluice.trial_number", 0)),
+                            family=params.get("family", "lightgbm"), state=state,
+                            score=metrics.get("score") if state == "complete" else None,
+                            rounds=int(metrics.get("rounds", 0)),
+                            seconds=float(metrics.get("seconds", 0.0)), params=params,
+                            note=run.tags.get("sluice.note", ""))
+
+
+def register_best(hub: ModelHub, ctx: Ctx, result: TrainResult, name: str, *,
+                  description: str = "") -> ModelVersion:
+    """A model version of the search's refit model, tagged with what it predicts."""
+    tags = {"intended_use": f"predicts {result.target!r} ({result.task.value}; "
+                            f"{result.metric} {result.best.score:.4f} in {result.split})",
+            "sluice.training": "automl", "task": result.task.value}
+    return hub.register(ctx, name, result.model_uri, description=description
+                        or f"AutoML {result.task.value} model", tags=tags)
+
+
+def build(platform: Any) -> TrainingService:
+    """The area's service factory (``platform.service("training")``)."""
+    return TrainingService(platform.datasets, platform.tracking, platform.hub, platform.jobs,
+                           platform.labels, platform.settings)

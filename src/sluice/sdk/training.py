@@ -1,0 +1,160 @@
+"""Training in the SDK: ``client.training`` and its shortcut ``client.train(...)`` (the
+same calls locally and over REST)."""
+
+from __future__ import annotations
+
+import builtins
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sluice.core.registry import ModelVersion
+from sluice.core.training import Task, Training, TrainRequest
+from sluice.errors import Cancelled, SluiceError, Timeout, error_from_payload
+
+if TYPE_CHECKING:
+    from sluice.sdk.local import LocalClient
+    from sluice.sdk.remote import RemoteClient
+
+FINISHED = ("succeeded", "failed", "cancelled")
+
+
+class TrainingAPI(ABC):
+    def train(self, dataset: str, target: str, *, task: Task | str | None = None,
+              budget: float = 60.0, columns: Sequence[str] | None = None,
+              time_column: str | None = None, weight_column: str | None = None,
+              check_column: str | None = None, folds: int = 3,
+              experiment: str | None = None, register: str | None = None, seed: int = 0,
+              max_trials: int | None = None, wait: bool = True,
+              on_progress: Callable[[Training], None] | None = None,
+              timeout: float | None = None) -> Training:
+        """Search for the best model predicting ``target`` from a dataset version.
+
+        Every trial is a run under one parent run; the best settings are refit on every row
+        and stored with the parent run, and registered as ``register`` when named.
+
+        Args:
+            dataset: ``name@3``, or ``name`` for the latest version.
+            target: the column to predict; the task is detected from it unless ``task``
+                (``binary``, ``multiclass``, ``regression``) says otherwise.
+            budget: seconds the search may take.
+            time_column: validate on later rows than the ones trained on.
+            weight_column: row weights, e.g. ``weak_<schema>_confidence``.
+            check_column: people's labels; rows that have one are held out and the final
+                model is scored against them (distillation).
+            wait: follow the job to its end (``on_progress`` sees each update).
+
+        Raises:
+            InvalidInput: a target or column the search cannot use, a bad budget.
+            SluiceError: the job's own error when it failed; Cancelled when cancelled.
+
+        Example::
+
+            training = client.train("churn@2", "churned", budget=120, register="churn")
+            print(training.result.best.score, training.result.report)
+        """
+        request = TrainRequest(
+            dataset=dataset, target=target, task=Task(task) if task else None, budget=budget,
+            columns=list(columns) if columns else None, time_column=time_column,
+            weight_column=weight_column, check_column=check_column, folds=folds,
+            experiment=experiment, register_as=register, seed=seed, max_trials=max_trials)
+        training = self._start(request)
+        return self.wait(training.id, on_progress=on_progress, timeout=timeout) if wait \
+            else training
+
+    def wait(self, job_id: str, *, on_progress: Callable[[Training], None] | None = None,
+             timeout: float | None = None, poll: float = 0.5) -> Training:
+        """Follow a training job to its end; raises its error when it failed."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            training = self.get(job_id)
+            if on_progress:
+                on_progress(training)
+            if training.state in FINISHED:
+                return _raise_if_failed(training)
+            if deadline is not None and time.monotonic() > deadline:
+                raise Timeout(f"training {job_id} still {training.state} after {timeout}s",
+                              code="job_wait_timeout")
+            time.sleep(poll)
+
+    @abstractmethod
+    def _start(self, request: TrainRequest) -> Training: ...
+
+    @abstractmethod
+    def get(self, job_id: str) -> Training:
+        """A training job: its state, leaderboard, best curve and (when done) result."""
+
+    @abstractmethod
+    def list(self, *, limit: int = 50) -> builtins.list[Training]:
+        """Recent training jobs, newest first (without leaderboards)."""
+
+    @abstractmethod
+    def register(self, job_id: str, name: str, *, description: str = "") -> ModelVersion:
+        """Register the best model of a finished training job as a new version of ``name``."""
+
+    @abstractmethod
+    def cancel(self, job_id: str) -> Training:
+        """Ask a training job to stop; its trials so far stay as runs."""
+
+
+def _raise_if_failed(training: Training) -> Training:
+    if training.state == "failed":
+        raise error_from_payload({"error": training.error}, 500) if training.error \
+            else SluiceError(f"training {training.id} failed: {training.message}")
+    if training.state == "cancelled":
+        raise Cancelled(f"training {training.id} was cancelled", code="job_cancelled")
+    return training
+
+
+class LocalTraining(TrainingAPI):
+    def __init__(self, client: LocalClient) -> None:
+        self.client = client
+
+    @property
+    def _service(self) -> Any:
+        return self.client.platform.service("training")
+
+    def _start(self, request: TrainRequest) -> Training:
+        training: Training = self._service.train(self.client.ctx, request)
+        return training
+
+    def get(self, job_id: str) -> Training:
+        training: Training = self._service.get(self.client.ctx, job_id)
+        return training
+
+    def list(self, *, limit: int = 50) -> builtins.list[Training]:
+        found: builtins.list[Training] = self._service.list(self.client.ctx, limit=limit)
+        return found
+
+    def register(self, job_id: str, name: str, *, description: str = "") -> ModelVersion:
+        version: ModelVersion = self._service.register(self.client.ctx, job_id, name,
+                                                       description=description)
+        return version
+
+    def cancel(self, job_id: str) -> Training:
+        training: Training = self._service.cancel(self.client.ctx, job_id)
+        return training
+
+
+class RemoteTraining(TrainingAPI):
+    def __init__(self, client: RemoteClient) -> None:
+        self.http = client.http
+
+    def _start(self, request: TrainRequest) -> Training:
+        return self.http.model(Training, "POST", "/training",
+                               json=request.model_dump(mode="json", exclude_none=True))
+
+    def get(self, job_id: str) -> Training:
+        return self.http.model(Training, "GET", f"/training/{job_id}")
+
+    def list(self, *, limit: int = 50) -> builtins.list[Training]:
+        return self.http.model(builtins.list[Training], "GET", "/training",
+                               params={"limit": limit})
+
+    def register(self, job_id: str, name: str, *, description: str = "") -> ModelVersion:
+        return self.http.model(ModelVersion, "POST", f"/training/{job_id}/register",
+                               json={"name": name, "description": description})
+
+    def cancel(self, job_id: str) -> Training:
+        return self.http.model(Training, "POST", f"/training/{job_id}/cancel")
