@@ -19,7 +19,7 @@ from sluice.web.templating import templates
 from sluice.web.twin import twin
 
 router = APIRouter(include_in_schema=False)
-BUDGETS = (30, 60, 120, 300, 600)
+BUDGETS = (10, 30, 60, 120, 300, 600)
 
 
 def _service(platform: Platform) -> TrainingService:
