@@ -190,6 +190,10 @@ class Settings(BaseSettings):
         2_000_000, ge=100, description="Rows a training job reads at most; a bigger dataset "
         "version is refused before the job starts (sample it with SQL first).",
     )
+    train_threads: int = Field(
+        0, ge=0, le=1024, description="Threads one training job's LightGBM uses; 0 means half "
+        "the cores (OpenMP on every core slows to a crawl when other work shares them).",
+    )
     predict_models_kept: int = Field(
         4, ge=1, le=64, description="Registered model versions kept loaded per process for "
         "prediction (least recently used dropped first).",

@@ -51,11 +51,19 @@ def linear_space(trial: Any) -> dict[str, Any]:
     return {"C": trial.suggest_float("C", 1e-3, 100.0, log=True)}
 
 
-def lgb_base(task: Task, classes: int, seed: int) -> dict[str, Any]:
+def threads(asked: int = 0) -> int:
+    """``asked``, or half the cores when 0."""
+    import os
+
+    return asked or max(1, (os.cpu_count() or 2) // 2)
+
+
+def lgb_base(task: Task, classes: int, seed: int, n_threads: int = 0) -> dict[str, Any]:
     objective = {Task.BINARY: "binary", Task.MULTICLASS: "multiclass",
                  Task.REGRESSION: "regression"}[task]
     extra = {"num_class": classes} if task is Task.MULTICLASS else {}
-    return {"objective": objective, "verbosity": -1, "seed": seed, "num_threads": 0,
+    return {"objective": objective, "verbosity": -1, "seed": seed,
+            "num_threads": threads(n_threads),
             "bagging_freq": 1, **extra}
 
 

@@ -35,8 +35,9 @@ class Scorer:
     """Scores settings on the folds of one problem and records each trial."""
 
     def __init__(self, problem: Problem, seed: int, *, deadline: float,
-                 stop: Callable[[], bool], on_trial: OnTrial | None) -> None:
-        self.p, self.seed, self.deadline = problem, seed, deadline
+                 stop: Callable[[], bool], on_trial: OnTrial | None,
+                 n_threads: int = 0) -> None:
+        self.p, self.seed, self.deadline, self.n_threads = problem, seed, deadline, n_threads
         self.stop, self.on_trial = stop, on_trial
         self.families = ["lightgbm"] + (["linear"] if problem.recipe.text else [])
         shares = np.bincount(problem.y.astype(int)) / len(problem.y) \
@@ -49,9 +50,9 @@ class Scorer:
         """The defaults of each family: tried first, and never cut by the budget."""
         lgb: dict[str, Any] = dict(LGB_DEFAULTS)
         firsts = [lgb]
-        if len(self.families) > 1:
+        if len(self.families) > 1:  # the cheap linear model first: text makes LightGBM slow
             lgb["family"] = "lightgbm"
-            firsts.append({"family": "linear", "C": 1.0})
+            firsts.insert(0, {"family": "linear", "C": 1.0})
         if self.balance:
             for first in firsts:
                 first["balanced"] = False
@@ -78,8 +79,9 @@ class Scorer:
             self._record(trial, "pruned", None, folds, fitted, started)
             raise
         except Stopped:
-            why = "cancelled" if self.stop() else "stopped: the time budget ran out"
-            self._record(trial, "failed", None, folds, fitted, started, why)
+            cancelled = self.stop()
+            self._record(trial, "failed" if cancelled else "cut", None, folds, fitted, started,
+                         "cancelled" if cancelled else "stopped: the time budget ran out")
             raise
         except Exception as exc:
             self._record(trial, "failed", None, folds, fitted, started,
@@ -111,7 +113,8 @@ class Scorer:
             if stop():
                 raise Stopped()
             return fit_linear(params, self.p.task, fit_rows, len(self.p.classes))
-        full = {**lgb_base(self.p.task, len(self.p.classes), self.seed), **params}
+        full = {**lgb_base(self.p.task, len(self.p.classes), self.seed, self.n_threads),
+                **params}
         check = self._rows(valid, False) if valid is not None else None
         return fit_lgb(full, fit_rows, check, rounds, stop)
 
@@ -126,8 +129,8 @@ class Scorer:
 
     def score_default(self) -> float:
         """LightGBM's defaults (100 rounds, no early stopping) on the same folds."""
-        params = {**lgb_base(self.p.task, len(self.p.classes), self.seed), **LGB_DEFAULTS,
-                  "bagging_freq": 0}
+        params = {**lgb_base(self.p.task, len(self.p.classes), self.seed, self.n_threads),
+                  **LGB_DEFAULTS, "bagging_freq": 0}
         scores = []
         for train, valid in self.p.splits:
             fitted = fit_lgb(params, self._rows(train, False), None, DEFAULT_ROUNDS, self.stop)
@@ -137,9 +140,21 @@ class Scorer:
     def refit(self, best: Trial) -> Fitted:
         """The best settings fitted on every row."""
         params = {k: v for k, v in best.params.items() if k not in ("family", "balanced")}
-        rounds = max(1, round(best.rounds * REFIT_ROUNDS))
+        rounds = best.refit_rounds or max(1, round(best.rounds * REFIT_ROUNDS))
         return self.fit(best.family, params, bool(best.params.get("balanced")),
                         np.arange(len(self.p.y)), None, protected=True, rounds=rounds)
+
+    def baseline(self, value: float, seconds: float) -> Trial:
+        """LightGBM's defaults at 100 rounds as a trial of their own, so the search never
+        picks a model worse than the baseline it reports."""
+        record = Trial(number=len(self.trials), family="lightgbm", params=dict(LGB_DEFAULTS),
+                       score=value, rounds=DEFAULT_ROUNDS, refit_rounds=DEFAULT_ROUNDS,
+                       seconds=seconds, state="complete",
+                       note="LightGBM defaults, 100 rounds (the baseline)")
+        self.trials.append(record)
+        if self.on_trial is not None:
+            self.on_trial(record, [], "")
+        return record
 
     def metric(self, truth: np.ndarray, predicted: np.ndarray) -> float:
         return score(self.p.task, truth, predicted)

@@ -120,7 +120,8 @@ class Trainer:
             return False
 
         found = search(problem, budget_seconds=self.request.budget, seed=self.request.seed,
-                       max_trials=self.request.max_trials, on_trial=self._on_trial, stop=stop)
+                       max_trials=self.request.max_trials, on_trial=self._on_trial, stop=stop,
+                       n_threads=self.s.settings.train_threads)
         self.job.check_cancelled(force=True)
         return found
 
@@ -132,7 +133,8 @@ class Trainer:
                           f"{len(problem.y):,} rows")
         started = time.perf_counter()
         scorer = Scorer(problem, self.request.seed, deadline=float("inf"),
-                        stop=lambda: False, on_trial=None)
+                        stop=lambda: False, on_trial=None,
+                        n_threads=self.s.settings.train_threads)
         return scorer.refit(found.best), time.perf_counter() - started
 
     def _check(self, problem: Problem, fitted: Fitted,
@@ -250,6 +252,7 @@ class Trainer:
             features=found.features, dropped=found.dropped, split=found.split,
             best=found.best, default_score=found.default_score, trials=len(states),
             pruned=states.count("pruned"), failed=states.count("failed"),
+            cut=states.count("cut"),
             search_seconds=found.seconds, seconds=time.perf_counter() - self.started,
             check=check, report="", model_uri=uri)
         result.report = report(self.request, problem, result)

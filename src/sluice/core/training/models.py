@@ -21,6 +21,7 @@ class Trial(BaseModel):
     score: float | None  # the cross-validated metric; None when pruned or failed
     fold_scores: list[float] = Field(default_factory=list)
     rounds: int  # boosting rounds chosen by early stopping
+    refit_rounds: int | None = None  # rounds the refit uses when fixed (the baseline's 100)
     seconds: float
     state: str  # complete | pruned | failed
     note: str = ""
@@ -93,6 +94,7 @@ class TrainResult(BaseModel):
     trials: int
     pruned: int
     failed: int
+    cut: int = 0  # stopped by the time budget
     search_seconds: float
     seconds: float
     check: Check | None = None

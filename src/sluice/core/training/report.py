@@ -26,8 +26,9 @@ def report(request: TrainRequest, problem: Problem, result: TrainResult) -> str:
              f"- **Validation**: {result.split}; metric {metric} ({better} is better).",
              f"- **Search**: {result.trials} settings tried in {result.search_seconds:.0f} s "
              f"of a {request.budget:g} s budget ({result.pruned} stopped early as "
-             f"unpromising, {result.failed} failed), Optuna TPE over "
-             f"{_families(result)}.",
+             f"unpromising, {result.cut} cut by the budget, {result.failed} failed), "
+             f"Optuna TPE over "
+             f"{'LightGBM and a linear model' if problem.recipe.text else 'LightGBM'}.",
              f"- **Best**: {result.best.family}, {metric} {result.best.score:.4f}; LightGBM "
              f"with its default settings scores {result.default_score:.4f} on the same "
              f"folds.",
@@ -62,14 +63,10 @@ def _features(problem: Problem) -> str:
     return "; ".join(f"{words[k]}: {', '.join(v)}" for k, v in kinds.items())
 
 
-def _families(result: TrainResult) -> str:
-    return "LightGBM and a linear model" if "linear" in {result.best.family} or any(
-        k == "family" for k in result.best.params) else "LightGBM"
-
-
 def _rounds(result: TrainResult) -> str:
     if result.best.family != "lightgbm":
         return ""
     from sluice.core.training.folds import REFIT_ROUNDS
 
-    return f" with {max(1, round(result.best.rounds * REFIT_ROUNDS))} boosting rounds"
+    rounds = result.best.refit_rounds or max(1, round(result.best.rounds * REFIT_ROUNDS))
+    return f" with {rounds} boosting rounds"

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 KIND = "training.automl"
 TRIAL_TAG = "sluice.trial"
-STATES = {"complete": "FINISHED", "pruned": "KILLED", "failed": "FAILED"}
+STATES = {"complete": "FINISHED", "pruned": "KILLED", "cut": "KILLED", "failed": "FAILED"}
 CURVE_POINTS = 200
 PREVIEW_ROWS = 5000
 
@@ -179,12 +179,14 @@ class TrainingService:
         return sorted(entries, key=rank)
 
     def _curve(self, ctx: Ctx, board: builtins.list[LeaderboardEntry]) -> dict[str, Any]:
-        best = board[0] if board and board[0].score is not None else None
-        if best is None:
-            return {}
-        run = self.tracking.runs.get(ctx, best.run_id)
-        key = next((k for k in run.metrics if k.startswith("valid_")), None)
-        if key is None:
+        """The validation curve of the best trial that has one (a linear model and the
+        100-round baseline have none)."""
+        for best in [e for e in board if e.score is not None][:5]:
+            run = self.tracking.runs.get(ctx, best.run_id)
+            key = next((k for k in run.metrics if k.startswith("valid_")), None)
+            if key is not None:
+                break
+        else:
             return {}
         points, _ = self.tracking.runs.history_rows(ctx, best.run_id, key)
         return {"run_id": best.run_id, "metric": key,

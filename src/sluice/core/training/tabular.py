@@ -198,7 +198,7 @@ def _splits(rows: pd.DataFrame, y: np.ndarray, task: Task, folds: int, time_colu
 
 def search(problem: Problem, *, budget_seconds: float, seed: int = 0,
            max_trials: int | None = None, on_trial: OnTrial | None = None,
-           stop: Callable[[], bool] = lambda: False) -> SearchResult:
+           stop: Callable[[], bool] = lambda: False, n_threads: int = 0) -> SearchResult:
     """The best settings for ``problem`` found within the budget.
 
     Raises:
@@ -210,18 +210,28 @@ def search(problem: Problem, *, budget_seconds: float, seed: int = 0,
 
     started = time.perf_counter()
     budget = check_budget(budget_seconds)
-    scorer = Scorer(problem, seed, deadline=started + budget, stop=stop, on_trial=on_trial)
+    scorer = Scorer(problem, seed, deadline=started + budget, stop=stop, on_trial=on_trial,
+                    n_threads=n_threads)
     metric, higher = METRICS[problem.task]
+    baseline_started = time.perf_counter()
     default_score = scorer.score_default()
+    baseline_seconds = time.perf_counter() - baseline_started
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.create_study(direction="maximize" if higher else "minimize",
                                 sampler=optuna.samplers.TPESampler(seed=seed),
                                 pruner=optuna.pruners.SuccessiveHalvingPruner())
-    for params in scorer.first_trials():
+    firsts = scorer.first_trials()
+    for params in firsts:
         study.enqueue_trial(params)
-    left = max(1.0, budget - (time.perf_counter() - started))
-    study.optimize(scorer.objective, timeout=left, n_trials=max_trials, catch=(Exception,),
-                   callbacks=[lambda s, _: s.stop() if stop() else None])
+    halt = [lambda s, _: s.stop() if stop() else None]
+    study.optimize(scorer.objective, n_trials=min(len(firsts), max_trials or len(firsts)),
+                   catch=(Exception,), callbacks=halt)  # the defaults run whatever the budget
+    left = budget - (time.perf_counter() - started)
+    more = None if max_trials is None else max_trials - len(firsts)
+    if left > 0 and (more is None or more > 0) and not stop():
+        study.optimize(scorer.objective, timeout=left, n_trials=more, catch=(Exception,),
+                       callbacks=halt)
+    scorer.baseline(default_score, baseline_seconds)
     trials = scorer.trials
     done = [t for t in trials if t.state == "complete"]
     if not done:
