@@ -53,8 +53,9 @@ def test_train_registers_the_best_with_its_runs_card_and_predictions(
     parent = door_client.runs.get(training.run_id)
     assert parent.status.value == "FINISHED" and parent.inputs[0].source == "sluice:cancer@v1"
 
+    assert r.onnx["exported"] and r.onnx["max_difference"] < 1e-4
     card = door_client.models.card("cancer-model")
-    assert card.format == "sluice" and card.safe_format
+    assert card.format == "sluice" and card.safe_format and "model.onnx" in card.files
     assert card.metrics["best_score"] == pytest.approx(r.best.score)
     assert "predicts 'diagnosis'" in card.intended_use
 

@@ -26,8 +26,12 @@ FORMAT = "sluice-tabular"
 
 
 def save(folder: Path, fitted: Fitted, recipe: Recipe, *, task: Task, target: str,
-         classes: list[Any]) -> list[Path]:
-    """Write the model's files into ``folder``; returns them."""
+         classes: list[Any], x: np.ndarray | None = None) -> tuple[list[Path], dict[str, Any]]:
+    """Write the model's files into ``folder``, with ``model.onnx`` when ``x`` (feature
+    rows to check it on) is given and the export predicts alike; the files, and what the
+    ONNX export did."""
+    from sluice.core.training.onnx_export import ONNX_FILE, export
+
     folder.mkdir(parents=True, exist_ok=True)
     manifest: dict[str, Any] = {"format": FORMAT, "version": 1, "task": str(task),
                                 "target": target, "classes": classes, "family": fitted.family,
@@ -39,8 +43,14 @@ def save(folder: Path, fitted: Fitted, recipe: Recipe, *, task: Task, target: st
         files.append(folder / BOOSTER)
     else:
         manifest["linear"] = fitted.model.to_dict()
+    onnx: dict[str, Any] = {"exported": False, "note": "not asked for"}
+    if x is not None:
+        onnx = export(fitted, task, x, folder)
+        if onnx["exported"]:
+            files.append(folder / ONNX_FILE)
+    manifest["onnx"] = onnx
     (folder / MANIFEST).write_text(json.dumps(manifest))
-    return files
+    return files, onnx
 
 
 class Predictor:

@@ -54,6 +54,7 @@ class Trainer:
         self.ctx: Ctx = job.ctx
         self.started = time.perf_counter()
         self.best: float | None = None
+        self.onnx: dict[str, Any] = {}
         self.higher = True
         self.count = 0
 
@@ -162,8 +163,10 @@ class Trainer:
 
         run = self.s.tracking.runs.get(self.ctx, self.run_id)
         with tempfile.TemporaryDirectory(prefix="sluice-train-") as tmp:
-            for path in save(Path(tmp), fitted, problem.recipe, task=problem.task,
-                             target=self.request.target, classes=problem.class_values):
+            paths, self.onnx = save(Path(tmp), fitted, problem.recipe, task=problem.task,
+                                    target=self.request.target,
+                                    classes=problem.class_values, x=problem.x)
+            for path in paths:
                 self.s.tracking.artifacts.put_file(
                     self.ctx, f"{run.artifact_root}/model/{path.name}", path)
         return f"runs:/{self.run_id}/model"
@@ -254,7 +257,7 @@ class Trainer:
             pruned=states.count("pruned"), failed=states.count("failed"),
             cut=states.count("cut"),
             search_seconds=found.seconds, seconds=time.perf_counter() - self.started,
-            check=check, report="", model_uri=uri)
+            check=check, report="", model_uri=uri, onnx=self.onnx)
         result.report = report(self.request, problem, result)
         return result
 
@@ -268,6 +271,8 @@ class Trainer:
         if result.check is not None:
             metrics.append(Metric(key=f"check_{result.check.metric}", value=result.check.score))
         params = {"best_family": result.best.family,
+                  "onnx": "exported, checked" if result.onnx.get("exported")
+                  else f"not exported: {result.onnx.get('note', '')}"[:500],
                   **{f"best.{k}": _text(v) for k, v in result.best.params.items()
                      if k != "family"}}
         self.s.tracking.runs.log_batch(self.ctx, self.run_id, metrics=metrics, params=params)

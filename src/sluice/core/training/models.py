@@ -100,6 +100,7 @@ class TrainResult(BaseModel):
     check: Check | None = None
     report: str
     model_uri: str
+    onnx: dict[str, Any] = Field(default_factory=dict)  # the export and its check
     registered: dict[str, Any] | None = None
 
 

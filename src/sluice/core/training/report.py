@@ -34,6 +34,14 @@ def report(request: TrainRequest, problem: Problem, result: TrainResult) -> str:
              f"folds.",
              f"- **Final model**: the best settings refit on all {result.rows:,} rows"
              f"{_rounds(result)}."]
+    onnx = result.onnx
+    if onnx.get("exported"):
+        lines.append(f"- **ONNX**: `model/{onnx['file']}` takes the {onnx['inputs']} features "
+                     f"as float32; its predictions match the model's on "
+                     f"{onnx['checked_rows']} rows (largest difference "
+                     f"{onnx['max_difference']:.1g}).")
+    elif onnx:
+        lines.append(f"- **ONNX**: not exported ({onnx.get('note', '')}).")
     if request.weight_column:
         lines.append(f"- **Weights**: each row weighted by `{request.weight_column}`.")
     if result.check is not None:
