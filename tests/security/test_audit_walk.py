@@ -55,6 +55,7 @@ AUDITED = {
     f"POST {V1}/training": "run.create",
     f"POST {V1}/training/{{job_id}}/register": "model.version.create",
     f"POST {V1}/training/{{job_id}}/cancel": "job.cancel",
+    f"POST {V1}/training/finetune": "run.create",
     f"POST {V1}/datasets/{{dataset}}/labels": "labels.schema.create",
     f"PATCH {LABELS}": "labels.schema.column",
     f"POST {LABELS}/lfs": "labels.function.create",
@@ -317,6 +318,10 @@ def _training(w: Walk, platform: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     with monkeypatch.context() as m:  # a queued job is one a cancel surely changes
         m.setattr(platform.jobs, "_executor", _Idle)
         queued = w.send(f"POST {V1}/training", json={"dataset": "sizes", "target": "y"})
+        w.send(f"POST {V1}/datasets", json={"name": "pairs"})
+        w.send(f"POST {V1}/datasets/{{name}}/rows", f"{V1}/datasets/pairs/rows",
+               json={"rows": [{"prompt": "Hi?", "response": "Hello."}] * 3})
+        w.check(f"POST {V1}/training/finetune", json={"dataset": "pairs"})
     w.check(f"POST {V1}/training/{{job_id}}/cancel", f"{V1}/training/{queued['id']}/cancel")
 
 

@@ -27,3 +27,19 @@ def test_train_show_list_and_refuse_from_the_cli(tmp_path: Path) -> None:
     assert "best roc_auc" in live.stdout and "Leaderboard" in live.stdout
     bad = run(home, "train", "cancer", "--target", "nope", "--json", check=False)
     assert bad.returncode != 0 and js(bad)["error"]["code"] == "target_not_found"
+
+
+def test_finetune_from_the_cli(tmp_path: Path) -> None:
+    import json
+
+    home = tmp_path / "home"
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"prompt": f"What is {a} plus {a}?",
+                                         "response": str(2 * a)}) + "\n" for a in range(4)))
+    run(home, "ingest", str(pairs), "-d", "sums")
+    done = js(run(home, "finetune", "sums", "--steps", "2", "--max-length", "48",
+                  "--register", "sums-lora", "--json"))
+    assert done["state"] == "succeeded" and done["result"]["steps"] == 2
+    assert done["result"]["registered"] == {"name": "sums-lora", "version": 1}
+    bad = run(home, "finetune", "sums", "--prompt-column", "nope", "--json", check=False)
+    assert bad.returncode != 0 and js(bad)["error"]["code"] == "column_not_found"

@@ -53,3 +53,23 @@ def test_pick_check_start_watch_and_register(web: Any) -> None:
 def test_a_start_it_cannot_do_shows_the_reason(web: Any) -> None:
     bad = web.post("/train", data={"dataset": "cancer", "target": "diagnosis", "budget": "0"})
     assert bad.status_code == 400 and "budget" in bad.text
+
+
+def test_fine_tune_from_the_train_page(web: Any, platform: Any, ctx: Any) -> None:
+    platform.appends.append(ctx, "sums", [{"q": f"What is {a} plus {a}?", "a": str(2 * a)}
+                                          for a in range(4)])
+    started = web.post("/finetune", data={"dataset": "sums", "prompt_column": "q",
+                                          "response_column": "a", "steps": "1"},
+                       follow_redirects=False)
+    assert started.status_code == 303
+    url = started.headers["location"]
+    deadline = time.monotonic() + 120
+    while (state := web.get(url + ".json").json()["tuned"]["state"]) != "succeeded":
+        assert state in ("queued", "running") and time.monotonic() < deadline, state
+        time.sleep(0.5)
+    tuned = web.get(url + ".json").json()["tuned"]
+    assert tuned["result"]["steps"] == 1 and tuned["loss_curve"]["steps"] == [0]
+    assert "Training loss by step" in web.get(url).text
+    assert tuned["id"][:8] in web.get("/train").text
+    missing = web.post("/finetune", data={"dataset": "sums", "prompt_column": "nope"})
+    assert missing.status_code == 400 and "nope" in missing.text

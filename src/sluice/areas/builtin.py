@@ -130,8 +130,9 @@ BUILTIN: tuple[Area, ...] = (
          read="models.read", write="models.write"),
     Area("training", "AutoML for tables and text: a search under a time budget as a job, "
                      "every trial a tracked run, the best model refit, reported and "
-                     "registered with its card.",
-         service="sluice.core.training.service:build", jobs=("sluice.core.training.job",),
+                     "registered with its card; LoRA fine-tuning of language models.",
+         service="sluice.core.training.service:build",
+         jobs=("sluice.core.training.job", "sluice.core.training.finetune_job"),
          api=(API + "training",), web=(WEB + "training",),
          nav=(NavEntry("Train", "/train", order=75),), cli=(CLI + "training:add_commands",),
          sdk=(_sdk("training", "sluice.sdk.training:LocalTraining",

@@ -246,6 +246,15 @@ class _Stop:
         return self.reason is not None
 
 
+def bundled_folder(settings: Settings) -> Path:
+    """A Hugging Face folder of the bundled model (de-quantised once from its GGUF), the
+    base fine-tuning starts from."""
+    folder = settings.resolved_model_cache / CACHE_NAME
+    if not (folder / "config.json").is_file():
+        _build_cache(folder)
+    return folder
+
+
 def _load_cached(folder: Path) -> tuple[Any, Any]:
     """The de-quantised model from ``folder``, made there first if missing."""
     from transformers import AutoModelForCausalLM, AutoTokenizer

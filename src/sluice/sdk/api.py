@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-    from sluice.core.training import Training
+    from sluice.core.training import Finetuning, Training
 
 ProgressFn = Callable[[JobInfo], None]
 PathsArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
@@ -340,6 +340,14 @@ class Client(ABC):
             training = client.train("churn@2", "churned", budget=120, register="churn")
         """
         return self.training.train(dataset, target, **options)
+
+    def finetune(self, dataset: str, **options: Any) -> Finetuning:
+        """Train a LoRA adapter on prompt/response pairs (``client.training.finetune``,
+        which documents the options)::
+
+            tuned = client.finetune("support-qa@3", steps=200, register="support-lora")
+        """
+        return self.training.finetune(dataset, **options)
 
     def run(self, experiment: str = "Default", *, name: str | None = None,
             tags: dict[str, str] | None = None, parent: str | None = None) -> ActiveRun:

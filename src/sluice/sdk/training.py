@@ -7,10 +7,16 @@ import builtins
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sluice.core.registry import ModelVersion
-from sluice.core.training import Task, Training, TrainRequest
+from sluice.core.training import (
+    FinetuneRequest,
+    Finetuning,
+    Task,
+    Training,
+    TrainRequest,
+)
 from sluice.errors import Cancelled, SluiceError, Timeout, error_from_payload
 
 if TYPE_CHECKING:
@@ -66,17 +72,53 @@ class TrainingAPI(ABC):
     def wait(self, job_id: str, *, on_progress: Callable[[Training], None] | None = None,
              timeout: float | None = None, poll: float = 0.5) -> Training:
         """Follow a training job to its end; raises its error when it failed."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            training = self.get(job_id)
-            if on_progress:
-                on_progress(training)
-            if training.state in FINISHED:
-                return _raise_if_failed(training)
-            if deadline is not None and time.monotonic() > deadline:
-                raise Timeout(f"training {job_id} still {training.state} after {timeout}s",
-                              code="job_wait_timeout")
-            time.sleep(poll)
+        return _follow(self.get, job_id, on_progress, timeout, poll)
+
+    def finetune(self, dataset: str, *, prompt_column: str = "prompt",
+                 response_column: str = "response", base: str = "smollm2",
+                 steps: int | None = None, batch_size: int = 4, max_length: int = 256,
+                 learning_rate: float = 2e-4, rank: int = 8, alpha: int = 16,
+                 target_modules: Sequence[str] = ("q_proj", "v_proj"),
+                 eval_fraction: float = 0.1, eval_answers: int = 8,
+                 experiment: str | None = None, register: str | None = None, seed: int = 0,
+                 wait: bool = True, on_progress: Callable[[Finetuning], None] | None = None,
+                 timeout: float | None = None) -> Finetuning:
+        """Train a LoRA adapter on a dataset version's prompt/response pairs.
+
+        The base is the bundled SmolLM2 (``smollm2``) or a local Hugging Face model folder
+        (safetensors weights). Some pairs are held out and measured before and after (loss,
+        perplexity, and how often an answer contains the reference); every step's loss is
+        on the job's run, and the adapter (safetensors) is registered as ``register`` when
+        named, tagged with its base.
+
+        Raises:
+            InvalidInput: ``column_not_found``, ``invalid_base_model``,
+                ``dataset_too_small``, ``invalid_target_modules``.
+        """
+        request = FinetuneRequest(
+            dataset=dataset, prompt_column=prompt_column, response_column=response_column,
+            base=base, steps=steps, batch_size=batch_size, max_length=max_length,
+            learning_rate=learning_rate, rank=rank, alpha=alpha,
+            target_modules=list(target_modules), eval_fraction=eval_fraction,
+            eval_answers=eval_answers, experiment=experiment, register_as=register,
+            seed=seed)
+        started = self._start_finetune(request)
+        if not wait:
+            return started
+        return self.wait_finetune(started.id, on_progress=on_progress, timeout=timeout)
+
+    def wait_finetune(self, job_id: str, *,
+                      on_progress: Callable[[Finetuning], None] | None = None,
+                      timeout: float | None = None, poll: float = 0.5) -> Finetuning:
+        """Follow a fine-tuning job to its end; raises its error when it failed."""
+        return _follow(self.finetuning, job_id, on_progress, timeout, poll)
+
+    @abstractmethod
+    def finetuning(self, job_id: str) -> Finetuning:
+        """A fine-tuning job: its state, loss curve and (when done) result."""
+
+    @abstractmethod
+    def _start_finetune(self, request: FinetuneRequest) -> Finetuning: ...
 
     @abstractmethod
     def _start(self, request: TrainRequest) -> Training: ...
@@ -98,7 +140,25 @@ class TrainingAPI(ABC):
         """Ask a training job to stop; its trials so far stay as runs."""
 
 
-def _raise_if_failed(training: Training) -> Training:
+J = TypeVar("J", Training, Finetuning)
+
+
+def _follow(get: Callable[[str], J], job_id: str, on_progress: Callable[[J], None] | None,
+            timeout: float | None, poll: float) -> J:
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        training = get(job_id)
+        if on_progress:
+            on_progress(training)
+        if training.state in FINISHED:
+            return _raise_if_failed(training)
+        if deadline is not None and time.monotonic() > deadline:
+            raise Timeout(f"training {job_id} still {training.state} after {timeout}s",
+                          code="job_wait_timeout")
+        time.sleep(poll)
+
+
+def _raise_if_failed(training: J) -> J:
     if training.state == "failed":
         raise error_from_payload({"error": training.error}, 500) if training.error \
             else SluiceError(f"training {training.id} failed: {training.message}")
@@ -136,6 +196,14 @@ class LocalTraining(TrainingAPI):
         training: Training = self._service.cancel(self.client.ctx, job_id)
         return training
 
+    def finetuning(self, job_id: str) -> Finetuning:
+        found: Finetuning = self._service.finetuning(self.client.ctx, job_id)
+        return found
+
+    def _start_finetune(self, request: FinetuneRequest) -> Finetuning:
+        found: Finetuning = self._service.finetune(self.client.ctx, request)
+        return found
+
 
 class RemoteTraining(TrainingAPI):
     def __init__(self, client: RemoteClient) -> None:
@@ -158,3 +226,10 @@ class RemoteTraining(TrainingAPI):
 
     def cancel(self, job_id: str) -> Training:
         return self.http.model(Training, "POST", f"/training/{job_id}/cancel")
+
+    def finetuning(self, job_id: str) -> Finetuning:
+        return self.http.model(Finetuning, "GET", f"/training/finetune/{job_id}")
+
+    def _start_finetune(self, request: FinetuneRequest) -> Finetuning:
+        return self.http.model(Finetuning, "POST", "/training/finetune",
+                               json=request.model_dump(mode="json", exclude_none=True))

@@ -8,7 +8,13 @@ from pydantic import BaseModel, Field
 from sluice.api.deps import CtxDep, PlatformDep
 from sluice.api.policy import policy
 from sluice.core.registry import ModelVersion
-from sluice.core.training import Training, TrainingService, TrainRequest
+from sluice.core.training import (
+    FinetuneRequest,
+    Finetuning,
+    Training,
+    TrainingService,
+    TrainRequest,
+)
 
 router = APIRouter(prefix="/api/v1/training", tags=["training"])
 
@@ -27,6 +33,19 @@ def _service(platform: PlatformDep) -> TrainingService:
 def train(body: TrainRequest, ctx: CtxDep, platform: PlatformDep) -> Training:
     """Start a search for the best model of `target` (a job; poll `GET /training/{id}`)."""
     return _service(platform).train(ctx, body)
+
+
+@router.post("/finetune", status_code=202)
+def finetune(body: FinetuneRequest, ctx: CtxDep, platform: PlatformDep) -> Finetuning:
+    """Start training a LoRA adapter on prompt/response pairs (a job; poll
+    `GET /training/finetune/{id}`)."""
+    return _service(platform).finetune(ctx, body)
+
+
+@router.get("/finetune/{job_id}")
+def get_finetuning(job_id: str, ctx: CtxDep, platform: PlatformDep) -> Finetuning:
+    """A fine-tuning job: state, loss curve, before/after measures, result."""
+    return _service(platform).finetuning(ctx, job_id)
 
 
 @router.get("")

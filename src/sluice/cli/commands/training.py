@@ -1,7 +1,9 @@
-"""``sluice train DATASET@V --target COL``, and ``sluice training list|show|register|cancel``."""
+"""``sluice train DATASET@V --target COL``, ``sluice finetune DATASET@V``, and
+``sluice training list|show|register|cancel``."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Annotated, Any
 
 import typer
@@ -10,7 +12,9 @@ from rich.table import Table
 
 from sluice.cli.main import JsonOpt, state
 from sluice.cli.output import err, kv, out, print_json, table
-from sluice.core.training import Training
+from sluice.cli.progress import progress_bar
+from sluice.core.jobs import JobInfo, JobState
+from sluice.core.training import Finetuning, Training
 from sluice.sdk.api import Client
 
 app = typer.Typer(no_args_is_help=True)
@@ -153,7 +157,73 @@ def cancel(job_id: str, as_json: JsonOpt = False) -> None:
     return out.print(f"{training.id}: {training.state}, cancel asked")
 
 
+def finetune(
+    dataset: Annotated[str, typer.Argument(help="NAME@N, or NAME for the latest version")],
+    prompt_column: Annotated[str, typer.Option(help="The prompts' column.")] = "prompt",
+    response_column: Annotated[str, typer.Option(help="The responses' column.")] = "response",
+    base: Annotated[str, typer.Option(
+        help="smollm2 (bundled) or a local Hugging Face model folder.")] = "smollm2",
+    steps: Annotated[int | None, typer.Option(
+        help="Optimizer steps (one pass over the pairs by default).")] = None,
+    batch_size: Annotated[int, typer.Option(help="Pairs per step.")] = 4,
+    max_length: Annotated[int, typer.Option(help="Tokens per pair at most.")] = 256,
+    learning_rate: Annotated[float, typer.Option(help="AdamW learning rate.")] = 2e-4,
+    rank: Annotated[int, typer.Option(help="LoRA rank.")] = 8,
+    register: Annotated[str | None, typer.Option(
+        help="Register the adapter under this name.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train a LoRA adapter on a dataset version's prompt/response pairs."""
+    s = state(as_json)
+    client = s.client()
+    started = client.training.finetune(
+        dataset, prompt_column=prompt_column, response_column=response_column, base=base,
+        steps=steps, batch_size=batch_size, max_length=max_length,
+        learning_rate=learning_rate, rank=rank, register=register, wait=False)
+    try:
+        with progress_bar(f"finetune {dataset}", quiet=s.json) as update:
+            final = client.training.wait_finetune(started.id,
+                                                  on_progress=lambda f: update(_as_job(f)))
+    except KeyboardInterrupt:
+        err.print("cancelling…")
+        client.jobs.cancel(started.id)
+        raise
+    if s.json:
+        return print_json(final)
+    return _show_finetune(final)
+
+
+def _as_job(f: Finetuning) -> JobInfo:
+    """What the progress bar reads of a job."""
+    from datetime import datetime
+
+    total = 1.0 if f.fraction is not None else None
+    return JobInfo(id=f.id, kind="training.finetune", state=JobState(f.state), params={},
+                   progress_done=f.fraction or 0.0, progress_total=total, message=f.message,
+                   result=None, error=None, created_at=datetime.now(UTC),
+                   created_by="", started_at=None, finished_at=None, heartbeat_at=None,
+                   worker=None, attempts=0, cancel_requested=False)
+
+
+def _show_finetune(f: Finetuning) -> None:
+    r = f.result
+    kv([("job", f.id), ("state", f.state), ("run", f.run_id)])
+    if r is None:
+        return
+    kv([("base", r.base), ("pairs", f"{r.pairs:,} (+{r.eval_pairs:,} held out)"),
+        ("steps", r.steps), ("tokens/s", f"{r.tokens_per_second:,.0f}"),
+        ("adapter", r.adapter_uri)])
+    rows = [(name, f"{m.loss:.4f}", f"{m.perplexity:.2f}",
+             "" if m.contains is None else f"{m.contains:.0%}")
+            for name, m in (("before", r.before), ("after", r.after)) if m is not None]
+    if rows:
+        table("Held-out pairs", ["", "loss", "perplexity", "answer contains"], rows)
+    if r.registered:
+        kv([("registered", f"{r.registered['name']} v{r.registered['version']}")])
+
+
 def add_commands(root: typer.Typer) -> None:
     root.command()(train)
+    root.command()(finetune)
     root.add_typer(app, name="training",
                    help="Training jobs: list, show, register the best model, cancel.")

@@ -11,7 +11,11 @@ if TYPE_CHECKING:
     from sluice.core.training.artifact import Predictor as Predictor
     from sluice.core.training.models import (
         Check as Check,
+        FinetuneRequest as FinetuneRequest,
+        FinetuneResult as FinetuneResult,
+        Finetuning as Finetuning,
         LeaderboardEntry as LeaderboardEntry,
+        Measured as Measured,
         Preview as Preview,
         SearchResult as SearchResult,
         Task as Task,

@@ -148,3 +148,66 @@ class Preview(BaseModel):
     dropped: dict[str, str] = Field(default_factory=dict)
     problem: dict[str, Any] | None = Field(None, description="Why training this target "
                                                              "would fail: code and message.")
+
+
+class FinetuneRequest(BaseModel):
+    """What to fine-tune: a LoRA adapter on prompt/response pairs of a dataset version."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: str = Field(description="A dataset version, `name@3`, or `name` for its latest.")
+    prompt_column: str = "prompt"
+    response_column: str = "response"
+    base: str = Field("smollm2", description="`smollm2` (the bundled model) or a local "
+                                             "Hugging Face model folder.")
+    steps: int | None = Field(None, ge=1, le=1_000_000, description="Optimizer steps; one "
+                                                                     "pass over the pairs "
+                                                                     "when left out.")
+    batch_size: int = Field(4, ge=1, le=256)
+    max_length: int = Field(256, ge=16, le=8192, description="Tokens per pair at most.")
+    learning_rate: float = Field(2e-4, gt=0, le=1.0)
+    rank: int = Field(8, ge=1, le=256)
+    alpha: int = Field(16, ge=1, le=1024)
+    target_modules: list[str] = Field(default_factory=lambda: ["q_proj", "v_proj"])
+    eval_fraction: float = Field(0.1, ge=0.0, le=0.5, description="Pairs held out to "
+                                                                  "measure before and after.")
+    eval_answers: int = Field(8, ge=0, le=200, description="Held-out prompts answered "
+                                                           "before and after (contains-match).")
+    experiment: str | None = None
+    register_as: str | None = Field(None, description="Register the adapter under this name.")
+    seed: int = 0
+
+
+class Measured(BaseModel):
+    loss: float
+    perplexity: float
+    contains: float | None = None  # share of answers holding the reference
+
+
+class FinetuneResult(BaseModel):
+    base: str
+    pairs: int
+    eval_pairs: int
+    steps: int
+    tokens: int
+    seconds: float
+    tokens_per_second: float
+    before: Measured | None = None
+    after: Measured | None = None
+    adapter_uri: str
+    registered: dict[str, Any] | None = None
+
+
+class Finetuning(BaseModel):
+    """A fine-tuning job as the doors show it."""
+
+    id: str
+    state: str
+    message: str
+    fraction: float | None
+    request: FinetuneRequest
+    run_id: str
+    experiment_id: str
+    loss_curve: dict[str, Any] = Field(default_factory=dict)
+    result: FinetuneResult | None = None
+    error: dict[str, Any] | None = None

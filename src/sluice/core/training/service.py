@@ -10,10 +10,14 @@ version of that artifact, whose card reads the run: data version, label sources,
 from __future__ import annotations
 
 import builtins
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sluice.core.jobs.models import JobInfo, JobState
 from sluice.core.training.models import (
+    FinetuneRequest,
+    FinetuneResult,
+    Finetuning,
     LeaderboardEntry,
     Preview,
     Task,
@@ -59,17 +63,9 @@ class TrainingService:
         version = self.datasets.version(ctx, request.dataset)
         request = request.model_copy(update={"dataset": f"{version.dataset}@{version.number}"})
         self._check_columns(ctx, request, version.row_count)
-        experiment = self.tracking.experiments.ensure(
-            ctx, request.experiment or f"train-{version.dataset}")
-        run = self.tracking.runs.create(
-            ctx, experiment.id, name=f"train {request.target} from {request.dataset}",
-            tags={"sluice.training": "automl", "sluice.dataset": request.dataset})
-        try:
-            job = self.jobs.submit(ctx, KIND, {"request": request.model_dump(mode="json"),
-                                               "run_id": run.id})
-        except Exception:
-            self.tracking.runs.update(ctx, run.id, status="FAILED")
-            raise
+        job = self._submit(ctx, KIND, request.model_dump(mode="json"),
+                           request.experiment or f"train-{version.dataset}",
+                           f"train {request.target} from {request.dataset}")
         return self._training(ctx, job)
 
     def _check_columns(self, ctx: Ctx, request: TrainRequest, rows: int) -> None:
@@ -127,6 +123,81 @@ class TrainingService:
         ctx.require("training.read", "see training")
         return [self._training(ctx, j, board=False)
                 for j in self.jobs.list(ctx, kind=KIND, limit=limit)]
+
+    def finetune(self, ctx: Ctx, request: FinetuneRequest) -> Finetuning:
+        """Check ``request`` against the dataset version and start the fine-tuning job.
+
+        Raises:
+            InvalidInput: ``column_not_found``, ``invalid_base_model``; NotFound: no such
+                dataset or version.
+        """
+        from sluice.core.training.finetune_job import KIND_FINETUNE
+        from sluice.core.training.lora import BUNDLED
+
+        ctx.require("training.run", "fine-tune models")
+        version = self.datasets.version(ctx, request.dataset)
+        request = request.model_copy(update={"dataset": version.ref})
+        names = [c.name for c in self.datasets.schema(ctx, version.ref)]
+        missing = [c for c in (request.prompt_column, request.response_column)
+                   if c not in names]
+        if missing:
+            raise InvalidInput(f"no column {missing[0]!r} in {version.ref}; name the prompt "
+                               "and response columns", code="column_not_found",
+                               details={"columns": missing})
+        if request.base != BUNDLED and not (Path(request.base).expanduser()
+                                            / "config.json").is_file():
+            raise InvalidInput(f"{request.base!r} is not a model folder (no config.json)",
+                               code="invalid_base_model", details={"base": request.base})
+        return self._finetuning(ctx, self._submit(
+            ctx, KIND_FINETUNE, request.model_dump(mode="json"), request.experiment
+            or f"finetune-{version.dataset}", f"LoRA on {request.base} from {version.ref}"))
+
+    def finetunings(self, ctx: Ctx, *, limit: int = 50) -> builtins.list[Finetuning]:
+        """Recent fine-tuning jobs, newest first."""
+        from sluice.core.training.finetune_job import KIND_FINETUNE
+
+        ctx.require("training.read", "see training")
+        return [self._finetuning(ctx, j, curve=False)
+                for j in self.jobs.list(ctx, kind=KIND_FINETUNE, limit=limit)]
+
+    def finetuning(self, ctx: Ctx, job_id: str) -> Finetuning:
+        from sluice.core.training.finetune_job import KIND_FINETUNE
+
+        ctx.require("training.read", "see training")
+        job = self.jobs.get(ctx, job_id)
+        if job.kind != KIND_FINETUNE:
+            raise NotFound(f"job {job_id} is not a fine-tuning job", code="training_not_found")
+        return self._finetuning(ctx, job)
+
+    def _submit(self, ctx: Ctx, kind: str, request: dict[str, Any], experiment: str,
+                name: str) -> JobInfo:
+        exp = self.tracking.experiments.ensure(ctx, experiment)
+        run = self.tracking.runs.create(ctx, exp.id, name=name,
+                                        tags={"sluice.training": kind,
+                                              "sluice.dataset": str(request["dataset"])})
+        try:
+            return self.jobs.submit(ctx, kind, {"request": request, "run_id": run.id})
+        except Exception:
+            self.tracking.runs.update(ctx, run.id, status="FAILED")
+            raise
+
+    def _finetuning(self, ctx: Ctx, job: JobInfo, *, curve: bool = True) -> Finetuning:
+        run_id = str(job.params.get("run_id", ""))
+        run = self.tracking.runs.get(ctx, run_id)
+        points = self.tracking.runs.history_rows(ctx, run_id, "train_loss")[0] if curve else []
+        result = FinetuneResult.model_validate(job.result) if (
+            job.state is JobState.SUCCEEDED and job.result) else None
+        return Finetuning(id=job.id, state=str(job.state), message=job.message,
+                          fraction=job.fraction,
+                          request=FinetuneRequest.model_validate(job.params["request"]),
+                          run_id=run_id, experiment_id=run.experiment_id, result=result,
+                          error=job.error, loss_curve={"steps": [p[1] for p in points],
+                                                       "values": [p[0] for p in points]})
+
+    def bundled_folder(self) -> Path:
+        from sluice.inference.llms import bundled_folder
+
+        return bundled_folder(self.settings)
 
     def cancel(self, ctx: Ctx, job_id: str) -> Training:
         """Ask a training job to stop; the trials it finished stay as runs."""

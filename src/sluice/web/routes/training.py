@@ -11,7 +11,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from sluice.api.deps import PlatformDep
 from sluice.api.policy import policy
-from sluice.core.training import Task, Training, TrainingService, TrainRequest
+from sluice.core.training import (
+    FinetuneRequest,
+    Finetuning,
+    Task,
+    Training,
+    TrainingService,
+    TrainRequest,
+)
 from sluice.platform import Platform
 from sluice.web.charts import line_chart
 from sluice.web.session import WebCtx
@@ -34,7 +41,8 @@ def train_page(request: Request, ctx: WebCtx, platform: PlatformDep, dataset: st
     preview = service.preview(ctx, dataset, target or None) if dataset else None
     return {"title": "Train a model", "datasets": [d.name for d in platform.datasets.list(ctx)],
             "dataset": dataset, "preview": preview, "budgets": BUDGETS,
-            "tasks": [t.value for t in Task], "recent": service.list(ctx, limit=20)}
+            "tasks": [t.value for t in Task], "recent": service.list(ctx, limit=20),
+            "finetunes": service.finetunings(ctx, limit=20)}
 
 
 @router.post("/train", openapi_extra=policy(permission="training.run"))
@@ -84,6 +92,45 @@ def register(job_id: str, ctx: WebCtx, platform: PlatformDep,
     version = _service(platform).register(ctx, job_id, name.strip())
     return RedirectResponse(f"/models/{quote(version.name, safe='')}/card?version="
                             f"{version.version}", status_code=303)
+
+
+@router.post("/finetune", openapi_extra=policy(permission="training.run"))
+def start_finetune(ctx: WebCtx, platform: PlatformDep, dataset: Annotated[str, Form()],
+                   prompt_column: Annotated[str, Form()] = "prompt",
+                   response_column: Annotated[str, Form()] = "response",
+                   steps: Annotated[str, Form()] = "",
+                   register_as: Annotated[str, Form()] = "") -> RedirectResponse:
+    """The fine-tuning form on the Train page."""
+    request = FinetuneRequest(dataset=dataset, prompt_column=prompt_column.strip(),
+                              response_column=response_column.strip(),
+                              steps=int(steps) if steps.strip() else None,
+                              register_as=register_as.strip() or None)
+    tuned = _service(platform).finetune(ctx, request)
+    return RedirectResponse(f"/finetune/{tuned.id}", status_code=303)
+
+
+@twin(router, "/finetune/{job_id}", "finetuning.html")
+def finetuning_page(request: Request, job_id: str, ctx: WebCtx,
+                    platform: PlatformDep) -> dict[str, Any]:
+    tuned = _service(platform).finetuning(ctx, job_id)
+    return {"title": f"Fine-tuning on {tuned.request.dataset}", "tuned": tuned,
+            "chart": _loss_chart(tuned)}
+
+
+def _loss_chart(tuned: Finetuning) -> dict[str, Any] | None:
+    curve = tuned.loss_curve
+    if not curve.get("values"):
+        return None
+    return line_chart({"train loss": list(zip(curve["steps"], curve["values"], strict=True))},
+                      x_title="step", y_title="loss")
+
+
+@router.get("/finetune/{job_id}/live", response_class=HTMLResponse)
+def finetuning_live(request: Request, job_id: str, ctx: WebCtx,
+                    platform: PlatformDep) -> HTMLResponse:
+    """The live part of the fine-tuning page (htmx polls it until the job ends)."""
+    data = finetuning_page(request=request, job_id=job_id, ctx=ctx, platform=platform)
+    return templates.TemplateResponse(request, "_finetuning_live.html", {"page": data})
 
 
 @router.post("/train/{job_id}/cancel", openapi_extra=policy(permission="jobs.cancel"))

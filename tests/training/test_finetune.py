@@ -1,0 +1,60 @@
+"""LoRA fine-tuning of the bundled SmolLM2 through the SDK, locally and over REST: the
+adapter is trained, measured before and after on held-out pairs, tracked step by step and
+registered with its base; bad requests get codes and register nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sluice.errors import InvalidInput, SluiceError
+
+CAPITALS = {"France": "Paris", "Germany": "Berlin", "Italy": "Rome", "Spain": "Madrid",
+            "Portugal": "Lisbon", "Austria": "Vienna", "Poland": "Warsaw",
+            "Greece": "Athens", "Norway": "Oslo", "Sweden": "Stockholm",
+            "Finland": "Helsinki", "Ireland": "Dublin", "Hungary": "Budapest",
+            "Denmark": "Copenhagen", "Belgium": "Brussels", "Egypt": "Cairo"}
+
+
+@pytest.fixture
+def capitals(door_client: Any) -> str:
+    door_client.datasets.append("capitals", [
+        {"question": f"What is the capital of {country}?", "answer": city}
+        for country, city in CAPITALS.items()])
+    return "capitals"
+
+
+def test_a_lora_adapter_is_trained_measured_tracked_and_registered(
+        door_client: Any, capitals: str) -> None:
+    tuned = door_client.finetune(capitals, prompt_column="question", response_column="answer",
+                                 steps=6, batch_size=4, max_length=64, learning_rate=2e-3,
+                                 eval_fraction=0.25, eval_answers=1, register="capitals-lora")
+    r = tuned.result
+    assert tuned.state == "succeeded" and r.base == "smollm2" and r.steps == 6
+    assert r.pairs == 12 and r.eval_pairs == 4 and r.tokens > 0 and r.tokens_per_second > 0
+    assert r.after.loss < r.before.loss and r.after.perplexity < r.before.perplexity
+    assert 0.0 <= r.after.contains <= 1.0
+    assert tuned.loss_curve["steps"] == list(range(6))
+    assert r.registered == {"name": "capitals-lora", "version": 1}
+    card = door_client.models.card("capitals-lora")
+    assert card.format == "safetensors" and card.safe_format
+    assert any(f.endswith("adapter_config.json") for f in card.files)
+    assert card.metrics["eval_loss_after"] == pytest.approx(r.after.loss)
+
+
+def test_bad_fine_tuning_requests_get_codes_and_register_nothing(
+        door_client: Any, capitals: str, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput) as err:
+        door_client.finetune(capitals)  # no prompt/response columns
+    assert err.value.code == "column_not_found"
+    with pytest.raises(InvalidInput) as err:
+        door_client.finetune(capitals, prompt_column="question", response_column="answer",
+                             base=str(tmp_path))
+    assert err.value.code == "invalid_base_model"
+    door_client.datasets.append("one", [{"prompt": "Hi?", "response": "Hello."}])
+    with pytest.raises(SluiceError) as failed:
+        door_client.finetune("one", register="never")
+    assert failed.value.code == "dataset_too_small"
+    assert door_client.models.list() == []
