@@ -20,14 +20,22 @@ CAPITALS = {"France": "Paris", "Germany": "Berlin", "Italy": "Rome", "Spain": "M
 
 @pytest.fixture
 def capitals(door_client: Any) -> str:
-    door_client.datasets.append("capitals", [
+    return _capitals(door_client)
+
+
+def _capitals(client: Any) -> str:
+    client.datasets.append("capitals", [
         {"question": f"What is the capital of {country}?", "answer": city}
         for country, city in CAPITALS.items()])
     return "capitals"
 
 
-def test_a_lora_adapter_is_trained_measured_tracked_and_registered(
-        door_client: Any, capitals: str) -> None:
+def test_a_lora_adapter_is_trained_measured_tracked_and_registered(platform: Any) -> None:
+    """In-process only (generation before and after is slow); REST runs the other tests."""
+    from sluice.sdk.local import LocalClient
+
+    door_client = LocalClient(platform, platform.local_context(), owns_platform=False)
+    capitals = _capitals(door_client)
     tuned = door_client.finetune(capitals, prompt_column="question", response_column="answer",
                                  steps=6, batch_size=4, max_length=64, learning_rate=2e-3,
                                  eval_fraction=0.25, eval_answers=1, register="capitals-lora")
@@ -58,3 +66,14 @@ def test_bad_fine_tuning_requests_get_codes_and_register_nothing(
         door_client.finetune("one", register="never")
     assert failed.value.code == "dataset_too_small"
     assert door_client.models.list() == []
+
+
+def test_the_time_limit_stops_training_early_and_keeps_what_it_learned(
+        door_client: Any, capitals: str) -> None:
+    tuned = door_client.finetune(capitals, prompt_column="question", response_column="answer",
+                                 steps=10_000, batch_size=2, max_length=48, eval_fraction=0.0,
+                                 time_limit=1.0, register="capitals-quick")
+    r = tuned.result
+    assert r.stopped_early and 1 <= r.steps < 10_000 and r.before is None
+    assert len(tuned.loss_curve["steps"]) == r.steps
+    assert door_client.models.version("capitals-quick").tags["base_model"] == "smollm2"

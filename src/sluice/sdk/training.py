@@ -80,7 +80,8 @@ class TrainingAPI(ABC):
                  learning_rate: float = 2e-4, rank: int = 8, alpha: int = 16,
                  target_modules: Sequence[str] = ("q_proj", "v_proj"),
                  eval_fraction: float = 0.1, eval_answers: int = 8,
-                 experiment: str | None = None, register: str | None = None, seed: int = 0,
+                 time_limit: float = 3600.0, experiment: str | None = None,
+                 register: str | None = None, seed: int = 0,
                  wait: bool = True, on_progress: Callable[[Finetuning], None] | None = None,
                  timeout: float | None = None) -> Finetuning:
         """Train a LoRA adapter on a dataset version's prompt/response pairs.
@@ -100,7 +101,8 @@ class TrainingAPI(ABC):
             base=base, steps=steps, batch_size=batch_size, max_length=max_length,
             learning_rate=learning_rate, rank=rank, alpha=alpha,
             target_modules=list(target_modules), eval_fraction=eval_fraction,
-            eval_answers=eval_answers, experiment=experiment, register_as=register,
+            eval_answers=eval_answers, time_limit=time_limit, experiment=experiment,
+            register_as=register,
             seed=seed)
         started = self._start_finetune(request)
         if not wait:

@@ -91,15 +91,17 @@ class Tuner:
                                self.request.target_modules)
         steps = self.request.steps or len(data)
         self._log_setup(base, len(train), len(held), steps)
-        tokens, seconds = lora.train(model, data, steps=steps,
-                                     learning_rate=self.request.learning_rate,
-                                     on_step=self._on_step(steps), device=self.device,
-                                     seed=self.request.seed)
+        tokens, seconds, done = lora.train(model, data, steps=steps,
+                                           learning_rate=self.request.learning_rate,
+                                           on_step=self._on_step(steps), device=self.device,
+                                           seed=self.request.seed,
+                                           seconds=self.request.time_limit)
         self._flush()
         after = self._measure(base, model, check, held)
         uri = self._store(model)
         result = FinetuneResult(base=base.name, pairs=len(train), eval_pairs=len(held),
-                                steps=steps, tokens=tokens, seconds=seconds,
+                                steps=done, stopped_early=done < steps, tokens=tokens,
+                                seconds=seconds,
                                 tokens_per_second=tokens / max(seconds, 1e-9), before=before,
                                 after=after, adapter_uri=uri)
         self._finish(result)

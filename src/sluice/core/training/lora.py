@@ -111,16 +111,20 @@ OnStep = Callable[[int, float, int], None]  # step, loss, tokens this step
 
 
 def train(model: Any, data: list[dict[str, Any]], *, steps: int, learning_rate: float,
-          on_step: OnStep, device: str = "cpu", seed: int = 0) -> tuple[int, float]:
-    """``steps`` AdamW steps cycling over ``data``; the tokens seen and the seconds."""
+          on_step: OnStep, device: str = "cpu", seed: int = 0,
+          seconds: float = float("inf")) -> tuple[int, float, int]:
+    """Up to ``steps`` AdamW steps cycling over ``data``, stopping early once ``seconds``
+    have passed; the tokens seen, the seconds taken and the steps done."""
     import torch
 
     torch.manual_seed(seed)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=learning_rate)
-    tokens, started = 0, time.perf_counter()
+    tokens, started, done = 0, time.perf_counter(), 0
     for step in range(steps):
+        if time.perf_counter() - started > seconds:
+            break
         batch = {k: v.to(device) for k, v in data[step % len(data)].items()}
         loss = model(**batch).loss
         loss.backward()
@@ -129,8 +133,9 @@ def train(model: Any, data: list[dict[str, Any]], *, steps: int, learning_rate: 
         seen = int(batch["attention_mask"].sum())
         tokens += seen
         on_step(step, float(loss.detach()), seen)
+        done += 1
     model.eval()
-    return tokens, time.perf_counter() - started
+    return tokens, time.perf_counter() - started, done
 
 
 def evaluate(model: Any, data: list[dict[str, Any]], device: str = "cpu") -> dict[str, float]:

@@ -173,6 +173,8 @@ class FinetuneRequest(BaseModel):
                                                                   "measure before and after.")
     eval_answers: int = Field(8, ge=0, le=200, description="Held-out prompts answered "
                                                            "before and after (contains-match).")
+    time_limit: float = Field(3600.0, gt=0, le=7 * 24 * 3600, description="Seconds of "
+                              "training at most; it stops early, keeping what it learned.")
     experiment: str | None = None
     register_as: str | None = Field(None, description="Register the adapter under this name.")
     seed: int = 0
@@ -188,7 +190,8 @@ class FinetuneResult(BaseModel):
     base: str
     pairs: int
     eval_pairs: int
-    steps: int
+    steps: int  # done (fewer than asked when the time limit stopped it)
+    stopped_early: bool = False
     tokens: int
     seconds: float
     tokens_per_second: float

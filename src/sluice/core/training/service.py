@@ -137,6 +137,10 @@ class TrainingService:
         ctx.require("training.run", "fine-tune models")
         version = self.datasets.version(ctx, request.dataset)
         request = request.model_copy(update={"dataset": version.ref})
+        if version.row_count > self.settings.train_max_rows:
+            raise InvalidInput(f"this version has {version.row_count:,} rows; training takes "
+                               f"at most {self.settings.train_max_rows:,} (train_max_rows)",
+                               code="dataset_too_large", details={"rows": version.row_count})
         names = [c.name for c in self.datasets.schema(ctx, version.ref)]
         missing = [c for c in (request.prompt_column, request.response_column)
                    if c not in names]
