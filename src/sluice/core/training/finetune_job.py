@@ -69,8 +69,11 @@ class Tuner:
     def __init__(self, service: TrainingService, job: JobContext, request: FinetuneRequest,
                  run_id: str) -> None:
         self.s, self.job, self.request, self.run_id = service, job, request, run_id
+        from sluice.inference.runtime import configure_torch, resolve_device
+
         self.ctx: Ctx = job.ctx
-        self.device = "cuda" if service.settings.device == "cuda" else "cpu"
+        configure_torch(service.settings.torch_threads)  # the runtime's thread policy
+        self.device = resolve_device(service.settings.device)
         self.points: list[Metric] = []
 
     def end(self, status: str) -> None:
@@ -88,7 +91,7 @@ class Tuner:
         check = self._batches(base, held)
         before = self._measure(base, base.model, check, held)
         model = lora.with_lora(base.model, self.request.rank, self.request.alpha,
-                               self.request.target_modules)
+                               self.request.target_modules, seed=self.request.seed)
         steps = self.request.steps or len(data)
         self._log_setup(base, len(train), len(held), steps)
         tokens, seconds, done = lora.train(model, data, steps=steps,

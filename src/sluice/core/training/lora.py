@@ -94,8 +94,11 @@ def batches(pairs: Sequence[tuple[list[int], list[int]]], size: int,
     return out
 
 
-def with_lora(model: Any, rank: int, alpha: int, modules: Sequence[str]) -> Any:
-    """The model with trainable LoRA adapters on ``modules`` (the rest frozen)."""
+def with_lora(model: Any, rank: int, alpha: int, modules: Sequence[str], *,
+              seed: int = 0) -> Any:
+    """The model with trainable LoRA adapters on ``modules`` (the rest frozen), their
+    initial weights drawn from ``seed``."""
+    import torch
     from peft import LoraConfig, get_peft_model
 
     missing = [m for m in modules if not any(n.endswith(m) for n, _ in model.named_modules())]
@@ -104,6 +107,7 @@ def with_lora(model: Any, rank: int, alpha: int, modules: Sequence[str]) -> Any:
                            code="invalid_target_modules", details={"modules": missing})
     config = LoraConfig(r=rank, lora_alpha=alpha, target_modules=list(modules),
                         lora_dropout=0.0, bias="none", task_type="CAUSAL_LM")
+    torch.manual_seed(seed)
     return get_peft_model(model, config)
 
 
@@ -125,12 +129,13 @@ def train(model: Any, data: list[dict[str, Any]], *, steps: int, learning_rate: 
     for step in range(steps):
         if time.perf_counter() - started > seconds:
             break
-        batch = {k: v.to(device) for k, v in data[step % len(data)].items()}
+        cpu_batch = data[step % len(data)]
+        seen = int(cpu_batch["attention_mask"].sum())  # counted on the CPU: no GPU wait
+        batch = {k: v.to(device) for k, v in cpu_batch.items()}
         loss = model(**batch).loss
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        seen = int(batch["attention_mask"].sum())
         tokens += seen
         on_step(step, float(loss.detach()), seen)
         done += 1
