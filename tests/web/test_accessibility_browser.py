@@ -25,7 +25,8 @@ BLOCKING = ("serious", "critical")
 # GET routes that are not pages: a redirect, files, the spec, a job-state fragment; the
 # login page is checked before logging in.
 NOT_PAGES = {"/", "/favicon.ico", "/openapi.json", "/sql/export", "/jobs/{job_id}/status",
-             "/runs/{run_id}/files/{path}", "/login"}
+             "/runs/{run_id}/files/{path}", "/login", "/train/{job_id}/live",
+             "/finetune/{job_id}/live"}
 # axe rule id -> the elements excused from it, everywhere. Each is a known problem in a
 # file this change could not touch, to be fixed there (then the entry goes).
 EXCUSED: dict[str, str] = {}  # rule id -> CSS selector of elements excused, with a reason
@@ -76,6 +77,18 @@ def seed_runs(client: Any, tmp: Path) -> list[str]:
     return ids
 
 
+def seed_training(client: Any) -> tuple[str, str]:
+    """A finished AutoML search and a one-step fine-tuning; their job ids."""
+    from tests.training.test_training_doors import cancer_frame
+
+    client.datasets.append("tumours", cancer_frame().to_dict("records"))
+    trained = client.train("tumours", "diagnosis", budget=2, max_trials=3)
+    client.datasets.append("sums", [{"prompt": f"What is {a} plus {a}?", "response": str(2 * a)}
+                                    for a in range(4)])
+    tuned = client.finetune("sums", steps=1, max_length=48)
+    return trained.id, tuned.id
+
+
 @pytest.fixture(scope="module")
 def seeded(live_server, tmp_path_factory) -> dict[str, Any]:
     """Something on every page: tables, documents, a view, labels, runs, a model, jobs."""
@@ -86,7 +99,9 @@ def seeded(live_server, tmp_path_factory) -> dict[str, Any]:
         trace = seed_text(client)
         runs = seed_runs(client, tmp_path_factory.mktemp("a11y"))
         experiment = client.experiments.get("churn").id
-    return {"job": job, "trace": trace, "runs": runs, "experiment": experiment}
+        training, finetune = seed_training(client)
+    return {"job": job, "trace": trace, "runs": runs, "experiment": experiment,
+            "training": training, "finetune": finetune}
 
 
 def examples(s: dict[str, Any]) -> dict[str, list[str]]:
@@ -113,6 +128,9 @@ def examples(s: dict[str, Any]) -> dict[str, list[str]]:
         "/search": ["/search?view=handbook_chunks&q=scones+bake&mode=text"],
         "/sql": ["/sql?q=SELECT+region%2C+sum(amount)+FROM+sales+GROUP+BY+1"],
         "/lineage": ["/lineage?ref=model:churn-classifier/1"],
+        "/train": ["/train?dataset=tumours&target=diagnosis"],
+        "/train/{job_id}": [f"/train/{s['training']}"],
+        "/finetune/{job_id}": [f"/finetune/{s['finetune']}"],
     }
 
 
