@@ -177,7 +177,8 @@ class Embedder:
         return out
 
 
-def run_sluice(d: Data, budget: float, seed: int, embed: Embedder | None) -> dict[str, Any]:
+def run_sluice(d: Data, budget: float, seed: int, embed: Embedder | None,
+               threads: int = 0) -> dict[str, Any]:
     from sluice.core.training.families import predict_any
     from sluice.core.training.featurize import transform
     from sluice.core.training.folds import Scorer
@@ -186,9 +187,10 @@ def run_sluice(d: Data, budget: float, seed: int, embed: Embedder | None) -> dic
     started = time.perf_counter()
     problem = prepare(d.train, d.target, embed=embed, seed=seed)
     prepared = time.perf_counter()
-    found = search(problem, budget_seconds=budget, seed=seed)
+    found = search(problem, budget_seconds=budget, seed=seed, n_threads=threads)
     searched = time.perf_counter()
-    scorer = Scorer(problem, seed, deadline=float("inf"), stop=lambda: False, on_trial=None)
+    scorer = Scorer(problem, seed, deadline=float("inf"), stop=lambda: False, on_trial=None,
+                    n_threads=threads)
     fitted = scorer.refit(found.best)
     refitted = time.perf_counter()
     x_test = transform(problem.recipe, d.features(d.test), embed)
@@ -201,7 +203,8 @@ def run_sluice(d: Data, budget: float, seed: int, embed: Embedder | None) -> dic
     states = [t.state for t in found.trials]
     return {"metric": test_metric(d, out), "wall_s": wall, "trials": len(states),
             "trials_complete": states.count("complete"), "trials_pruned": states.count("pruned"),
-            "trials_failed": states.count("failed"), "best": found.best.family,
+            "trials_failed": states.count("failed"), "trials_cut": states.count("cut"),
+            "best": found.best.family,
             "best_params": found.best.params, "best_rounds": found.best.rounds,
             "cv_best": found.best.score, "cv_lightgbm_default": found.default_score,
             "embed_s": embed.seconds if embed else 0.0,
@@ -343,7 +346,7 @@ def run_one(tool: str, name: str, seed: int, budget: float, threads: int) -> dic
     d = dataset(name, quick())
     if tool == "sluice":
         with tempfile.TemporaryDirectory(prefix="sluice-bench-") as home:
-            return run_sluice(d, budget, seed, Embedder(home) if d.text else None)
+            return run_sluice(d, budget, seed, Embedder(home) if d.text else None, threads)
     if tool == "flaml":
         return run_flaml(d, budget, seed, threads)
     return run_lightgbm(d, seed)
