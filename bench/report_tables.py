@@ -486,8 +486,46 @@ def automl(r: Result) -> str:
     return out
 
 
+LORA_SIDES = {"sluice": "**Sluice** `client.finetune` (the job's loop)",
+              "peft": "plain PEFT loop (`get_peft_model` + AdamW)"}
+LORA_GENERATION = {"base": "base model (SmolLM2-135M)", "unmerged": "base + adapter, unmerged",
+                   "merged": "adapter merged (`merge_and_unload()`)"}
+
+
+def lora(r: Result) -> str:
+    training = r["training"]
+    rows = [[label, mm(training[key]["tokens_per_second"], 1),
+             mm(training[key]["seconds"], 2), f"{training[key]['tokens']:,}"]
+            for key, label in LORA_SIDES.items()]
+    out = table(["training", "tokens/s, median (min–max)", "seconds in the loop", "tokens"],
+                rows)
+    gen = r["generation"]
+    out += "\n" + table(["generation (greedy)", "tokens/s, median (min–max)", "vs base"],
+                        [[label, mm(gen["tokens_per_second"][key], 1),
+                          "—" if key == "base" else ratio(gen["ratios"][f"{key}_vs_base"])]
+                         for key, label in LORA_GENERATION.items()])
+    threads = ", ".join(str(t) for t in r["threads"])
+    settings = r["meta"]["settings"]
+    modules = "/".join(m.removesuffix("_proj") for m in settings["target_modules"])
+    same = "the same tokens on both sides" if r.get("same_tokens") else \
+        "**the two sides counted different tokens**"
+    out += (f"\n{r['steps']} steps of batch {r['batch_size']} (max_length "
+            f"{r['max_length']}), LoRA rank {settings['rank']} on {modules}, {r['pairs']} "
+            f"Cranfield query → abstract pairs, "
+            f"{r['device']}, {threads} torch thread(s) (generation {r['generation_threads']}), "
+            f"{r['repeats']} run(s) per side, each "
+            f"a fresh process; {same}. Generation: {gen['prompts']} unseen prompts × "
+            f"{gen['new_tokens_per_pass'] // max(gen['prompts'], 1)} new tokens, the adapter "
+            f"from the plain loop's first run; the merged model's text equals the unmerged "
+            f"one's for {gen['merged_same_text_as_unmerged']} of {gen['prompts']}.\n\n")
+    return out + goal("Sluice at least 90% of the plain PEFT loop's training tokens/s",
+                      r["goals"]["sluice_at_least_90pct_of_peft"],
+                      ratio(r["ratios"]["sluice_vs_peft"], 3))
+
+
 RENDERERS: dict[str, Callable[[Result], str]] = {
     "automl": automl,
+    "lora": lora,
     "ask_qa": ask_qa,
     "embedding": embedding, "embedding_variants": embedding_variants,
     "tracking": tracking, "tracking_loop": tracking_loop,
