@@ -19,10 +19,10 @@ def test_train_a_model_without_code(page, live_server):  # noqa: F811
     from sluice.sdk.remote import RemoteClient
 
     client = RemoteClient(live_server.url, live_server.token)
-    client.datasets.append("tumours", cancer_frame().to_dict("records"))
+    client.datasets.append("biopsies", cancer_frame().to_dict("records"))
     client.close()
     page.goto("/train")
-    page.fill("#train-dataset", "tumours")
+    page.fill("#train-dataset", "biopsies")
     page.click("#train-pick button[type=submit]")
     page.select_option("#train-target", "diagnosis")
     page.click("#train-pick button[type=submit]")
@@ -41,4 +41,4 @@ def test_train_a_model_without_code(page, live_server):  # noqa: F811
     page.click("#training-register button[type=submit]")
     page.wait_for_url("**/models/tumour-model/card?version=1")
     expect(page.locator("body")).to_contain_text("sluice (safe to load)")
-    expect(page.locator("body")).to_contain_text("sluice:tumours@v1")
+    expect(page.locator("body")).to_contain_text("sluice:biopsies@v1")
