@@ -173,3 +173,40 @@ def _lineage_counts(platform: Platform) -> tuple[int, int, int]:
         return (s.scalar(select(func.count()).select_from(LineageNodeRow)) or 0,
                 s.scalar(select(func.count()).select_from(LineageEdgeRow)) or 0,
                 s.scalar(select(func.count()).select_from(JobRow)) or 0)
+
+
+@pytest.mark.pg
+def test_on_postgresql_a_gap_no_open_writer_can_fill_is_passed(
+        make_settings: Any, pg_url: str) -> None:
+    """PostgreSQL's rolled-back inserts leave gaps for good: while the writer that took the
+    missing id is open the subscriber waits; once it rolled back, the gap is passed at
+    once, not after GAP_WAIT."""
+    import sqlalchemy as sa
+
+    platform = Platform.open(make_settings(database_url=pg_url))
+    holder = sa.create_engine(pg_url)
+    try:
+        seen: list[int] = []
+        platform.events.subscribe("probe", ["dataset.committed"], lambda e: seen.append(e.id))
+        platform.events.dispatch()
+        with platform.db.session() as s:
+            last = s.scalar(select(func.max(EventRow.id))) or 0
+        with holder.connect() as open_writer:
+            open_writer.execute(sa.insert(EventRow).values(_event(last + 1)))
+            with platform.db.session() as s:
+                s.add(EventRow(**_event(last + 3)))
+            platform.events.dispatch()
+            assert seen == []  # the open writer may still commit last + 1
+            open_writer.rollback()
+        platform.events.dispatch()
+        assert seen == [last + 3]
+    finally:
+        holder.dispose()
+        platform.close()
+
+
+def _event(event_id: int) -> dict[str, Any]:
+    return {"id": event_id, "at": utcnow(), "project_id": None, "kind": "dataset.committed",
+            "subject": "x@1", "actor": "", "payload": {
+                "dataset": "x", "version": 1, "dataset_kind": "table", "operation": "append",
+                "row_count": 0}}

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from sluice.core.context import Ctx
@@ -151,7 +151,7 @@ class EventLog:
              deadline: float) -> tuple[int, int, BaseException | None]:
         count = 0
         for event in events:
-            if event.id != position + 1 and utcnow() - event.at < GAP_WAIT:
+            if event.id != position + 1 and self._gap_may_fill(event):
                 break  # an earlier transaction may still commit its event
             if event.kind in sub.kinds:
                 try:
@@ -164,6 +164,22 @@ class EventLog:
             if time.monotonic() >= deadline:
                 break
         return position, count, None
+
+    def _gap_may_fill(self, event: Event) -> bool:
+        """Whether an id missing before ``event`` may still commit: for ``GAP_WAIT`` after
+        the event, unless (on PostgreSQL, where a rolled-back insert leaves a gap for good)
+        no other open transaction has written to the log: the one that took the missing
+        id would still hold its write lock on the table."""
+        if utcnow() - event.at >= GAP_WAIT:
+            return False
+        if self.db.is_sqlite:
+            return True  # one writer at a time, and a rollback leaves no gap
+        with self.db.reader() as s:
+            writers = s.scalar(text(
+                "SELECT count(*) FROM pg_locks WHERE relation = to_regclass(:table) "
+                "AND mode = 'RowExclusiveLock' AND pid <> pg_backend_pid()"),
+                {"table": EventRow.__tablename__})
+        return bool(writers)
 
     def _cursor(self, name: str) -> EventCursorRow:
         with self.db.reader() as s:

@@ -54,7 +54,7 @@ class LineageService:
         if not 1 <= depth <= MAX_DEPTH or not 1 <= limit <= MAX_NODES:
             raise InvalidInput(f"depth must be 1..{MAX_DEPTH} and limit 1..{MAX_NODES}",
                                code="invalid_lineage_limits")
-        self.events.dispatch()  # be current: deliver what the projection has not had yet
+        self.events.dispatch(budget=10.0)  # be current: deliver what the projection lacks
         with self.db.reader() as s:
             root = s.get(LineageNodeRow, resolve(ctx, ref))
             if root is None or root.project_id != ctx.project_id:
