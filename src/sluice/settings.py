@@ -48,10 +48,20 @@ class Settings(BaseSettings):
     s3_region: str = Field("us-east-1", description="S3 region name.")
     host: str = Field("127.0.0.1", description="Address the server binds to.")
     port: int = Field(8080, ge=1, le=65535, description="Port the server listens on.")
-    executor: Literal["auto", "process", "thread"] = Field(
+    executor: Literal["auto", "process", "thread", "ray"] = Field(
         "auto",
-        description="How jobs run: a local process pool, or threads of the calling process. "
-        "'auto' uses processes in the server and threads in SDK and CLI sessions.",
+        description="How jobs run: a local process pool, threads of the calling process, or "
+        "tasks on Ray (a local Ray started for you, or the cluster at ray_address). 'auto' "
+        "uses processes in the server and threads in SDK and CLI sessions.",
+    )
+    ray_address: str | None = Field(
+        None, description="The Ray cluster jobs and training trials run on (ray://host:10001 "
+        "or host:6379); unset starts a local Ray. Its workers must reach the same metadata "
+        "database and store (PostgreSQL and S3, not the embedded defaults).",
+    )
+    ray_cpus: int | None = Field(
+        None, ge=1, le=4096, description="CPUs a local Ray started for you may use; unset "
+        "means every core.",
     )
     workers: int = Field(2, ge=1, le=64, description="Parallel jobs per executor.")
     stream_workers: int = Field(
@@ -193,6 +203,16 @@ class Settings(BaseSettings):
     train_threads: int = Field(
         0, ge=0, le=1024, description="Threads one training job's LightGBM uses; 0 means half "
         "the cores (OpenMP on every core slows to a crawl when other work shares them).",
+    )
+    train_trials: Literal["auto", "inline", "processes", "ray"] = Field(
+        "auto", description="Where AutoML trials run: one after another in the training job "
+        "(inline, pruned fold by fold), in parallel in local worker processes, or as parallel "
+        "Ray tasks. In the last two a trial that crashes or is killed is recorded as failed "
+        "and the search goes on. 'auto' is ray with the Ray executor, else inline.",
+    )
+    train_parallel: int = Field(
+        0, ge=0, le=1024, description="Trials that run at once with train_trials=processes; "
+        "0 means the cores divided by the threads each trial uses. Ray fills its CPUs.",
     )
     predict_models_kept: int = Field(
         4, ge=1, le=64, description="Registered model versions kept loaded per process for "

@@ -17,7 +17,7 @@ import socket
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sluice.core.jobs.executor import Executor
 from sluice.core.jobs.models import JobState
@@ -176,11 +176,108 @@ def _run_in_worker(job_id: str) -> str:
     return run_job(_WORKER_PLATFORM, job_id)
 
 
+class RayExecutor:
+    """Runs each job as a Ray task (on a local Ray started for us, or the cluster at
+    ``ray_address``) with the CPUs and GPUs its kind asks for; the task opens its own
+    platform from the same settings. A task whose worker dies fails its job
+    (``worker_died``); cancelling is the job's own check, and ``kill`` cancels the tasks
+    by force."""
+
+    def __init__(self, platform: Platform) -> None:
+        from sluice.core.jobs.ray import connect
+
+        self.platform = platform
+        self.ray = connect(platform.settings)
+        update: dict[str, Any] = {"executor": "thread"}
+        if platform.settings.train_trials == "auto":
+            update["train_trials"] = "ray"  # the job's trials are Ray tasks too
+        self.settings = platform.settings.model_copy(update=update)
+        self.task = self.ray.remote(_run_on_ray)
+        self.running: dict[str, Any] = {}
+        self.lock = threading.Lock()
+        self.stopping = False
+
+    def submit(self, job_id: str, *, long_running: bool = False) -> None:
+        from sluice.core.jobs.ray import gpus
+        from sluice.core.jobs.registry import resources_of
+
+        asked = resources_of(self.platform.jobs.kind_of(job_id) or "")
+        options: dict[str, Any] = {"num_cpus": asked.get("cpus", 1.0), "max_retries": 0}
+        if asked.get("gpus") and self.settings.device != "cpu" and gpus(self.ray):
+            options["num_gpus"] = asked["gpus"]
+        ref = self.task.options(**options).remote(self.settings, job_id)
+        with self.lock:
+            self.running[job_id] = ref
+        ref.future().add_done_callback(lambda f: self._done(job_id, f))
+
+    def shutdown(self, wait: bool = True) -> None:
+        with self.lock:
+            refs = list(self.running.values())
+        if wait and refs:
+            self.ray.wait(refs, num_returns=len(refs))
+        elif refs:
+            self.kill()
+        from sluice.core.jobs.ray import disconnect
+
+        disconnect()
+
+    def kill(self) -> None:
+        self.stopping = True
+        with self.lock:
+            refs, self.running = list(self.running.values()), {}
+        for ref in refs:
+            self.ray.cancel(ref, force=True)
+
+    def worker_names(self) -> set[str]:
+        with self.lock:
+            ids = list(self.running)
+        return {name for name in map(self.platform.jobs.worker_of, ids) if name}
+
+    def _done(self, job_id: str, future: Future[str]) -> None:
+        with self.lock:
+            self.running.pop(job_id, None)
+        if self.stopping:
+            return  # the platform is stopping: it marks what was still running
+        try:
+            future.result()
+        except Exception as exc:
+            if type(exc).__name__ in RAY_WORKER_DIED:
+                err = Unavailable(
+                    "the Ray worker running this job died (killed or out of memory); the "
+                    "dataset was left at its last good version: run the job again",
+                    code="worker_died")
+                if self.platform.jobs.requeue_or_fail(job_id,
+                                                      err.to_payload()["error"]) == "queued":
+                    self.submit(job_id)
+                return
+            log.error("job %s failed on Ray: %r", job_id, exc)
+            err2 = SluiceError(f"Ray error: {type(exc).__name__}: {str(exc)[:300]}")
+            self.platform.jobs.finish(job_id, JobState.FAILED, err2.message,
+                                      error=err2.to_payload()["error"])
+
+
+RAY_WORKER_DIED = ("WorkerCrashedError", "OutOfMemoryError", "NodeDiedError",
+                   "TaskCancelledError")
+_RAY_PLATFORM: Platform | None = None
+
+
+def _run_on_ray(settings: Settings, job_id: str) -> str:
+    """A job in a Ray worker: the worker keeps one platform for the settings it was given."""
+    global _RAY_PLATFORM
+    from sluice.platform import Platform
+
+    if _RAY_PLATFORM is None or _RAY_PLATFORM.settings != settings:
+        _RAY_PLATFORM = Platform.open(settings, migrate=False)
+    return run_job(_RAY_PLATFORM, job_id)
+
+
 def make_executor(platform: Platform) -> Executor:
     settings = platform.settings
     kind = settings.executor
     if kind == "auto":
         kind = "process" if platform.server else "thread"
+    if kind == "ray":
+        return RayExecutor(platform)
     if kind == "process":
         return ProcessExecutor(platform, settings.workers, settings.stream_workers)
     return ThreadExecutor(platform, settings.workers, settings.stream_workers)

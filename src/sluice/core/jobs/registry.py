@@ -22,23 +22,34 @@ Handler = Callable[[Any, "JobContext", dict[str, Any]], dict[str, Any]]
 _HANDLERS: dict[str, Handler] = {}
 _LONG_RUNNING: set[str] = set()
 _PERMISSIONS: dict[str, str] = {}
+_RESOURCES: dict[str, dict[str, float]] = {}
 DEFAULT_PERMISSION = "datasets.write"
+DEFAULT_RESOURCES = {"cpus": 1.0}
 
 
 def job_handler(kind: str, *, long_running: bool = False,
-                permission: str = DEFAULT_PERMISSION) -> Callable[[Handler], Handler]:
+                permission: str = DEFAULT_PERMISSION,
+                resources: dict[str, float] | None = None) -> Callable[[Handler], Handler]:
     """Register ``fn`` as the handler of job kind ``kind``; starting one needs
     ``permission`` in the project. ``long_running`` kinds (stream consumers) run in their
-    own pool, so they never hold the slots other jobs need."""
+    own pool, so they never hold the slots other jobs need. ``resources`` (``cpus``,
+    ``gpus``) is what one job asks of a Ray cluster: a job that only coordinates tasks of
+    its own asks for no CPU, and ``gpus`` is asked for only where the cluster has one."""
 
     def register(fn: Handler) -> Handler:
         _HANDLERS[kind] = fn
         _PERMISSIONS[kind] = permission
+        _RESOURCES[kind] = dict(resources if resources is not None else DEFAULT_RESOURCES)
         if long_running:
             _LONG_RUNNING.add(kind)
         return fn
 
     return register
+
+
+def resources_of(kind: str) -> dict[str, float]:
+    get_handler(kind)
+    return dict(_RESOURCES[kind])
 
 
 def permission_of(kind: str) -> str:

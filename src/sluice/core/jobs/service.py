@@ -215,6 +215,10 @@ class JobService:
         with self.db.session() as s:
             return s.scalar(select(JobRow.worker).where(JobRow.id == job_id))
 
+    def kind_of(self, job_id: str) -> str | None:
+        with self.db.session() as s:
+            return s.scalar(select(JobRow.kind).where(JobRow.id == job_id))
+
     def request_cancel(self, job_ids: builtins.list[str]) -> None:
         """Ask running jobs to stop (no permission check: the server is stopping)."""
         if job_ids:

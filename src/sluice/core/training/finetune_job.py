@@ -29,7 +29,7 @@ KIND_FINETUNE = "training.finetune"
 MIN_PAIRS = 2
 
 
-@job_handler(KIND_FINETUNE, permission="training.run")
+@job_handler(KIND_FINETUNE, permission="training.run", resources={"cpus": 1.0, "gpus": 1.0})
 def finetune(platform: Any, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     service: TrainingService = platform.service("training")
     tuner = Tuner(service, job, FinetuneRequest.model_validate(params["request"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -59,42 +60,53 @@ class Scorer:
         return firsts
 
     def objective(self, trial: Any) -> float:
+        """Optuna's objective: the trial's folds one by one, pruned by successive halving
+        when it trails after a fold."""
         import optuna
 
+        family, params, balanced = self.space(trial)
+
+        def prune(step: int, folds: list[float]) -> bool:
+            trial.report(float(np.nanmean(folds)), step=step)
+            return bool(trial.should_prune())
+
+        outcome = self.evaluate(family, params, balanced,
+                                protected=trial.number < self.protected, prune=prune)
+        self.record(trial.number, trial.params, outcome)
+        if outcome.state == "pruned":
+            raise optuna.TrialPruned()
+        if outcome.score is None:
+            raise TrialFailed(outcome.note)
+        return outcome.score
+
+    def evaluate(self, family: str, params: dict[str, Any], balanced: bool, *,
+                 protected: bool, prune: Callable[[int, list[float]], bool] | None = None,
+                 ) -> Outcome:
+        """Fit and score one set of settings on every fold; never raises."""
+        out = Outcome(state="complete")
         started = time.perf_counter()
-        folds: list[float] = []
-        self._rounds: list[int] = []
-        fitted = None
         try:
-            family, params, balanced = self._space(trial)
             for i, (train, valid) in enumerate(self.p.splits):
-                fitted = self.fit(family, params, balanced, train, valid,
-                                  protected=trial.number < self.protected)
-                self._rounds.append(fitted.rounds)
-                folds.append(self.metric(self.p.y[valid], predict_any(fitted, self.p.x[valid])))
-                trial.report(float(np.nanmean(folds)), step=i)
-                if trial.should_prune():
-                    raise optuna.TrialPruned()
-        except optuna.TrialPruned:
-            self._record(trial, "pruned", None, folds, fitted, started)
-            raise
+                fitted = self.fit(family, params, balanced, train, valid, protected=protected)
+                out.rounds.append(fitted.rounds)
+                out.curve, out.curve_name = fitted.curve, fitted.curve_name
+                out.folds.append(self.metric(self.p.y[valid],
+                                             predict_any(fitted, self.p.x[valid])))
+                if prune is not None and prune(i, out.folds):
+                    out.state = "pruned"
+                    break
         except Stopped:
             cancelled = self.stop()
-            self._record(trial, "failed" if cancelled else "cut", None, folds, fitted, started,
-                         "cancelled" if cancelled else "stopped: the time budget ran out")
-            raise
+            out.state = "failed" if cancelled else "cut"
+            out.note = "cancelled" if cancelled else "stopped: the time budget ran out"
         except Exception as exc:
-            self._record(trial, "failed", None, folds, fitted, started,
-                         f"{type(exc).__name__}: {exc}"[:300])
-            raise
-        score = float(np.nanmean(folds))
-        if np.isnan(score):
-            self._record(trial, "failed", None, folds, fitted, started, "no fold could be scored")
-            raise ValueError("no fold could be scored")
-        self._record(trial, "complete", score, folds, fitted, started)
-        return score
+            out.state, out.note = "failed", f"{type(exc).__name__}: {exc}"[:300]
+        if out.state == "complete" and np.isnan(np.nanmean(out.folds or [np.nan])):
+            out.state, out.note = "failed", "no fold could be scored"
+        out.seconds = time.perf_counter() - started
+        return out
 
-    def _space(self, trial: Any) -> tuple[str, dict[str, Any], bool]:
+    def space(self, trial: Any) -> tuple[str, dict[str, Any], bool]:
         family = trial.suggest_categorical("family", self.families) \
             if len(self.families) > 1 else "lightgbm"
         params = lgb_space(trial) if family == "lightgbm" else linear_space(trial)
@@ -159,16 +171,37 @@ class Scorer:
     def metric(self, truth: np.ndarray, predicted: np.ndarray) -> float:
         return score(self.p.task, truth, predicted)
 
-    def _record(self, trial: Any, state: str, value: float | None, folds: list[float],
-                fitted: Fitted | None, started: float, note: str = "") -> None:
-        record = Trial(number=trial.number, family=str(trial.params.get("family", "lightgbm")),
-                       params=dict(trial.params), score=value, fold_scores=folds,
-                       rounds=int(np.mean(self._rounds)) if self._rounds else 0,
-                       seconds=time.perf_counter() - started, state=state, note=note)
+    def record(self, number: int, params: dict[str, Any], outcome: Outcome) -> None:
+        """Keep one trial's outcome and tell ``on_trial``."""
+        record = Trial(number=number, family=str(params.get("family", "lightgbm")),
+                       params=dict(params), score=outcome.score, fold_scores=outcome.folds,
+                       rounds=int(np.mean(outcome.rounds)) if outcome.rounds else 0,
+                       seconds=outcome.seconds, state=outcome.state, note=outcome.note)
         self.trials.append(record)
         if self.on_trial is not None:
-            self.on_trial(record, fitted.curve if fitted else [],
-                          fitted.curve_name if fitted else "")
+            self.on_trial(record, outcome.curve, outcome.curve_name)
+
+
+@dataclass
+class Outcome:
+    """What scoring one set of settings gave: picklable, so a worker process or a Ray task
+    can send it back."""
+
+    state: str  # complete | pruned | cut | failed
+    folds: list[float] = field(default_factory=list)
+    rounds: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+    note: str = ""
+    curve: list[float] = field(default_factory=list)  # the last fold's validation curve
+    curve_name: str = ""
+
+    @property
+    def score(self) -> float | None:
+        return float(np.nanmean(self.folds)) if self.state == "complete" else None
+
+
+class TrialFailed(Exception):
+    """Tells Optuna a trial failed (the reason is on its record already)."""
 
 
 def score(task: Task, truth: np.ndarray, predicted: np.ndarray) -> float:

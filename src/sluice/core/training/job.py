@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from sluice.core.training.tabular import Problem
 
 
-@job_handler(KIND, permission="training.run")
+# On Ray the job only coordinates: its trials are Ray tasks that ask for their own CPUs.
+@job_handler(KIND, permission="training.run", resources={"cpus": 0.0})
 def automl(platform: Any, job: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     service: TrainingService = platform.service("training")
     request = TrainRequest.model_validate(params["request"])
@@ -111,6 +112,7 @@ class Trainer:
         return embed
 
     def _search(self, problem: Problem) -> SearchResult:
+        from sluice.core.training.pools import trial_pool
         from sluice.core.training.tabular import search
 
         def stop() -> bool:
@@ -120,9 +122,18 @@ class Trainer:
                 return True
             return False
 
-        found = search(problem, budget_seconds=self.request.budget, seed=self.request.seed,
-                       max_trials=self.request.max_trials, on_trial=self._on_trial, stop=stop,
-                       n_threads=self.s.settings.train_threads)
+        pool, n_threads = trial_pool(problem, self.s.settings)
+        if pool is not None:
+            self.job.log(f"trials run in parallel on {pool.where}")
+        try:
+            found = search(problem, budget_seconds=self.request.budget,
+                           seed=self.request.seed, max_trials=self.request.max_trials,
+                           on_trial=self._on_trial, stop=stop, n_threads=n_threads, pool=pool)
+        finally:
+            if pool is not None:
+                pool.close()
+        if pool is not None:
+            found.trials_on = pool.where
         self.job.check_cancelled(force=True)
         return found
 
@@ -255,7 +266,7 @@ class Trainer:
             features=found.features, dropped=found.dropped, split=found.split,
             best=found.best, default_score=found.default_score, trials=len(states),
             pruned=states.count("pruned"), failed=states.count("failed"),
-            cut=states.count("cut"),
+            cut=states.count("cut"), trials_on=found.trials_on,
             search_seconds=found.seconds, seconds=time.perf_counter() - self.started,
             check=check, report="", model_uri=uri, onnx=self.onnx)
         result.report = report(self.request, problem, result)

@@ -40,6 +40,7 @@ class SearchResult(BaseModel):
     best: Trial
     default_score: float  # LightGBM with its default parameters, same folds
     trials: list[Trial]
+    trials_on: str = "this job, one trial at a time"
     seconds: float
 
 
@@ -95,6 +96,7 @@ class TrainResult(BaseModel):
     pruned: int
     failed: int
     cut: int = 0  # stopped by the time budget
+    trials_on: str = "this job, one trial at a time"  # where the trials ran, in words
     search_seconds: float
     seconds: float
     check: Check | None = None

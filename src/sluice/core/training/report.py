@@ -26,8 +26,8 @@ def report(request: TrainRequest, problem: Problem, result: TrainResult) -> str:
              f"- **Validation**: {result.split}; metric {metric} ({better} is better).",
              f"- **Search**: {result.trials} settings tried in {result.search_seconds:.0f} s "
              f"of a {request.budget:g} s budget ({result.pruned} stopped early as "
-             f"unpromising, {result.cut} cut by the budget, {result.failed} failed), "
-             f"Optuna TPE over "
+             f"unpromising, {result.cut} cut by the budget, {result.failed} failed) on "
+             f"{result.trials_on}, Optuna TPE over "
              f"{'LightGBM and a linear model' if problem.recipe.text else 'LightGBM'}.",
              f"- **Best**: {result.best.family}, {metric} {result.best.score:.4f}; LightGBM "
              f"with its default settings scores {result.default_score:.4f} on the same "

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,10 @@ import pandas as pd
 from sluice.core.training.featurize import SYSTEM_COLUMNS, Embed, Recipe, fit_recipe, transform
 from sluice.core.training.models import SearchResult, Task, Trial
 from sluice.errors import InvalidInput, SluiceError
+
+if TYPE_CHECKING:
+    from sluice.core.training.folds import Scorer
+    from sluice.core.training.pools import TrialPool
 
 MIN_ROWS = 20
 MAX_BUDGET_SECONDS = 24 * 3600
@@ -198,8 +202,10 @@ def _splits(rows: pd.DataFrame, y: np.ndarray, task: Task, folds: int, time_colu
 
 def search(problem: Problem, *, budget_seconds: float, seed: int = 0,
            max_trials: int | None = None, on_trial: OnTrial | None = None,
-           stop: Callable[[], bool] = lambda: False, n_threads: int = 0) -> SearchResult:
-    """The best settings for ``problem`` found within the budget.
+           stop: Callable[[], bool] = lambda: False, n_threads: int = 0,
+           pool: TrialPool | None = None) -> SearchResult:
+    """The best settings for ``problem`` found within the budget; trials run one by one
+    here, or in parallel on ``pool`` (its owner closes it).
 
     Raises:
         SluiceError: ``training_failed`` when no trial finished.
@@ -207,6 +213,7 @@ def search(problem: Problem, *, budget_seconds: float, seed: int = 0,
     import optuna
 
     from sluice.core.training.folds import Scorer
+    from sluice.core.training.parallel import ParallelSearch
 
     started = time.perf_counter()
     budget = check_budget(budget_seconds)
@@ -217,20 +224,17 @@ def search(problem: Problem, *, budget_seconds: float, seed: int = 0,
     default_score = scorer.score_default()
     baseline_seconds = time.perf_counter() - baseline_started
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    study = optuna.create_study(direction="maximize" if higher else "minimize",
-                                sampler=optuna.samplers.TPESampler(seed=seed),
-                                pruner=optuna.pruners.SuccessiveHalvingPruner())
-    firsts = scorer.first_trials()
-    for params in firsts:
+    study = optuna.create_study(
+        direction="maximize" if higher else "minimize",
+        sampler=optuna.samplers.TPESampler(seed=seed, constant_liar=pool is not None),
+        pruner=optuna.pruners.SuccessiveHalvingPruner())
+    for params in scorer.first_trials():
         study.enqueue_trial(params)
-    halt = [lambda s, _: s.stop() if stop() else None]
-    study.optimize(scorer.objective, n_trials=min(len(firsts), max_trials or len(firsts)),
-                   catch=(Exception,), callbacks=halt)  # the defaults run whatever the budget
-    left = budget - (time.perf_counter() - started)
-    more = None if max_trials is None else max_trials - len(firsts)
-    if left > 0 and (more is None or more > 0) and not stop():
-        study.optimize(scorer.objective, timeout=left, n_trials=more, catch=(Exception,),
-                       callbacks=halt)
+    if pool is not None:
+        ParallelSearch(study, scorer, pool, deadline=started + budget, max_trials=max_trials,
+                       stop=stop).run()
+    else:
+        _one_by_one(study, scorer, started + budget, max_trials, stop)
     scorer.baseline(default_score, baseline_seconds)
     trials = scorer.trials
     done = [t for t in trials if t.state == "complete"]
@@ -244,6 +248,19 @@ def search(problem: Problem, *, budget_seconds: float, seed: int = 0,
                         dropped=problem.dropped, folds=len(problem.splits), split=problem.split,
                         best=best, default_score=default_score, trials=trials,
                         seconds=time.perf_counter() - started)
+
+
+def _one_by_one(study: Any, scorer: Scorer, deadline: float, max_trials: int | None,
+                stop: Callable[[], bool]) -> None:
+    firsts = scorer.protected
+    halt = [lambda s, _: s.stop() if stop() else None]
+    study.optimize(scorer.objective, n_trials=min(firsts, max_trials or firsts),
+                   catch=(Exception,), callbacks=halt)  # the defaults run whatever the budget
+    left = deadline - time.perf_counter()
+    more = None if max_trials is None else max_trials - firsts
+    if left > 0 and (more is None or more > 0) and not stop():
+        study.optimize(scorer.objective, timeout=left, n_trials=more, catch=(Exception,),
+                       callbacks=halt)
 
 
 def _signed(score: float | None, higher: bool) -> float:
