@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from sluice.core.quality.service import QualityService
     from sluice.core.rag.chat import ChatService
     from sluice.core.rag.service import RagService
+    from sluice.core.registry.llms import LanguageModels
     from sluice.core.registry.predict import PredictService
     from sluice.core.registry.service import ModelHub, RegistryService
     from sluice.core.search.eval_service import EvalService, RagEval
@@ -138,7 +139,7 @@ class Platform:
     def chat(self) -> ChatService:
         from sluice.core.rag.chat import ChatService
 
-        return ChatService(self.settings, self.model_budget)
+        return ChatService(self.settings, self.model_budget, self.language_models.get)
 
     @service
     def committer(self) -> Committer:
@@ -227,7 +228,8 @@ class Platform:
     def rag(self) -> RagService:
         from sluice.core.rag.service import RagService
 
-        return RagService(self.db, self.search, self.model_budget, self.settings)
+        return RagService(self.db, self.search, self.model_budget, self.settings,
+                          self.language_models.get)
 
     @service
     def rag_evals(self) -> RagEval:
@@ -258,6 +260,12 @@ class Platform:
         from sluice.core.registry.service import ModelHub
 
         return ModelHub(self.registry, self.tracking, self.lineage)
+
+    @service
+    def language_models(self) -> LanguageModels:
+        from sluice.core.registry.llms import LanguageModels
+
+        return LanguageModels(self.hub, self.settings)
 
     @service
     def predictions(self) -> PredictService:

@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,22 +108,19 @@ def gguf_folder() -> Path:
     return Path(locations[0])
 
 
-class SmolLM2:
-    """SmolLM2-135M-Instruct on the CPU, greedy decoding, streamed token by token.
+class LocalLM:
+    """A causal language model in this process, greedy decoding, streamed token by token.
 
-    One generation at a time per process: the generating thread holds the model lock from
+    One generation at a time per model: the generating thread holds the model lock from
     start to end, so an abandoned request cannot leave work running while the next one
     starts; a request that cannot get the model within the timeout gets ``llm_busy``.
     """
 
-    name = "smollm2"
-
-    def __init__(self, settings: Settings) -> None:
-        quiet_hub()
-        configure_torch(settings.torch_threads)
+    def __init__(self, settings: Settings, model: Any, tokenizer: Any, name: str) -> None:
+        self.name = name
         self.timeout = settings.llm_timeout_seconds
         self.repetition_penalty = settings.llm_repetition_penalty
-        self.model, self.tokenizer = _load_cached(settings.resolved_model_cache / CACHE_NAME)
+        self.model, self.tokenizer = model, tokenizer
         self.device = resolve_device(settings.device)
         if self.device != "cpu":
             self.model.to(self.device)
@@ -225,6 +223,60 @@ class SmolLM2:
         produced = int(result["out"].shape[1] - encoded["input_ids"].shape[1])
         usage.completion_tokens = produced
         usage.stopped_by = stop.reason or ("length" if produced >= max_tokens else "stop")
+
+
+class SmolLM2(LocalLM):
+    """SmolLM2-135M-Instruct, the bundled model, on the CPU (or the configured device)."""
+
+    def __init__(self, settings: Settings) -> None:
+        quiet_hub()
+        configure_torch(settings.torch_threads)
+        model, tokenizer = _load_cached(settings.resolved_model_cache / CACHE_NAME)
+        super().__init__(settings, model, tokenizer, "smollm2")
+
+
+_TUNED: OrderedDict[tuple[Any, ...], LocalLM] = OrderedDict()
+_TUNED_LOCK = threading.Lock()
+TUNED_KEPT = 2  # tuned models kept loaded per process, least recently used dropped first
+
+
+def tuned_llm(settings: Settings, name: str, key: tuple[Any, ...], base: Path,
+              adapter: Path | None = None) -> LocalLM:
+    """A fine-tuned model as a generator, loaded once per ``key``: the model folder
+    ``base`` (safetensors only), with the LoRA ``adapter`` folder merged into it in memory
+    when given (merged weights generate as fast as the base).
+
+    Raises:
+        InvalidInput: ``invalid_tuned_model`` when the folders hold no loadable model.
+    """
+    with _TUNED_LOCK:
+        if key in _TUNED:
+            _TUNED.move_to_end(key)
+            return _TUNED[key]
+        quiet_hub()
+        configure_torch(settings.torch_threads)
+        llm = LocalLM(settings, *_load_tuned(base, adapter), name)
+        _TUNED[key] = llm
+        while len(_TUNED) > TUNED_KEPT:
+            _TUNED.popitem(last=False)
+        return llm
+
+
+def _load_tuned(base: Path, adapter: Path | None) -> tuple[Any, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        model: Any = AutoModelForCausalLM.from_pretrained(str(base), use_safetensors=True)
+        tokenizer = AutoTokenizer.from_pretrained(str(base))
+        if adapter is not None:
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    except (OSError, ValueError, KeyError) as exc:
+        raise InvalidInput(f"cannot load the tuned model: {exc}",
+                           code="invalid_tuned_model") from exc
+    model.eval()
+    return model, tokenizer
 
 
 class _Stop:

@@ -399,17 +399,21 @@ class Client(ABC):
             where: str | None = None, max_tokens: int | None = None,
             on_token: Callable[[str], None] | None = None,
             style: str | None = None,
-            on_extract: Callable[[str], None] | None = None) -> AskResult:
+            on_extract: Callable[[str], None] | None = None,
+            model: str | None = None) -> AskResult:
         """Answer ``question`` from a view's passages with the configured LLM; the answer's
         ``[n]`` markers refer to ``citations``. ``on_token`` sees the answer as it streams,
         ``on_extract`` the extract as soon as it is made (before generation starts).
         ``style``: ``both`` (``extract``, the passages' best sentences, cited, then the
         generated ``answer``), ``extract`` (no generation) or ``generate``; default: the
         ``ask_style`` setting. ``notice`` says in words why an answer is incomplete.
+        ``model``: ``smollm2``, ``openai``, or a registered fine-tuned model
+        (``name@alias``, ``name/3``: a LoRA adapter from :meth:`finetune`, or a merged one).
 
         Raises:
             InvalidInput: ``query_empty``, ``query_too_long``, ``invalid_k``,
-                ``invalid_max_tokens``, ``invalid_ask_style``.
+                ``invalid_max_tokens``, ``invalid_ask_style``, ``not_a_language_model``.
+            NotFound: a ``model`` that is not registered.
             Timeout: ``provider_timeout``. ExternalService: ``provider_bad_response``,
                 ``provider_unreachable``, ``provider_error``.
         """

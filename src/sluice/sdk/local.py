@@ -234,10 +234,11 @@ class LocalClient(Client):
             where: str | None = None, max_tokens: int | None = None,
             on_token: Callable[[str], None] | None = None,
             style: str | None = None,
-            on_extract: Callable[[str], None] | None = None) -> AskResult:
+            on_extract: Callable[[str], None] | None = None,
+            model: str | None = None) -> AskResult:
         return self.platform.rag.ask(self.ctx, name, question, k=k, mode=mode, where=where,
                                      max_tokens=max_tokens, on_token=on_token, style=style,
-                                     on_extract=on_extract)
+                                     on_extract=on_extract, model=model)
 
     def traces(self, *, kind: str | None = None, limit: int = 50) -> builtins.list[TraceInfo]:
         return self.platform.rag.traces.list(self.ctx, kind=kind, limit=limit)

@@ -394,10 +394,11 @@ class RemoteClient(Client):
             where: str | None = None, max_tokens: int | None = None,
             on_token: Callable[[str], None] | None = None,
             style: str | None = None,
-            on_extract: Callable[[str], None] | None = None) -> AskResult:
+            on_extract: Callable[[str], None] | None = None,
+            model: str | None = None) -> AskResult:
         streamed = on_token is not None or on_extract is not None
         body = {"view": name, "question": question, "k": k, "mode": mode, "where": where,
-                "max_tokens": max_tokens, "style": style, "stream": streamed}
+                "max_tokens": max_tokens, "style": style, "stream": streamed, "model": model}
         if not streamed:
             return self.http.model(AskResult, "POST", "/ask", json=body)
         for event, data in self.http.events("POST", "/ask", json=body):

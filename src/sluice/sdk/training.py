@@ -141,6 +141,17 @@ class TrainingAPI(ABC):
     def cancel(self, job_id: str) -> Training:
         """Ask a training job to stop; its trials so far stay as runs."""
 
+    @abstractmethod
+    def merge(self, adapter: str, name: str, *, description: str = "") -> ModelVersion:
+        """Merge a registered LoRA adapter (``name@alias``, ``name/3``) into its base and
+        register the whole model as a new version of ``name``; use it with
+        ``client.ask(..., model="name@alias")`` or the OpenAI routes' ``model``.
+
+        Raises:
+            InvalidInput: ``not_an_adapter``, ``base_model_missing``.
+            NotFound: no such model or version.
+        """
+
 
 J = TypeVar("J", Training, Finetuning)
 
@@ -202,6 +213,11 @@ class LocalTraining(TrainingAPI):
         found: Finetuning = self._service.finetuning(self.client.ctx, job_id)
         return found
 
+    def merge(self, adapter: str, name: str, *, description: str = "") -> ModelVersion:
+        version: ModelVersion = self._service.merge(self.client.ctx, adapter, name,
+                                                    description=description)
+        return version
+
     def _start_finetune(self, request: FinetuneRequest) -> Finetuning:
         found: Finetuning = self._service.finetune(self.client.ctx, request)
         return found
@@ -231,6 +247,11 @@ class RemoteTraining(TrainingAPI):
 
     def finetuning(self, job_id: str) -> Finetuning:
         return self.http.model(Finetuning, "GET", f"/training/finetune/{job_id}")
+
+    def merge(self, adapter: str, name: str, *, description: str = "") -> ModelVersion:
+        return self.http.model(ModelVersion, "POST", "/training/merge",
+                               json={"adapter": adapter, "name": name,
+                                     "description": description})
 
     def _start_finetune(self, request: FinetuneRequest) -> Finetuning:
         return self.http.model(Finetuning, "POST", "/training/finetune",

@@ -43,11 +43,13 @@ class ChatRequest(BaseModel):
 
 
 @router.get("/models")
-def models(ctx: CtxDep) -> dict[str, Any]:
-    """The models this server answers with."""
+def models(ctx: CtxDep, platform: PlatformDep) -> dict[str, Any]:
+    """The models this server answers with: the bundled ones, and the fine-tuned language
+    models registered in the caller's project (as ``name/version``)."""
+    tuned = platform.language_models.names(ctx)
     return {"object": "list", "data": [
         {"id": m, "object": "model", "created": 0, "owned_by": "sluice"}
-        for m in (CHAT_MODEL, EMBEDDING_MODEL)]}
+        for m in (CHAT_MODEL, EMBEDDING_MODEL, *tuned)]}
 
 
 @router.post("/embeddings")
@@ -66,8 +68,9 @@ async def embeddings(body: EmbeddingsRequest, ctx: CtxDep,
 @router.post("/chat/completions", response_model=None)
 async def chat(body: ChatRequest, request: Request, ctx: CtxDep,
                platform: PlatformDep) -> dict[str, Any] | StreamingResponse:
-    """A chat completion from the bundled SmolLM2-135M-Instruct (greedy); stops when the
-    client disconnects."""
+    """A chat completion (greedy) from the bundled SmolLM2-135M-Instruct, or from a
+    registered fine-tuned model named in ``model`` (``name@alias``, ``name/3``); stops when
+    the client disconnects."""
     service = platform.chat
     usage, cancel = Usage(), threading.Event()
     messages = [m.model_dump() for m in body.messages]
@@ -75,24 +78,27 @@ async def chat(body: ChatRequest, request: Request, ctx: CtxDep,
     reply_id, created = f"chatcmpl-{new_id()}", int(time.time())
     if body.stream:  # checked and admitted now (errors are plain 4xx), generated as read
         pieces = await MODELS.run(lambda: service.chat(
-            ctx, messages, max_tokens=max_tokens, usage=usage, cancel=cancel))
-        return StreamingResponse(_chunks(relay(pieces, cancel), usage, reply_id, created),
+            ctx, messages, max_tokens=max_tokens, usage=usage, cancel=cancel,
+            model=body.model))
+        return StreamingResponse(_chunks(relay(pieces, cancel), usage, reply_id, created,
+                                         body.model),
                                  media_type="text/event-stream")
     async with llm_turn():  # wait for the model here, holding no thread
         text = await run_cancellable(request, lambda: "".join(service.chat(
-            ctx, messages, max_tokens=max_tokens, usage=usage, cancel=cancel)), cancel)
+            ctx, messages, max_tokens=max_tokens, usage=usage, cancel=cancel,
+            model=body.model)), cancel)
     return {"id": reply_id, "object": "chat.completion", "created": created,
-            "model": CHAT_MODEL, "choices": [{
+            "model": body.model, "choices": [{
                 "index": 0, "message": {"role": "assistant", "content": text},
                 "finish_reason": _finish(usage)}],
             "usage": _usage(usage)}
 
 
 async def _chunks(pieces: AsyncIterator[str], usage: Usage, reply_id: str,
-                  created: int) -> AsyncIterator[str]:
+                  created: int, model: str) -> AsyncIterator[str]:
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
         body = {"id": reply_id, "object": "chat.completion.chunk", "created": created,
-                "model": CHAT_MODEL,
+                "model": model,
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
         return f"data: {json.dumps(body)}\n\n"
 

@@ -30,6 +30,9 @@ class AskRequest(BaseModel):
         None, description="both: the passages' best sentences (cited), then a generated "
                           "answer; extract: no generation; generate: no extract. Default: "
                           "the ask_style setting.")
+    model: str | None = Field(
+        None, description="smollm2, openai, or a registered fine-tuned model (name@alias, "
+                          "name/3). Default: the llm setting.")
     stream: bool = Field(False, description="Send server-sent events: sources, extract, "
                                             "token..., "
                                             "done (the AskResult) or error.")
@@ -44,7 +47,7 @@ async def ask(body: AskRequest, request: Request, ctx: CtxDep,
     cancel = threading.Event()
     kwargs: dict[str, Any] = {"k": body.k, "mode": body.mode, "where": body.where,
                               "max_tokens": body.max_tokens, "metered": True, "cancel": cancel,
-                              "style": body.style}
+                              "style": body.style, "model": body.model}
     if not body.stream:
         async with llm_turn():  # wait for the model here, holding no thread
             return await run_cancellable(

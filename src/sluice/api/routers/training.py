@@ -24,6 +24,13 @@ class RegisterBody(BaseModel):
     description: str = ""
 
 
+class MergeBody(BaseModel):
+    adapter: str = Field(description="A registered LoRA adapter: name@alias or name/3.")
+    name: str = Field(description="The registered model the merged model becomes a "
+                                  "version of; created on first use.")
+    description: str = ""
+
+
 def _service(platform: PlatformDep) -> TrainingService:
     service: TrainingService = platform.service("training")
     return service
@@ -40,6 +47,14 @@ def finetune(body: FinetuneRequest, ctx: CtxDep, platform: PlatformDep) -> Finet
     """Start training a LoRA adapter on prompt/response pairs (a job; poll
     `GET /training/finetune/{id}`)."""
     return _service(platform).finetune(ctx, body)
+
+
+@router.post("/merge", openapi_extra=policy(permission="models.write"))
+def merge(body: MergeBody, ctx: CtxDep, platform: PlatformDep) -> ModelVersion:
+    """Merge a registered LoRA adapter into its base and register the whole model (usable
+    as `model` in `/ask` and the OpenAI routes)."""
+    return _service(platform).merge(ctx, body.adapter, body.name,
+                                    description=body.description)
 
 
 @router.get("/finetune/{job_id}")

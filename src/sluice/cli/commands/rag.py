@@ -35,6 +35,9 @@ def ask(
     style: Annotated[AskStyle | None, typer.Option(
         help="both: the passages' best sentences, then a generated answer; extract: no "
              "generation; generate: no extract (default: the ask_style setting).")] = None,
+    model: Annotated[str | None, typer.Option(
+        "--model", help="smollm2, openai, or a registered fine-tuned model: NAME@ALIAS or "
+                        "NAME/VERSION (default: the llm setting).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question from a view's passages, citing them; the answer streams as it is
@@ -53,7 +56,7 @@ def ask(
     result = s.client().ask(name, question, k=k, mode=mode.value, where=where,
                             max_tokens=max_tokens, on_token=None if s.json else show,
                             on_extract=None if s.json else show_extract,
-                            style=style.value if style else None)
+                            style=style.value if style else None, model=model)
     if s.json:
         return print_json(result)
     out.print()

@@ -148,6 +148,23 @@ def register_best(job_id: str, name: str, as_json: JsonOpt = False,
 
 
 @app.command()
+def merge(adapter: Annotated[str, typer.Argument(help="A registered LoRA adapter: "
+                                                     "NAME@ALIAS or NAME/VERSION.")],
+          name: Annotated[str, typer.Argument(help="Register the merged model as a version "
+                                                  "of this model.")],
+          as_json: JsonOpt = False,
+          description: Annotated[str, typer.Option(help="Description.")] = "") -> None:
+    """Merge a fine-tuned adapter into its base model and register the whole model; then
+    `sluice ask VIEW QUESTION --model NAME@ALIAS` uses it."""
+    s = state(as_json)
+    with err.status("merging the adapter into its base"):
+        version = s.client().training.merge(adapter, name, description=description)
+    if s.json:
+        return print_json(version)
+    return out.print(f"registered {version.name} v{version.version} (merged)")
+
+
+@app.command()
 def cancel(job_id: str, as_json: JsonOpt = False) -> None:
     """Ask a training job to stop."""
     s = state(as_json)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,10 +35,15 @@ MAX_MESSAGES = 256
 MAX_INPUTS = 2048
 
 
+ChooseLLM = Callable[[Ctx, "str | None"], LLM]  # a model reference to its generator
+
+
 class ChatService:
-    def __init__(self, settings: Settings, budget: ModelBudget) -> None:
+    def __init__(self, settings: Settings, budget: ModelBudget,
+                 llms: ChooseLLM | None = None) -> None:
         self.settings = settings
         self.budget = budget
+        self.llms: ChooseLLM = llms or (lambda _ctx, ref: get_llm(settings, ref))
 
     def max_tokens(self, requested: int | None) -> int:
         cap = self.settings.llm_max_tokens
@@ -47,16 +52,19 @@ class ChatService:
         return min(requested or cap, cap)
 
     def chat(self, ctx: Ctx, messages: Messages, *, max_tokens: int, usage: Usage,
-             cancel: threading.Event) -> Iterator[str]:
+             cancel: threading.Event, model: str = CHAT_MODEL) -> Iterator[str]:
         """Check and admit now; the returned iterator generates (and charges the time).
+        ``model`` is ``smollm2`` or a registered tuned model (``name@alias``).
 
         Raises:
-            InvalidInput: too many messages or a prompt that does not fit the context.
+            InvalidInput: too many messages, a prompt that does not fit the context, a
+                model that is not a language model.
+            NotFound: no such registered model.
             RateLimited: the caller's requests or model time for this minute are used up.
         """
         if not 1 <= len(messages) <= MAX_MESSAGES:
             raise InvalidInput(f"send 1..{MAX_MESSAGES} messages", code="invalid_messages")
-        llm = get_llm(self.settings, CHAT_MODEL)
+        llm = self.llms(ctx, model or CHAT_MODEL)
         llm.check(messages, max_tokens)
         # admitted now, so a refusal is a 429 before the response starts, not mid-stream
         grant = self.budget.admit(ctx, generation_estimate(max_tokens))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sluice.core.context import Ctx
 from sluice.core.limits.budget import Meter, generation_estimate
 from sluice.core.rag import extract as extractive
+from sluice.core.rag.chat import ChooseLLM
 from sluice.core.rag.guard import Guard, Linked
 from sluice.core.rag.models import AskEvent, AskResult, Citation, check_style
 from sluice.core.rag.prompts import DEFAULT_PROMPT, PromptTemplate, get_prompt
@@ -46,24 +47,28 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 class RagService:
     def __init__(self, db: Database, search: SearchService, model_budget: ModelBudget,
-                 settings: Settings) -> None:
+                 settings: Settings, llms: ChooseLLM | None = None) -> None:
         self.search, self.model_budget, self.settings = search, model_budget, settings
+        self.llms: ChooseLLM = llms or (lambda _ctx, ref: get_llm(settings, ref))
         self.traces = TraceStore(db)
 
     def ask(self, ctx: Ctx, name: str, question: str, *, k: int = 4, mode: str = "hybrid",
             where: str | None = None, max_tokens: int | None = None,
             on_token: Callable[[str], None] | None = None, metered: bool = False,
             cancel: threading.Event | None = None, style: str | None = None,
-            on_extract: Callable[[str], None] | None = None) -> AskResult:
+            on_extract: Callable[[str], None] | None = None,
+            model: str | None = None) -> AskResult:
         """Answer ``question`` from view ``name``; ``on_token`` sees the answer as it grows.
 
         ``metered`` (the server's routes) admits the call against the caller's model budget
         first and charges the generation's time; ``cancel`` stops the generation;
-        ``on_extract`` sees the extract as soon as it is made.
+        ``on_extract`` sees the extract as soon as it is made; ``model`` is a provider
+        (``smollm2``, ``openai``) or a registered tuned model (``name@alias``), else the
+        configured ``llm``.
         """
         for event in self.ask_stream(ctx, name, question, k=k, mode=mode, where=where,
                                      max_tokens=max_tokens, metered=metered, cancel=cancel,
-                                     style=style):
+                                     style=style, model=model):
             if event.type == "token" and on_token is not None:
                 on_token(event.data)
             if event.type == "extract" and on_extract is not None:
@@ -76,19 +81,21 @@ class RagService:
                    mode: str = "hybrid", where: str | None = None,
                    max_tokens: int | None = None, metered: bool = False,
                    cancel: threading.Event | None = None,
-                   style: str | None = None) -> Iterator[AskEvent]:
+                   style: str | None = None, model: str | None = None) -> Iterator[AskEvent]:
         """Events: ``sources`` (the numbered chunks), ``extract`` (the cited sentences),
         ``token`` (each piece of the generated answer), then ``done`` (the
         :class:`AskResult`). Errors raise, after the trace is saved."""
         question, max_tokens = self._check(question, k, max_tokens)
         style = self._style(style)
+        if model and style != "extract":
+            self.llms(ctx, model)  # an unknown or unusable model fails before any work
         budget = self.model_budget
         generates = style != "extract"
         grant = (budget.admit(ctx, generation_estimate(max_tokens))
                  if metered and generates else None)
         tracer = Tracer("ask", question)
         inputs = {"view": name, "question": question, "k": k, "mode": mode, "where": where,
-                  "style": style, "max_tokens": max_tokens}
+                  "style": style, "max_tokens": max_tokens, "model": model}
         meter = (budget.spend(ctx, cancel, grant=grant) if grant is not None
                  else contextlib.nullcontext())
         try:
@@ -120,7 +127,7 @@ class RagService:
             yield AskEvent(type="token", data=parts[0])
         elif inputs["style"] != "extract":
             with tracer.span("generation", prompt=template.ref) as attrs:
-                llm = get_llm(self.settings)
+                llm = self.llms(ctx, inputs.get("model"))
                 llm_name = llm.name
                 messages = self._fit(llm, template, citations, inputs["question"],
                                      max_tokens)

@@ -175,3 +175,24 @@ def contains(model: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]], *,
             text = tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True)
             hits += reference.strip().lower() in text.lower()
     return hits / len(pairs)
+
+
+def merge_into(base: Path, adapter: Path, out: Path) -> None:
+    """Write ``base`` with the LoRA ``adapter`` merged into its weights, as a whole model
+    folder (safetensors and the tokenizer) in ``out``.
+
+    Raises:
+        InvalidInput: ``invalid_base_model`` when the folders hold no loadable model.
+    """
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        model: Any = AutoModelForCausalLM.from_pretrained(str(base), use_safetensors=True)
+        merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+        tokenizer = AutoTokenizer.from_pretrained(str(base))
+    except (OSError, ValueError, KeyError) as exc:
+        raise InvalidInput(f"cannot merge the adapter into {base}: {exc}",
+                           code="invalid_base_model") from exc
+    merged.save_pretrained(str(out), safe_serialization=True)
+    tokenizer.save_pretrained(str(out))

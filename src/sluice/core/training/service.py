@@ -209,6 +209,48 @@ class TrainingService:
         self.jobs.cancel(ctx, job_id)
         return self.get(ctx, job_id)
 
+    def merge(self, ctx: Ctx, adapter: str, name: str, *,
+              description: str = "") -> ModelVersion:
+        """Merge a registered LoRA adapter (``name@alias``, ``name/3``) into its base and
+        register the whole model as a new version of ``name``, usable wherever a model is
+        chosen (``sluice ask --model``, the OpenAI routes). Its files go with the adapter's
+        run (``merged/``).
+
+        Raises:
+            InvalidInput: ``not_an_adapter``, ``base_model_missing``; NotFound: no such
+                model or version.
+        """
+        import tempfile
+
+        from sluice.core.registry.llms import LanguageModels
+        from sluice.core.training.lora import merge_into
+
+        ctx.require("training.run", "merge adapters")
+        ctx.require("models.write", "register models")
+        version = self.hub.resolve(ctx, adapter)
+        if version.tags.get("sluice.training") != "lora" or not version.run_id:
+            raise InvalidInput(f"{adapter!r} is not a LoRA adapter from `sluice finetune`",
+                               code="not_an_adapter", details={"model": adapter})
+        models = LanguageModels(self.hub, self.settings)
+        base, files = models.base(version), models.fetch(ctx, version)
+        run = self.tracking.runs.get(ctx, version.run_id)
+        folder = f"merged-{version.name}-v{version.version}"
+        with tempfile.TemporaryDirectory(prefix="sluice-merge-") as tmp:
+            merge_into(base, files, Path(tmp))
+            for path in sorted(Path(tmp).rglob("*")):
+                if path.is_file():
+                    self.tracking.artifacts.put_file(
+                        ctx, f"{run.artifact_root}/{folder}/{path.relative_to(tmp).as_posix()}",
+                        path)
+        base_name = version.tags.get("base_model", "")
+        return self.hub.register(
+            ctx, name, f"runs:/{version.run_id}/{folder}",
+            description=description or f"{base_name} with the adapter {version.name} "
+                                       f"v{version.version} merged in",
+            tags={"sluice.training": "merged", "base_model": base_name,
+                  "adapter": f"{version.name}/{version.version}",
+                  "intended_use": version.tags.get("intended_use", "")})
+
     def register(self, ctx: Ctx, job_id: str, name: str, *,
                  description: str = "") -> ModelVersion:
         """Register the best model of a finished search as a new version of ``name``.
