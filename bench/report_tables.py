@@ -523,8 +523,48 @@ def lora(r: Result) -> str:
                       ratio(r["ratios"]["sluice_vs_peft"], 3))
 
 
+EXECUTOR_MODES = {"inline": "inline (default): one trial at a time, LightGBM on every core",
+                  "processes": "`SLUICE_TRAIN_TRIALS=processes`: a trial per core",
+                  "ray": "`SLUICE_EXECUTOR=ray`: a Ray task per core"}
+
+
+def executors(r: Result) -> str:
+    rows = []
+    for key, label in EXECUTOR_MODES.items():
+        m = r["modes"][key]
+        rows.append([label, mm(m["trials_per_minute"], 1),
+                     "—" if key == "inline" else ratio(r["ratios_vs_inline"][key]),
+                     mm(m["roc_auc"], 4), mm(m["start_s"], 1)])
+    out = table(["where the trials run", "trials/min, median (min–max)", "vs inline",
+                 "test ROC AUC", "start-up s (outside the budget)"], rows)
+    return out + (f"\nAdult, the same 80/20 split and search as `bench/automl.py`, "
+                  f"{num(r['budget_s'], 0)} s budget, {r['repeats']} run(s) (search seeds "
+                  f"0–{r['repeats'] - 1}), {r['cores']} cores, each run a fresh process. "
+                  "Trials per minute counts every trial started (complete, pruned, cut or "
+                  "failed) over the search's seconds; inline trials are pruned fold by "
+                  "fold, parallel ones run whole.\n")
+
+
+def distill(r: Result) -> str:
+    students, t = r["students"], r["teacher"]
+    rows = [["**student on the label model's `weak_spam`** (confidence as weight)",
+             mm(students["weak"]["accuracy"], 4), f"{students['weak']['rows']:,}"],
+            ["student on people's labels", mm(students["people"]["accuracy"], 4),
+             f"{students['people']['rows']:,}"],
+            ["the teacher itself (label model), where it votes",
+             num(t["accuracy_where_voted"], 4) + f" (covers {t['coverage']:.0%})", "—"]]
+    out = table(["classifier", "held-out accuracy, median (min–max)", "training rows"], rows)
+    return out + (f"\nTrain on {r['train_files']}, check on {r['test_file']} "
+                  f"({t['held_out_rows']} comments, people's labels, never trained on); "
+                  f"both students are `client.train` jobs on the comment text (MiniLM "
+                  f"embeddings), {num(r['budget_s'], 0)} s budget, {r['repeats']} seed(s). "
+                  f"Weak over people: {ratio(r['ratio_weak_to_people'], 3)}.\n")
+
+
 RENDERERS: dict[str, Callable[[Result], str]] = {
     "automl": automl,
+    "executors": executors,
+    "distill": distill,
     "lora": lora,
     "ask_qa": ask_qa,
     "embedding": embedding, "embedding_variants": embedding_variants,

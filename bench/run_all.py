@@ -17,7 +17,7 @@ from bench.common import ROOT
 
 BENCHMARKS = ("labeling", "labeling_agnews", "labeling_imbalanced", "active", "sql",
               "ingest", "retrieval", "embedding", "embedding_variants", "vectors", "tracking",
-              "request_path", "ask_qa", "automl", "lora")
+              "request_path", "ask_qa", "automl", "executors", "distill", "lora")
 
 
 def selected() -> list[str]:

@@ -56,6 +56,7 @@ AUDITED = {
     f"POST {V1}/training/{{job_id}}/register": "model.version.create",
     f"POST {V1}/training/{{job_id}}/cancel": "job.cancel",
     f"POST {V1}/training/finetune": "run.create",
+    f"POST {V1}/training/merge": "model.version.create",
     f"POST {V1}/datasets/{{dataset}}/labels": "labels.schema.create",
     f"PATCH {LABELS}": "labels.schema.column",
     f"POST {LABELS}/lfs": "labels.function.create",
@@ -323,6 +324,13 @@ def _training(w: Walk, platform: Any, monkeypatch: pytest.MonkeyPatch) -> None:
                json={"rows": [{"prompt": "Hi?", "response": "Hello."}] * 3})
         w.check(f"POST {V1}/training/finetune", json={"dataset": "pairs"})
     w.check(f"POST {V1}/training/{{job_id}}/cancel", f"{V1}/training/{queued['id']}/cancel")
+    w.send(f"POST {V1}/datasets/{{name}}/rows", f"{V1}/datasets/pairs/rows",
+           json={"rows": [{"prompt": f"Say {i}", "response": f"{i}"} for i in range(8)]})
+    tuned = w.send(f"POST {V1}/training/finetune", json={
+        "dataset": "pairs", "steps": 1, "batch_size": 2, "max_length": 16,
+        "eval_fraction": 0.0, "register_as": "walk-lora"})
+    w.wait(tuned["id"], timeout=300)
+    w.check(f"POST {V1}/training/merge", json={"adapter": "walk-lora/1", "name": "merged"})
 
 
 def _stream(w: Walk, redis_up: Callable[[], bool]) -> None:

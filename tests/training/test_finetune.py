@@ -77,3 +77,32 @@ def test_the_time_limit_stops_training_early_and_keeps_what_it_learned(
     assert r.stopped_early and 1 <= r.steps < 10_000 and r.before is None
     assert len(tuned.loss_curve["steps"]) == r.steps
     assert door_client.models.version("capitals-quick").tags["base_model"] == "smollm2"
+
+
+def test_chat_conversations_are_learned_up_to_their_last_assistant_turn(
+        platform: Any) -> None:
+    import json
+
+    from sluice.core.training.finetune_job import conversation
+    from sluice.sdk.local import LocalClient
+
+    chat = [{"role": "system", "content": "Answer with a city."},
+            {"role": "user", "content": "Capital of Peru?"},
+            {"role": "assistant", "content": "Lima"}]
+    assert conversation(json.dumps(chat)) == (chat[:2], "Lima")
+    assert conversation(chat[:2]) is None  # no reply to learn
+    assert conversation("not json") is None
+    assert conversation([{"role": "robot", "content": "x"}, chat[2]]) is None
+    client = LocalClient(platform, platform.local_context(), owns_platform=False)
+    rows = [{"chat": json.dumps([chat[0], {"role": "user", "content": f"Capital of {c}?"},
+                                 {"role": "assistant", "content": city}])}
+            for c, city in CAPITALS.items()]
+    client.datasets.append("chats", [*rows, {"chat": "not json"}])
+    tuned = client.finetune("chats", messages_column="chat", steps=2, batch_size=4,
+                            max_length=64, eval_fraction=0.25, eval_answers=0)
+    r = tuned.result
+    assert tuned.state == "succeeded" and r.pairs + r.eval_pairs == len(CAPITALS)
+    assert r.after.loss < r.before.loss
+    with pytest.raises(InvalidInput) as err:
+        client.finetune("chats", messages_column="conversation")
+    assert err.value.code == "column_not_found"

@@ -59,7 +59,8 @@ def test_fine_tune_from_the_train_page(web: Any, platform: Any, ctx: Any) -> Non
     platform.appends.append(ctx, "sums", [{"q": f"What is {a} plus {a}?", "a": str(2 * a)}
                                           for a in range(4)])
     started = web.post("/finetune", data={"dataset": "sums", "prompt_column": "q",
-                                          "response_column": "a", "steps": "1"},
+                                          "response_column": "a", "steps": "1",
+                                          "register_as": "sums-lora"},
                        follow_redirects=False)
     assert started.status_code == 303
     url = started.headers["location"]
@@ -73,3 +74,9 @@ def test_fine_tune_from_the_train_page(web: Any, platform: Any, ctx: Any) -> Non
     assert tuned["id"][:8] in web.get("/train").text
     missing = web.post("/finetune", data={"dataset": "sums", "prompt_column": "nope"})
     assert missing.status_code == 400 and "nope" in missing.text
+    page = web.get(url).text
+    assert "--model sums-lora/1" in page and 'id="finetuning-merge"' in page
+    merged = web.post(url + "/merge", data={"name": "sums-merged"}, follow_redirects=False)
+    assert merged.status_code == 303, merged.text
+    assert merged.headers["location"] == "/models/sums-merged/card?version=1"
+    assert "merged" in web.get(merged.headers["location"]).text

@@ -83,8 +83,11 @@ class TrainingAPI(ABC):
                  time_limit: float = 3600.0, experiment: str | None = None,
                  register: str | None = None, seed: int = 0,
                  wait: bool = True, on_progress: Callable[[Finetuning], None] | None = None,
-                 timeout: float | None = None) -> Finetuning:
-        """Train a LoRA adapter on a dataset version's prompt/response pairs.
+                 timeout: float | None = None,
+                 messages_column: str | None = None) -> Finetuning:
+        """Train a LoRA adapter on a dataset version's prompt/response pairs, or on its
+        chat conversations (``messages_column``: lists of ``{role, content}``, each learned
+        up to its last assistant turn).
 
         The base is the bundled SmolLM2 (``smollm2``) or a local Hugging Face model folder
         (safetensors weights). Some pairs are held out and measured before and after (loss,
@@ -102,8 +105,7 @@ class TrainingAPI(ABC):
             learning_rate=learning_rate, rank=rank, alpha=alpha,
             target_modules=list(target_modules), eval_fraction=eval_fraction,
             eval_answers=eval_answers, time_limit=time_limit, experiment=experiment,
-            register_as=register,
-            seed=seed)
+            register_as=register, seed=seed, messages_column=messages_column)
         started = self._start_finetune(request)
         if not wait:
             return started

@@ -178,6 +178,8 @@ def finetune(
     dataset: Annotated[str, typer.Argument(help="NAME@N, or NAME for the latest version")],
     prompt_column: Annotated[str, typer.Option(help="The prompts' column.")] = "prompt",
     response_column: Annotated[str, typer.Option(help="The responses' column.")] = "response",
+    messages_column: Annotated[str | None, typer.Option(
+        help="Instead: a column of chat conversations (lists of {role, content}).")] = None,
     base: Annotated[str, typer.Option(
         help="smollm2 (bundled) or a local Hugging Face model folder.")] = "smollm2",
     steps: Annotated[int | None, typer.Option(
@@ -190,13 +192,15 @@ def finetune(
         help="Register the adapter under this name.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Train a LoRA adapter on a dataset version's prompt/response pairs."""
+    """Train a LoRA adapter on a dataset version's prompt/response pairs (or its chat
+    conversations, with --messages-column)."""
     s = state(as_json)
     client = s.client()
     started = client.training.finetune(
         dataset, prompt_column=prompt_column, response_column=response_column, base=base,
         steps=steps, batch_size=batch_size, max_length=max_length,
-        learning_rate=learning_rate, rank=rank, register=register, wait=False)
+        learning_rate=learning_rate, rank=rank, register=register, wait=False,
+        messages_column=messages_column)
     try:
         with progress_bar(f"finetune {dataset}", quiet=s.json) as update:
             final = client.training.wait_finetune(started.id,

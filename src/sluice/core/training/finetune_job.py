@@ -8,6 +8,7 @@ killed job leaves at most a failed run.
 
 from __future__ import annotations
 
+import json
 import random
 import tempfile
 import time
@@ -22,7 +23,7 @@ from sluice.errors import Cancelled, InvalidInput
 if TYPE_CHECKING:
     from sluice.core.context import Ctx
     from sluice.core.jobs.context import JobContext
-    from sluice.core.training.lora import Base
+    from sluice.core.training.lora import Base, Prompt
     from sluice.core.training.service import TrainingService
 
 KIND_FINETUNE = "training.finetune"
@@ -45,24 +46,61 @@ def finetune(platform: Any, job: JobContext, params: dict[str, Any]) -> dict[str
     return result.model_dump(mode="json")
 
 
-def read_pairs(frame: Any, request: FinetuneRequest) -> list[tuple[str, str]]:
-    """The non-empty prompt/response pairs of the version.
+ROLES = ("system", "user", "assistant")
+
+
+def read_pairs(frame: Any, request: FinetuneRequest) -> list[tuple[Prompt, str]]:
+    """The non-empty prompt/response pairs of the version (or, with ``messages_column``,
+    each conversation's turns before its last assistant turn, and that turn).
 
     Raises:
         InvalidInput: ``column_not_found``, ``dataset_too_small``.
     """
-    for column in (request.prompt_column, request.response_column):
+    columns = [request.messages_column] if request.messages_column else \
+        [request.prompt_column, request.response_column]
+    for column in columns:
         if column not in frame.columns:
             raise InvalidInput(f"no column {column!r}; name the prompt and response columns "
-                               f"(prompt_column, response_column)", code="column_not_found",
-                               details={"column": column})
-    pairs = [(str(p), str(r)) for p, r in zip(frame[request.prompt_column],
-                                              frame[request.response_column], strict=True)
-             if p is not None and r is not None and str(p).strip() and str(r).strip()]
+                               f"(prompt_column, response_column) or a messages_column",
+                               code="column_not_found", details={"column": column})
+    pairs: list[tuple[Prompt, str]]
+    if request.messages_column:
+        found = (conversation(v) for v in frame[request.messages_column])
+        pairs = [pair for pair in found if pair is not None]
+        what = "a conversation ending in an assistant turn"
+    else:
+        pairs = [(str(p), str(r)) for p, r in zip(frame[request.prompt_column],
+                                                  frame[request.response_column], strict=True)
+                 if p is not None and r is not None and str(p).strip() and str(r).strip()]
+        what = "both a prompt and a response"
     if len(pairs) < MIN_PAIRS:
-        raise InvalidInput(f"{len(pairs)} rows have both a prompt and a response; "
-                           f"fine-tuning needs at least {MIN_PAIRS}", code="dataset_too_small")
+        raise InvalidInput(f"{len(pairs)} rows have {what}; fine-tuning needs at least "
+                           f"{MIN_PAIRS}", code="dataset_too_small")
     return pairs
+
+
+def conversation(value: Any) -> tuple[Prompt, str] | None:
+    """A chat conversation as (the turns before its last assistant turn, that turn's text);
+    None when it is not a list of {role, content} ending in a non-empty assistant turn."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if not isinstance(value, list) or len(value) < 2:
+        return None
+    turns = []
+    for turn in value:
+        if not isinstance(turn, dict) or not isinstance(turn.get("content"), str) \
+                or turn.get("role") not in ROLES:
+            return None
+        turns.append({"role": str(turn["role"]), "content": turn["content"]})
+    last = turns[-1]
+    if last["role"] != "assistant" or not last["content"].strip():
+        return None
+    return turns[:-1], last["content"]
 
 
 class Tuner:
@@ -118,22 +156,22 @@ class Tuner:
             result.registered = {"name": version.name, "version": version.version}
         return result
 
-    def _split(self, pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]],
-                                                            list[tuple[str, str]]]:
+    def _split(self, pairs: list[tuple[Prompt, str]]) -> tuple[list[tuple[Prompt, str]],
+                                                            list[tuple[Prompt, str]]]:
         order = list(range(len(pairs)))
         random.Random(self.request.seed).shuffle(order)
         held = round(len(pairs) * self.request.eval_fraction)
         held = min(held, len(pairs) - 1)
         return [pairs[i] for i in order[held:]], [pairs[i] for i in order[:held]]
 
-    def _batches(self, base: Base, pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    def _batches(self, base: Base, pairs: list[tuple[Prompt, str]]) -> list[dict[str, Any]]:
         from sluice.core.training import lora
 
         encoded = [lora.encode(base.tokenizer, p, r, self.request.max_length) for p, r in pairs]
         return lora.batches(encoded, self.request.batch_size, base.tokenizer.pad_token_id)
 
     def _measure(self, base: Base, model: Any, data: list[dict[str, Any]],
-                 held: list[tuple[str, str]]) -> Measured | None:
+                 held: list[tuple[Prompt, str]]) -> Measured | None:
         from sluice.core.training import lora
 
         if not data:

@@ -59,8 +59,11 @@ def load_base(base: str, bundled: Callable[[], Path], device: str = "cpu") -> Ba
     return Base(base if base == BUNDLED else str(folder), model, tokenizer)
 
 
-def encode(tokenizer: Any, prompt: str, response: str, max_length: int) -> tuple[list[int],
-                                                                                 list[int]]:
+Prompt = str | list[dict[str, str]]  # a user message, or a conversation's turns before the reply
+
+
+def encode(tokenizer: Any, prompt: Prompt, response: str,
+           max_length: int) -> tuple[list[int], list[int]]:
     """Token ids of the chat-formatted pair, and labels that learn only the response."""
     head = prompt_ids(tokenizer, prompt)
     tail = tokenizer(response, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
@@ -69,9 +72,9 @@ def encode(tokenizer: Any, prompt: str, response: str, max_length: int) -> tuple
     return ids, labels
 
 
-def prompt_ids(tokenizer: Any, prompt: str) -> list[int]:
-    ids: Any = tokenizer.apply_chat_template(
-        [{"role": "user", "content": prompt}], add_generation_prompt=True, tokenize=True)
+def prompt_ids(tokenizer: Any, prompt: Prompt) -> list[int]:
+    turns = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
+    ids: Any = tokenizer.apply_chat_template(turns, add_generation_prompt=True, tokenize=True)
     if isinstance(ids, dict) or hasattr(ids, "input_ids"):
         ids = ids["input_ids"]
     return [int(i) for i in ids]
@@ -158,7 +161,7 @@ def evaluate(model: Any, data: list[dict[str, Any]], device: str = "cpu") -> dic
     return {"loss": loss, "perplexity": math.exp(min(loss, 50.0))}
 
 
-def contains(model: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]], *,
+def contains(model: Any, tokenizer: Any, pairs: Sequence[tuple[Prompt, str]], *,
              max_new_tokens: int = 48, device: str = "cpu") -> float:
     """Share of prompts whose greedy answer contains the reference (case-insensitive)."""
     import torch

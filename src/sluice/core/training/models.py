@@ -160,6 +160,10 @@ class FinetuneRequest(BaseModel):
     dataset: str = Field(description="A dataset version, `name@3`, or `name` for its latest.")
     prompt_column: str = "prompt"
     response_column: str = "response"
+    messages_column: str | None = Field(
+        None, description="Instead of prompt and response: a column of chat conversations "
+        "(a list of {role, content}, or its JSON); each is learned up to its last "
+        "assistant turn, which is the response.")
     base: str = Field("smollm2", description="`smollm2` (the bundled model) or a local "
                                              "Hugging Face model folder.")
     steps: int | None = Field(None, ge=1, le=1_000_000, description="Optimizer steps; one "

@@ -142,11 +142,13 @@ class TrainingService:
                                f"at most {self.settings.train_max_rows:,} (train_max_rows)",
                                code="dataset_too_large", details={"rows": version.row_count})
         names = [c.name for c in self.datasets.schema(ctx, version.ref)]
-        missing = [c for c in (request.prompt_column, request.response_column)
-                   if c not in names]
+        asked = [request.messages_column] if request.messages_column else \
+            [request.prompt_column, request.response_column]
+        missing = [c for c in asked if c not in names]
         if missing:
             raise InvalidInput(f"no column {missing[0]!r} in {version.ref}; name the prompt "
-                               "and response columns", code="column_not_found",
+                               "and response columns, or a messages column",
+                               code="column_not_found",
                                details={"columns": missing})
         if request.base != BUNDLED and not (Path(request.base).expanduser()
                                             / "config.json").is_file():

@@ -19,6 +19,7 @@ from sluice.core.training import (
     TrainingService,
     TrainRequest,
 )
+from sluice.errors import InvalidInput
 from sluice.platform import Platform
 from sluice.web.charts import line_chart
 from sluice.web.session import WebCtx
@@ -123,6 +124,22 @@ def _loss_chart(tuned: Finetuning) -> dict[str, Any] | None:
         return None
     return line_chart({"train loss": list(zip(curve["steps"], curve["values"], strict=True))},
                       x_title="step", y_title="loss")
+
+
+@router.post("/finetune/{job_id}/merge", openapi_extra=policy(permission="models.write"))
+def merge(job_id: str, ctx: WebCtx, platform: PlatformDep,
+          name: Annotated[str, Form()]) -> RedirectResponse:
+    """The Merge button: the registered adapter merged into its base, registered as a
+    whole model; then its card."""
+    tuned = _service(platform).finetuning(ctx, job_id)
+    registered = tuned.result.registered if tuned.result else None
+    if not registered:
+        raise InvalidInput("register the adapter first (fine-tune with a model name)",
+                           code="not_an_adapter")
+    version = _service(platform).merge(
+        ctx, f"{registered['name']}/{registered['version']}", name.strip())
+    return RedirectResponse(f"/models/{quote(version.name, safe='')}/card?version="
+                            f"{version.version}", status_code=303)
 
 
 @router.get("/finetune/{job_id}/live", response_class=HTMLResponse)
