@@ -185,7 +185,7 @@ def run_sluice(d: Data, budget: float, seed: int, embed: Embedder | None,
     from sluice.core.training.tabular import prepare, search
 
     started = time.perf_counter()
-    problem = prepare(d.train, d.target, embed=embed, seed=seed)
+    problem = prepare(d.train, d.target, embed=embed, seed=seed, budget=budget)
     prepared = time.perf_counter()
     found = search(problem, budget_seconds=budget, seed=seed, n_threads=threads)
     searched = time.perf_counter()

@@ -537,7 +537,8 @@ def executors(r: Result) -> str:
                      mm(m["roc_auc"], 4), mm(m["start_s"], 1)])
     out = table(["where the trials run", "trials/min, median (min–max)", "vs inline",
                  "test ROC AUC", "start-up s (outside the budget)"], rows)
-    return out + (f"\nAdult, the same 80/20 split and search as `bench/automl.py`, "
+    return out + (f"\nAdult, the same 80/20 split as `bench/automl.py`, each trial 3-fold "
+                  "cross-validated, "
                   f"{num(r['budget_s'], 0)} s budget, {r['repeats']} run(s) (search seeds "
                   f"0–{r['repeats'] - 1}), {r['cores']} cores, each run a fresh process. "
                   "Trials per minute counts every trial started (complete, pruned, cut or "

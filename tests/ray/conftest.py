@@ -20,13 +20,26 @@ def ray_cluster() -> Iterator[Any]:
         ray.shutdown()
 
 
+@pytest.fixture(autouse=True)
+def _one_worker_for_ray(request: pytest.FixtureRequest) -> None:
+    """Under ``--dist loadgroup`` every Ray test runs on the worker holding the Ray (the
+    group suffix proves xdist grouped it; a pytest that drops it would split them)."""
+    if request.config.getoption("dist", "no") == "loadgroup" or \
+            getattr(request.config.option, "loadgroup", False):
+        assert request.node.nodeid.endswith("@ray"), "xdist did not group the Ray tests"
+
+
 def ray_processes(task: str) -> list[Any]:
-    """Ray worker processes running ``task`` now (Ray titles them ``ray::<task>``)."""
+    """This test process's Ray workers running ``task`` now (Ray titles them
+    ``ray::<task>``); another xdist worker's Ray is not ours to touch."""
     import psutil
 
     found = []
-    for process in psutil.process_iter(["cmdline"]):
-        cmdline = process.info["cmdline"] or []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            cmdline = process.cmdline()
+        except psutil.Error:
+            continue
         if cmdline and cmdline[0].startswith(f"ray::{task}"):
             found.append(process)
     return found

@@ -82,7 +82,7 @@ def _search_killing_one(problem: Problem, pool: Any, find: Any) -> Any:
 def test_a_sigkilled_ray_trial_fails_and_the_search_goes_on(ray_cluster: Any) -> None:
     problem = _slow_problem()
     found, killed = _search_killing_one(problem, RayTrials(problem, Settings(), n_threads=1),
-                                        lambda: ray_processes("_run_on_ray"))
+                                        lambda: ray_processes("_run_trial_on_ray"))
     assert killed, "no trial was seen running"
     [failed] = [t for t in found.trials if t.note == DIED]
     assert failed.state == "failed" and failed.score is None

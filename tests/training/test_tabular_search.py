@@ -76,3 +76,27 @@ def test_targets_that_cannot_be_learned_get_a_clear_code(frame, target, budget, 
         search(frame, target, budget_seconds=budget)
     assert err.value.code == code
 
+
+
+def test_a_short_budget_on_a_big_table_scores_each_trial_on_one_holdout():
+    from sluice.core.training.tabular import auto_folds
+
+    assert auto_folds(1_000, 10, 60) == 3  # small for a minute: cross-validated
+    assert auto_folds(26_000, 14, 60) == 1  # Adult in a minute: one holdout (FLAML's rule)
+    assert auto_folds(26_000, 14, 3_600) == 3
+    assert auto_folds(150_000, 2, 86_400) == 1  # over 100k rows: always a holdout
+    assert auto_folds(26_000, 14, None) == 3
+
+    frame = pd.DataFrame({"x": np.arange(400) % 17, "t": np.arange(400)[::-1],
+                          "y": ["a", "b"] * 200})
+    held = prepare(frame, "y", folds=1, columns=["x"])
+    [(train, valid)] = held.splits
+    assert len(valid) == 80 and len(train) == 320 and "stratified 20% holdout" in held.split
+    ordered = prepare(frame, "y", folds=1, columns=["x"], time_column="t")
+    [(train, valid)] = ordered.splits
+    assert frame["t"].iloc[valid].min() > frame["t"].iloc[train].max()
+    auto = prepare(frame, "y", columns=["x"], budget=0.001)
+    assert len(auto.splits) == 1 and "ask for folds to cross-validate" in auto.split
+    assert len(prepare(frame, "y", columns=["x"], budget=600).splits) == 3
+    result = search_problem(auto, budget_seconds=2, max_trials=3)
+    assert result.folds == 1 and all(len(t.fold_scores) <= 1 for t in result.trials)

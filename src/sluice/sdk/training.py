@@ -30,7 +30,7 @@ class TrainingAPI(ABC):
     def train(self, dataset: str, target: str, *, task: Task | str | None = None,
               budget: float = 60.0, columns: Sequence[str] | None = None,
               time_column: str | None = None, weight_column: str | None = None,
-              check_column: str | None = None, folds: int = 3,
+              check_column: str | None = None, folds: int | None = None,
               experiment: str | None = None, register: str | None = None, seed: int = 0,
               max_trials: int | None = None, wait: bool = True,
               on_progress: Callable[[Training], None] | None = None,
@@ -49,6 +49,8 @@ class TrainingAPI(ABC):
             weight_column: row weights, e.g. ``weak_<schema>_confidence``.
             check_column: people's labels; rows that have one are held out and the final
                 model is scored against them (distillation).
+            folds: k-fold cross-validation (2..10) or one 20% holdout (1); by default 3
+                folds when the data is small for the budget, else a holdout.
             wait: follow the job to its end (``on_progress`` sees each update).
 
         Raises:

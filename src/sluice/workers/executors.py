@@ -192,7 +192,7 @@ class RayExecutor:
         if platform.settings.train_trials == "auto":
             update["train_trials"] = "ray"  # the job's trials are Ray tasks too
         self.settings = platform.settings.model_copy(update=update)
-        self.task = self.ray.remote(_run_on_ray)
+        self.task = self.ray.remote(_run_job_on_ray)
         self.running: dict[str, Any] = {}
         self.lock = threading.Lock()
         self.stopping = False
@@ -261,7 +261,7 @@ RAY_WORKER_DIED = ("WorkerCrashedError", "OutOfMemoryError", "NodeDiedError",
 _RAY_PLATFORM: Platform | None = None
 
 
-def _run_on_ray(settings: Settings, job_id: str) -> str:
+def _run_job_on_ray(settings: Settings, job_id: str) -> str:
     """A job in a Ray worker: the worker keeps one platform for the settings it was given."""
     global _RAY_PLATFORM
     from sluice.platform import Platform

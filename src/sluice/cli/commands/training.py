@@ -36,7 +36,9 @@ def train(
         help="Row weights, e.g. weak_<schema>_confidence.")] = None,
     check_column: Annotated[str | None, typer.Option(
         help="People's labels: rows that have one are held out and scored.")] = None,
-    folds: Annotated[int, typer.Option(help="Cross-validation folds (2-10).")] = 3,
+    folds: Annotated[int | None, typer.Option(
+        help="Cross-validation folds (2-10), or 1 for one holdout (default: 3 folds when "
+             "the data is small for the budget, else a holdout).")] = None,
     experiment: Annotated[str | None, typer.Option(
         help="Experiment of the runs (train-<dataset> by default).")] = None,
     register: Annotated[str | None, typer.Option(

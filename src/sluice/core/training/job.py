@@ -68,7 +68,8 @@ class Trainer:
                           task=self.request.task, columns=self.request.columns,
                           time_column=self.request.time_column,
                           weight_column=self.request.weight_column,
-                          embed=self._embedder(frame), seed=self.request.seed)
+                          embed=self._embedder(frame), seed=self.request.seed,
+                          budget=self.request.budget)
         self._log_setup(problem)
         found = self._search(problem)
         fitted, refit_seconds = self._refit(problem, found)

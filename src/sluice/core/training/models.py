@@ -63,7 +63,11 @@ class TrainRequest(BaseModel):
     check_column: str | None = Field(None, description="People's labels (`label_<schema>`): "
                                                        "rows that have one are held out and "
                                                        "the model is scored against them.")
-    folds: int = Field(3, ge=2, le=10)
+    folds: int | None = Field(
+        None, ge=1, le=10, description="How each trial is scored: k-fold cross-validation "
+        "(2..10), or one 20% holdout (1). Left out, 3-fold cross-validation when the data "
+        "is small for the budget, else a holdout, so a short budget still tries many "
+        "settings (FLAML's rule).")
     experiment: str | None = Field(None, description="The experiment of the runs; "
                                                      "`train-<dataset>` by default.")
     register_as: str | None = Field(None, description="Register the best model under "

@@ -160,7 +160,7 @@ class ProcessTrials:
 # -- Ray tasks -------------------------------------------------------------------------
 
 
-def _run_on_ray(problem: Problem, spec: TrialSpec) -> Outcome:
+def _run_trial_on_ray(problem: Problem, spec: TrialSpec) -> Outcome:
     return run_spec(problem, spec)
 
 
@@ -181,7 +181,7 @@ class RayTrials:
         self.slots = max(1, cpus(self.ray) // max(1, n_threads))
         self.where = f"{self.slots} Ray task(s) at a time"
         self._problem = self.ray.put(problem)
-        self._task = self.ray.remote(_run_on_ray).options(num_cpus=max(1, n_threads),
+        self._task = self.ray.remote(_run_trial_on_ray).options(num_cpus=max(1, n_threads),
                                                           max_retries=0)
         self._running: dict[Future[Outcome], Any] = {}
         self._lock = threading.Lock()

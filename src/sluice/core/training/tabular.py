@@ -31,6 +31,10 @@ MIN_ROWS = 20
 MAX_BUDGET_SECONDS = 24 * 3600
 CLASS_LIKE_INTEGERS = 20  # an integer target with at most this many values is a class
 MINORITY_SHARE = 0.2  # below this share of rows, class balancing joins the search
+CV_FOLDS = 3
+HOLDOUT_SHARE = 0.2
+CV_MAX_ROWS = 100_000  # above this, one holdout whatever the budget
+CV_CELLS_PER_HOUR = 10_000_000  # feature cells cross-validation may cost per budget hour
 METRICS = {Task.BINARY: ("roc_auc", True), Task.MULTICLASS: ("accuracy", True),
            Task.REGRESSION: ("rmse", False)}
 OnTrial = Callable[[Trial, list[float], str], None]
@@ -116,17 +120,20 @@ class Problem:
     split: str  # how the folds were made, in words
 
 
-def prepare(frame: pd.DataFrame, target: str, *, folds: int = 3, task: Task | None = None,
-            columns: Sequence[str] | None = None, time_column: str | None = None,
-            weight_column: str | None = None, embed: Embed | None = None,
-            seed: int = 0) -> Problem:
-    """The rows that have a target, their features and their folds.
+def prepare(frame: pd.DataFrame, target: str, *, folds: int | None = None,
+            task: Task | None = None, columns: Sequence[str] | None = None,
+            time_column: str | None = None, weight_column: str | None = None,
+            embed: Embed | None = None, seed: int = 0,
+            budget: float | None = None) -> Problem:
+    """The rows that have a target, their features and their folds: ``folds`` of
+    cross-validation, one holdout (1), or (None) as :func:`auto_folds` decides for the
+    search's ``budget``.
 
     Raises:
         InvalidInput: the codes of :func:`check_target` and :func:`fit_recipe`, and
             ``no_features``, ``time_column_not_found``, ``invalid_weight``.
     """
-    y, task = check_target(frame, target, folds, task)
+    y, task = check_target(frame, target, max(2, folds or CV_FOLDS), task)
     rows = frame.loc[y.index]
     leaks = [c for c in label_siblings(target) if c in rows.columns and not columns
              and c not in (time_column, weight_column)]
@@ -148,7 +155,11 @@ def prepare(frame: pd.DataFrame, target: str, *, folds: int = 3, task: Task | No
         codes = np.asarray(pd.Categorical(y.astype(str), categories=classes).codes)
         first = dict(zip(y.astype(str), y.tolist(), strict=True))
         values = [_plain(first[c]) for c in classes]
-    splits, split = _splits(rows, codes, task, folds, time_column, seed)
+    chosen = folds or auto_folds(len(codes), x.shape[1], budget)
+    splits, split = _splits(rows, codes, task, chosen, time_column, seed)
+    if folds is None and chosen == 1:
+        split += (" (the data is large for the budget, so each trial is scored once and "
+                  "more settings are tried; ask for folds to cross-validate)")
     return Problem(x, codes, task, classes, values, recipe, dropped,
                    _weights(rows, weight_column), splits, split)
 
@@ -181,13 +192,25 @@ def _weights(rows: pd.DataFrame, column: str | None) -> np.ndarray | None:
     return filled
 
 
+def auto_folds(rows: int, features: int, budget: float | None) -> int:
+    """3-fold cross-validation when the data is small for the budget, else one holdout:
+    FLAML's rule (rows x features / 0.9 under 10M cells per budget hour, and under 100k
+    rows), so a short budget on a big table still tries many settings."""
+    if budget is None:
+        return CV_FOLDS
+    small = rows * features / 0.9 < CV_CELLS_PER_HOUR * budget / 3600
+    return CV_FOLDS if small and rows < CV_MAX_ROWS else 1
+
+
 def _splits(rows: pd.DataFrame, y: np.ndarray, task: Task, folds: int, time_column: str | None,
             seed: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
     from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
 
+    if time_column and time_column not in rows.columns:
+        raise InvalidInput(f"no time column {time_column!r}", code="time_column_not_found")
+    if folds == 1:
+        return _holdout(rows, y, task, time_column, seed)
     if time_column:
-        if time_column not in rows.columns:
-            raise InvalidInput(f"no time column {time_column!r}", code="time_column_not_found")
         order = np.argsort(rows[time_column].to_numpy(), kind="stable")
         cut = TimeSeriesSplit(folds).split(order)
         return ([(order[a], order[b]) for a, b in cut],
@@ -198,6 +221,23 @@ def _splits(rows: pd.DataFrame, y: np.ndarray, task: Task, folds: int, time_colu
                 f"{folds}-fold cross-validation")
     return (list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(y, y)),
             f"{folds}-fold stratified cross-validation")
+
+
+def _holdout(rows: pd.DataFrame, y: np.ndarray, task: Task, time_column: str | None,
+             seed: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+    from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+
+    share = f"{HOLDOUT_SHARE:.0%}"
+    if time_column:
+        order = np.argsort(rows[time_column].to_numpy(), kind="stable")
+        cut = round(len(order) * (1 - HOLDOUT_SHARE))
+        return ([(order[:cut], order[cut:])],
+                f"one time-ordered holdout: the last {share} of rows by {time_column!r}")
+    if task is Task.REGRESSION:
+        split = ShuffleSplit(1, test_size=HOLDOUT_SHARE, random_state=seed).split(y)
+        return list(split), f"one {share} holdout"
+    split = StratifiedShuffleSplit(1, test_size=HOLDOUT_SHARE, random_state=seed).split(y, y)
+    return list(split), f"one stratified {share} holdout"
 
 
 def search(problem: Problem, *, budget_seconds: float, seed: int = 0,
