@@ -75,7 +75,8 @@ def test_a_job_whose_ray_worker_is_killed_fails_with_worker_died(ray_client: Any
     started = ray_client.train("cancer", "diagnosis", budget=600, register="never",
                                wait=False)
     deadline = time.monotonic() + 120
-    while ray_client.jobs.get(started.id).state != "running" or not ray_processes("_run_job_on_ray"):
+    while (ray_client.jobs.get(started.id).state != "running"
+           or not ray_processes("_run_job_on_ray")):
         assert time.monotonic() < deadline, "the job never started on Ray"
         time.sleep(0.2)
     [job_process] = [p for p in ray_processes("_run_job_on_ray")
