@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 
-from sluice.errors import Cancelled
 from sluice.platform import Platform
 from sluice.settings import Settings
 from tests.ray.conftest import ray_processes
-from tests.training.test_training_doors import cancer_frame
+from tests.training.test_training_doors import cancel_after_two_trials, cancer_frame
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.xdist_group("ray")]
 
@@ -57,18 +56,7 @@ def test_a_training_job_and_its_trials_run_on_ray(ray_client: Any) -> None:
 
 
 def test_cancel_on_ray_stops_the_job_and_registers_nothing(ray_client: Any) -> None:
-    started = ray_client.train("cancer", "diagnosis", budget=600, register="never",
-                               wait=False)
-    deadline = time.monotonic() + 120
-    while len(ray_client.training.get(started.id).leaderboard) < 2:
-        assert time.monotonic() < deadline, "no trial finished in 120 s"
-        time.sleep(0.2)
-    ray_client.training.cancel(started.id)
-    with pytest.raises(Cancelled):
-        ray_client.training.wait(started.id, timeout=60)
-    final = ray_client.training.get(started.id)
-    assert final.state == "cancelled" and ray_client.models.list() == []
-    assert ray_client.runs.get(final.run_id).status.value == "KILLED"
+    cancel_after_two_trials(ray_client, within=120)
 
 
 def test_a_job_whose_ray_worker_is_killed_fails_with_worker_died(ray_client: Any) -> None:

@@ -105,18 +105,23 @@ def test_a_target_it_cannot_learn_fails_the_job_and_registers_nothing(
 
 def test_cancel_stops_the_search_and_registers_nothing(door_client: Any,
                                                         cancer: pd.DataFrame) -> None:
+    cancel_after_two_trials(door_client, within=60)
+
+
+def cancel_after_two_trials(client: Any, *, within: float) -> None:
+    """Start a long search, cancel it once two trials are on its leaderboard: it ends
+    cancelled, its run KILLED, nothing registered."""
     import time
 
-    started = door_client.train("cancer", "diagnosis", budget=600, register="never",
-                                wait=False)
-    deadline = time.monotonic() + 60
-    while len(door_client.training.get(started.id).leaderboard) < 2:
-        assert time.monotonic() < deadline, "no trial finished in 60 s"
+    started = client.train("cancer", "diagnosis", budget=600, register="never", wait=False)
+    deadline = time.monotonic() + within
+    while len(client.training.get(started.id).leaderboard) < 2:
+        assert time.monotonic() < deadline, f"no trial finished in {within:g} s"
         time.sleep(0.2)
-    door_client.training.cancel(started.id)
+    client.training.cancel(started.id)
     with pytest.raises(Cancelled):
-        door_client.training.wait(started.id, timeout=60)
-    final = door_client.training.get(started.id)
+        client.training.wait(started.id, timeout=60)
+    final = client.training.get(started.id)
     assert final.state == "cancelled" and final.result is None
-    assert door_client.runs.get(final.run_id).status.value == "KILLED"
-    assert door_client.models.list() == []
+    assert client.runs.get(final.run_id).status.value == "KILLED"
+    assert client.models.list() == []
