@@ -134,6 +134,12 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Server folders a remote caller may ingest by path; empty means none.",
     )
+    model_roots: list[Path] = Field(
+        default_factory=list,
+        description="Server folders a remote caller may name as a fine-tuning base model; "
+        "empty means none (the bundled smollm2 only). In the environment, separate them "
+        "with colons.",
+    )
     embedder: str = Field(
         "minilm",
         description="Default embedder of new views: 'minilm' (bundled all-MiniLM-L6-v2) or "

@@ -57,15 +57,50 @@ def test_bad_fine_tuning_requests_get_codes_and_register_nothing(
     with pytest.raises(InvalidInput) as err:
         door_client.finetune(capitals)  # no prompt/response columns
     assert err.value.code == "column_not_found"
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(SluiceError) as err:
         door_client.finetune(capitals, prompt_column="question", response_column="answer",
                              base=str(tmp_path))
-    assert err.value.code == "invalid_base_model"
+    remote = type(door_client).__name__ == "RemoteClient"  # only model_roots, none here
+    assert err.value.code == ("path_not_allowed" if remote else "invalid_base_model")
     door_client.datasets.append("one", [{"prompt": "Hi?", "response": "Hello."}])
     with pytest.raises(SluiceError) as failed:
         door_client.finetune("one", register="never")
     assert failed.value.code == "dataset_too_small"
     assert door_client.models.list() == []
+
+
+def test_a_remote_base_folder_must_be_under_model_roots(
+        make_settings: Any, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from sluice.api.app import create_app
+    from sluice.platform import Platform
+    from sluice.sdk.remote import RemoteClient
+
+    allowed, other = tmp_path / "models", tmp_path / "elsewhere"
+    (allowed / "tiny").mkdir(parents=True)
+    (other / "tiny").mkdir(parents=True)
+    platform = Platform.open(make_settings(model_roots=[allowed]))
+    try:
+        platform.bootstrap()
+        token = (platform.settings.home / "admin-token").read_text().strip()
+        with TestClient(create_app(platform, background=False),
+                        base_url="http://testserver") as tc:
+            client = RemoteClient("http://testserver", token, http_client=tc)
+            _capitals(client)
+            ask = {"prompt_column": "question", "response_column": "answer"}
+            with pytest.raises(SluiceError) as err:
+                client.finetune("capitals", base=str(other / "tiny"), **ask)
+            assert err.value.code == "path_not_allowed"
+            with pytest.raises(SluiceError) as err:  # allowed, but no model there
+                client.finetune("capitals", base=str(allowed / "tiny"), **ask)
+            assert err.value.code == "invalid_base_model"
+            with pytest.raises(SluiceError) as err:  # no way out of the root
+                client.finetune("capitals", base=str(allowed / ".." / "elsewhere" / "tiny"),
+                                **ask)
+            assert err.value.code == "path_not_allowed"
+    finally:
+        platform.close()
 
 
 def test_the_time_limit_stops_training_early_and_keeps_what_it_learned(

@@ -46,7 +46,7 @@ def train(body: TrainRequest, ctx: CtxDep, platform: PlatformDep) -> Training:
 def finetune(body: FinetuneRequest, ctx: CtxDep, platform: PlatformDep) -> Finetuning:
     """Start training a LoRA adapter on prompt/response pairs (a job; poll
     `GET /training/finetune/{id}`)."""
-    return _service(platform).finetune(ctx, body)
+    return _service(platform).finetune(ctx, body, local=False)
 
 
 @router.post("/merge", openapi_extra=policy(permission="models.write"))

@@ -26,7 +26,7 @@ from sluice.core.training.models import (
     TrainResult,
 )
 from sluice.core.training.tabular import check_budget
-from sluice.errors import Conflict, InvalidInput, NotFound, SluiceError
+from sluice.errors import Conflict, Forbidden, InvalidInput, NotFound, SluiceError
 
 if TYPE_CHECKING:
     from sluice.core.context import Ctx
@@ -124,12 +124,15 @@ class TrainingService:
         return [self._training(ctx, j, board=False)
                 for j in self.jobs.list(ctx, kind=KIND, limit=limit)]
 
-    def finetune(self, ctx: Ctx, request: FinetuneRequest) -> Finetuning:
+    def finetune(self, ctx: Ctx, request: FinetuneRequest, *,
+                 local: bool = True) -> Finetuning:
         """Check ``request`` against the dataset version and start the fine-tuning job.
+        ``local`` callers run on this machine and may name any base folder; remote ones
+        only folders under ``model_roots``.
 
         Raises:
             InvalidInput: ``column_not_found``, ``invalid_base_model``; NotFound: no such
-                dataset or version.
+                dataset or version; Forbidden: ``path_not_allowed``.
         """
         from sluice.core.training.finetune_job import KIND_FINETUNE
         from sluice.core.training.lora import BUNDLED
@@ -150,6 +153,8 @@ class TrainingService:
                                "and response columns, or a messages column",
                                code="column_not_found",
                                details={"columns": missing})
+        if request.base != BUNDLED and not local:
+            self._check_root(request.base)
         if request.base != BUNDLED and not (Path(request.base).expanduser()
                                             / "config.json").is_file():
             raise InvalidInput(f"{request.base!r} is not a model folder (no config.json)",
@@ -210,6 +215,16 @@ class TrainingService:
         self.get(ctx, job_id)
         self.jobs.cancel(ctx, job_id)
         return self.get(ctx, job_id)
+
+    def _check_root(self, base: str) -> None:
+        """A remote caller's base folder must be under ``model_roots`` (checked before the
+        folder is looked at, so nothing is told about other paths)."""
+        real = Path(base).expanduser().resolve()
+        allowed = [Path(r).resolve() for r in self.settings.model_roots]
+        if not any(real == a or a in real.parents for a in allowed):
+            raise Forbidden(f"{base} is not under a folder this server lets remote callers "
+                            "use as a base model (model_roots); name smollm2 or ask the "
+                            "operator to add the folder", code="path_not_allowed")
 
     def merge(self, ctx: Ctx, adapter: str, name: str, *,
               description: str = "") -> ModelVersion:

@@ -106,7 +106,7 @@ def start_finetune(ctx: WebCtx, platform: PlatformDep, dataset: Annotated[str, F
                               response_column=response_column.strip(),
                               steps=int(steps) if steps.strip() else None,
                               register_as=register_as.strip() or None)
-    tuned = _service(platform).finetune(ctx, request)
+    tuned = _service(platform).finetune(ctx, request, local=False)
     return RedirectResponse(f"/finetune/{tuned.id}", status_code=303)
 
 
